@@ -1,0 +1,202 @@
+"""U phase data handling: built-in sets, CSV parsing, target checks, summaries and the split."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+BUILTIN_DATASETS = {
+    "iris": ("Iris flowers (150 rows, 3 species)", "species"),
+    "wine": ("Wine cultivars (178 rows, 3 classes)", "cultivar"),
+    "breast_cancer": ("Breast cancer diagnosis (569 rows, 2 classes)", "diagnosis"),
+}
+MIN_ROWS = 10
+MAX_CLASSES = 100
+DEFAULT_TEST_SIZE = 0.2
+DEFAULT_SEED = 42
+
+
+class DataError(ValueError):
+    """Data that cannot be used, with a message that says what to do."""
+
+
+def load_builtin(name: str) -> pd.DataFrame:
+    """A built-in scikit-learn data set as a frame whose target column holds the class names."""
+    from sklearn import datasets
+
+    loaders = {
+        "iris": datasets.load_iris,
+        "wine": datasets.load_wine,
+        "breast_cancer": datasets.load_breast_cancer,
+    }
+    if name not in loaders:
+        raise DataError(f"Unknown built-in data set '{name}'. Choose one of: {', '.join(loaders)}.")
+    bunch = loaders[name](as_frame=True)
+    frame = bunch.frame.drop(columns="target")
+    frame[BUILTIN_DATASETS[name][1]] = np.asarray(bunch.target_names)[bunch.target.to_numpy()]
+    return frame
+
+
+def read_csv(
+    content: bytes,
+    name: str = "The file",
+    min_rows: int = MIN_ROWS,
+    min_columns: int = 2,
+) -> pd.DataFrame:
+    """Parse uploaded CSV bytes, raising DataError with a clear reason when it is not usable."""
+    if not content or not content.strip():
+        raise DataError(f"{name} is empty.")
+    if b"\x00" in content[:4096]:
+        raise DataError(f"{name} looks like a binary file, not a CSV text file.")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = content.decode("cp1252", errors="replace")
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=None, engine="python")
+    except (
+        pd.errors.ParserError,
+        pd.errors.EmptyDataError,
+        csv.Error,
+        ValueError,
+    ) as exc:
+        raise DataError(f"{name} is not a readable CSV file: {str(exc).splitlines()[0]}") from None
+    if frame.shape[1] < min_columns:
+        raise DataError(f"{name} has {frame.shape[1]} column(s); at least {min_columns} are needed.")
+    if len(frame) < min_rows:
+        raise DataError(f"{name} has {len(frame)} data rows; at least {min_rows} are needed.")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if len(set(frame.columns)) != len(frame.columns):
+        raise DataError(f"{name} has duplicate column names; rename them so each is unique.")
+    return frame
+
+
+def validate_target(frame: pd.DataFrame, target: str, test_size: float = DEFAULT_TEST_SIZE) -> None:
+    """Raise DataError when the target cannot drive a stratified classification split."""
+    if target not in frame.columns:
+        raise DataError(f"The target column '{target}' is not in the data.")
+    if frame.shape[1] < 2:
+        raise DataError("There are no feature columns besides the target.")
+    labels = frame[target]
+    if labels.isna().any():
+        raise DataError(
+            f"The target '{target}' has {int(labels.isna().sum())} missing values; fill or drop those rows."
+        )
+    counts = labels.astype(str).value_counts()
+    if len(counts) < 2:
+        raise DataError(
+            f"The target '{target}' has only one class ('{counts.index[0]}'); a classifier needs two or more."
+        )
+    if len(counts) > MAX_CLASSES or len(counts) > len(frame) / 2:
+        raise DataError(
+            f"The target '{target}' has {len(counts)} different values in {len(frame)} rows; "
+            "that looks like an ID or a number, not a class label. Pick another target."
+        )
+    if counts.min() < 2:
+        rare = ", ".join(f"'{c}'" for c in counts[counts < 2].index[:5])
+        raise DataError(f"Classes {rare} of '{target}' have a single row; each class needs at least 2 rows to split.")
+    n_test = int(np.ceil(len(frame) * test_size))
+    if n_test < len(counts) or len(frame) - n_test < len(counts):
+        raise DataError(
+            f"A test share of {test_size:.0%} leaves too few rows to hold every one of the {len(counts)} classes."
+        )
+
+
+def feature_columns(frame: pd.DataFrame, target: str) -> list[str]:
+    """The feature columns: every column but the target."""
+    return [c for c in frame.columns if c != target]
+
+
+def dataset_digest(frame: pd.DataFrame) -> str:
+    """A short content hash of a frame (values, columns and dtypes) that identifies a data set version."""
+    hasher = hashlib.sha256()
+    hasher.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    hasher.update("|".join(f"{c}:{t}" for c, t in frame.dtypes.astype(str).items()).encode())
+    return hasher.hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Split:
+    """Row positions of the stratified train/test split."""
+
+    train: list[int]
+    test: list[int]
+    test_size: float
+    seed: int
+
+
+def make_split(
+    frame: pd.DataFrame,
+    target: str,
+    test_size: float = DEFAULT_TEST_SIZE,
+    seed: int = DEFAULT_SEED,
+) -> Split:
+    """A stratified train/test split with a fixed seed, as row positions."""
+    from sklearn.model_selection import train_test_split
+
+    if not 0.05 <= test_size <= 0.5:
+        raise DataError(f"The test share must be between 5 % and 50 %, not {test_size:.0%}.")
+    validate_target(frame, target, test_size)
+    positions = np.arange(len(frame))
+    train, test = train_test_split(
+        positions,
+        test_size=test_size,
+        random_state=seed,
+        stratify=frame[target].astype(str),
+    )
+    return Split(sorted(int(i) for i in train), sorted(int(i) for i in test), test_size, seed)
+
+
+def column_summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per column: type, missing values, distinct values and numeric range."""
+    rows = []
+    for column in frame.columns:
+        values = frame[column]
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        rows.append(
+            {
+                "column": column,
+                "type": "numeric" if numeric else "categorical",
+                "missing": int(values.isna().sum()),
+                "distinct": int(values.nunique(dropna=True)),
+                "min": float(values.min()) if numeric and values.notna().any() else None,
+                "mean": float(values.mean()) if numeric and values.notna().any() else None,
+                "max": float(values.max()) if numeric and values.notna().any() else None,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def class_balance(frame: pd.DataFrame, target: str) -> pd.DataFrame:
+    """Rows and share per class of the target."""
+    counts = frame[target].astype(str).value_counts().rename_axis("class").reset_index(name="rows")
+    counts["share"] = counts["rows"] / counts["rows"].sum()
+    return counts
+
+
+def feature_stats(frame: pd.DataFrame, target: str) -> dict[str, dict]:
+    """Per feature: numeric range and median, or the categories and mode; used for predict inputs."""
+    stats: dict[str, dict] = {}
+    for column in feature_columns(frame, target):
+        values = frame[column].dropna()
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            stats[column] = {
+                "kind": "numeric",
+                "min": float(values.min()) if len(values) else 0.0,
+                "max": float(values.max()) if len(values) else 1.0,
+                "median": float(values.median()) if len(values) else 0.0,
+                "integer": bool(pd.api.types.is_integer_dtype(values)),
+            }
+        else:
+            categories = values.astype(str).value_counts()
+            stats[column] = {
+                "kind": "categorical",
+                "categories": sorted(categories.index.tolist())[:200],
+                "mode": str(categories.index[0]) if len(categories) else "",
+            }
+    return stats

@@ -1,0 +1,226 @@
+"""Predict: load a registered model version and predict one row or a whole frame, with probabilities."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from core.config import active_store
+
+# Types from these libraries are what a scikit-learn model is made of; anything else in a skops file
+# (a user's own class, os, subprocess, …) is refused.
+TRUSTED_MODULE_PREFIXES = (
+    "sklearn.",
+    "numpy.",
+    "scipy.",
+    "builtins.",
+    "collections.",
+    "_operator.",
+)
+
+
+class PredictError(ValueError):
+    """A prediction that cannot be made, with a message for people."""
+
+
+@dataclass
+class ServedModel:
+    """A loaded model version and what the workbench knows about its inputs."""
+
+    name: str
+    version: str
+    run_id: str | None
+    features: list[str]
+    stats: dict[str, dict] = field(default_factory=dict)
+    classes: list[str] | None = None
+    estimator: object = None  # the raw scikit-learn model when available
+    pyfunc: object = None
+    named_inputs: bool = True  # False when the model was fitted on a bare array
+
+    @property
+    def uri(self) -> str:
+        return f"models:/{self.name}/{self.version}"
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One row's prediction."""
+
+    label: str
+    probabilities: dict[str, float]
+    latency_ms: float
+
+
+def load_served_model(name: str, version: str) -> ServedModel:
+    """Load ``models:/name/version`` with the metadata needed to build inputs and read outputs."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    active_store()
+    uri = f"models:/{name}/{version}"
+    try:
+        info = mlflow.models.get_model_info(uri)
+    except (MlflowException, OSError) as exc:
+        raise PredictError(f"Model {name} version {version} cannot be found: {_first_line(exc)}") from None
+    pyfunc, estimator = None, None
+    try:
+        pyfunc = mlflow.pyfunc.load_model(uri)
+        estimator = _raw(pyfunc)
+    except Exception as exc:  # noqa: BLE001 — skops refuses models logged without trusted types (plain code)
+        if type(exc).__name__ != "UntrustedTypesFoundException":
+            raise PredictError(f"Model {name} version {version} cannot be loaded: {_first_line(exc)}") from None
+        estimator = _load_skops_trusting_libraries(uri)
+    run_id = info.run_id
+    features, named = _features(info, estimator)
+    stats = _stats(run_id, features)
+    classes = [str(c) for c in getattr(estimator, "classes_", [])] or None
+    return ServedModel(name, str(version), run_id, features, stats, classes, estimator, pyfunc, named)
+
+
+def _raw(pyfunc):
+    try:
+        return pyfunc.get_raw_model()
+    except (NotImplementedError, AttributeError):
+        return None
+
+
+def _first_line(exc: Exception) -> str:
+    text = getattr(exc, "message", None) or str(exc)
+    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+
+
+def _load_skops_trusting_libraries(uri: str):
+    """Load a skops-serialised scikit-learn model whose MLmodel lists no trusted types."""
+    from pathlib import Path
+
+    import mlflow
+    import skops.io
+    import yaml
+
+    local = Path(mlflow.artifacts.download_artifacts(uri))
+    flavor = yaml.safe_load((local / "MLmodel").read_text())["flavors"]["sklearn"]
+    path = local / flavor["pickled_model"]
+    untrusted = skops.io.get_untrusted_types(file=path)
+    refused = [t for t in untrusted if not t.startswith(TRUSTED_MODULE_PREFIXES)]
+    if refused:
+        raise PredictError(f"The model file contains types the workbench does not trust: {', '.join(refused[:5])}.")
+    return skops.io.load(path, trusted=untrusted)
+
+
+def _features(info, estimator) -> tuple[list[str], bool]:
+    schema = info.signature.inputs if info.signature is not None else None
+    if schema is not None and schema.has_input_names():
+        return list(schema.input_names()), True
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is not None:
+        return [str(n) for n in names], True
+    count = int(getattr(estimator, "n_features_in_", 0) or 0)
+    if count == 0:
+        raise PredictError("The model states neither its input columns nor how many inputs it takes.")
+    return [f"feature_{i}" for i in range(count)], False
+
+
+def _stats(run_id: str | None, features: list[str]) -> dict[str, dict]:
+    """Training ranges: those logged with the run, else those of its project's data when the shape fits."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    from core import datastore, projects
+
+    if not run_id:
+        return {}
+    try:
+        stats = mlflow.artifacts.load_dict(f"runs:/{run_id}/feature_stats.json")
+        if set(stats) == set(features):
+            return stats
+    except (MlflowException, OSError, ValueError):
+        pass
+    try:  # a model logged by other code into a workbench project: borrow the project's data ranges
+        experiment_id = mlflow.get_run(run_id).info.experiment_id
+        data_run = projects.get_project(experiment_id).data_run_id
+        stats = datastore.load_feature_stats(data_run) if data_run else {}
+    except (MlflowException, ValueError):
+        return {}
+    if len(stats) == len(features):
+        return dict(zip(features, stats.values(), strict=True))
+    return {}
+
+
+def default_inputs(model: ServedModel) -> dict[str, object]:
+    """A starting value per feature: the training median or mode, else 0."""
+    values: dict[str, object] = {}
+    for feature in model.features:
+        stat = model.stats.get(feature, {})
+        values[feature] = stat.get("median", stat.get("mode", 0.0)) if stat else 0.0
+    return values
+
+
+def _frame(model: ServedModel, rows: pd.DataFrame) -> pd.DataFrame | np.ndarray:
+    missing = [f for f in model.features if f not in rows.columns]
+    if missing:
+        raise PredictError(f"Missing input columns: {', '.join(missing)}.")
+    ordered = rows[model.features]
+    return ordered if model.named_inputs else ordered.to_numpy()
+
+
+def predict_frame(model: ServedModel, rows: pd.DataFrame) -> pd.DataFrame:
+    """The input rows plus ``prediction`` and one ``proba_<class>`` column per class."""
+    if rows.empty:
+        raise PredictError("There are no rows to predict.")
+    X = _frame(model, rows)
+    out = rows.copy()
+    try:
+        if model.estimator is not None and hasattr(model.estimator, "predict_proba"):
+            proba = np.asarray(model.estimator.predict_proba(X))
+            classes = [str(c) for c in model.estimator.classes_]
+            out["prediction"] = np.asarray(model.estimator.classes_)[proba.argmax(axis=1)]
+            for i, cls in enumerate(classes):
+                out[f"proba_{cls}"] = proba[:, i]
+        elif model.pyfunc is not None:
+            out["prediction"] = np.asarray(model.pyfunc.predict(X))
+        else:
+            out["prediction"] = np.asarray(model.estimator.predict(X))
+    except (ValueError, TypeError, KeyError) as exc:
+        raise PredictError(f"The model could not predict these rows: {_first_line(exc)}") from None
+    return out
+
+
+def predict_one(model: ServedModel, values: dict[str, object]) -> Prediction:
+    """Predict one row given as feature -> value, timing the call."""
+    row = pd.DataFrame([{f: values.get(f) for f in model.features}])
+    started = time.perf_counter()
+    out = predict_frame(model, row)
+    latency = (time.perf_counter() - started) * 1000
+    probabilities = {c[len("proba_") :]: float(out[c].iloc[0]) for c in out.columns if c.startswith("proba_")}
+    return Prediction(str(out["prediction"].iloc[0]), probabilities, latency)
+
+
+def out_of_range(model: ServedModel, values: dict[str, object]) -> list[str]:
+    """A warning per numeric input outside the range seen in training."""
+    warnings = []
+    for feature, value in values.items():
+        stat = model.stats.get(feature)
+        numeric = bool(stat) and stat.get("kind") == "numeric" and isinstance(value, int | float)
+        if numeric and not stat["min"] <= value <= stat["max"]:
+            warnings.append(
+                f"{feature} = {value:g} is outside the training range {stat['min']:g} – {stat['max']:g}; "
+                "the prediction is an extrapolation."
+            )
+    return warnings
+
+
+def read_prediction_csv(content: bytes, model: ServedModel) -> pd.DataFrame:
+    """Parse an uploaded CSV for batch prediction and check it has the model's columns."""
+    from core.data import DataError, read_csv
+
+    try:
+        frame = read_csv(content, "The prediction file", min_rows=1, min_columns=1)
+    except DataError as exc:
+        raise PredictError(str(exc)) from None
+    missing = [f for f in model.features if f not in frame.columns]
+    if missing:
+        raise PredictError(f"The file lacks the model's input columns: {', '.join(missing)}.")
+    return frame

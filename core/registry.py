@@ -1,0 +1,246 @@
+"""K phase: register run models as versions and move aliases in the MLflow Model Registry."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from core.config import active_store
+from core.training import TAG_MODEL_URI
+
+STANDARD_ALIASES = ("challenger", "champion", "production")
+_ALIAS_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+_NAME_PATTERN = re.compile(r"^[^/:%]{1,255}$")
+
+
+class RegistryError(ValueError):
+    """A registry action that cannot be done, with a message for people."""
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """One model version and what points at it."""
+
+    name: str
+    version: str
+    run_id: str | None
+    aliases: list[str]
+    created: int
+    source: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ModelSummary:
+    """A registered model and its aliases (alias -> version)."""
+
+    name: str
+    aliases: dict[str, str] = field(default_factory=dict)
+    latest_version: str | None = None
+    description: str = ""
+
+
+def _client():
+    from mlflow import MlflowClient
+
+    active_store()
+    return MlflowClient()
+
+
+def validate_alias(alias: str) -> str:
+    """Return the alias stripped, or raise RegistryError saying why it is not allowed."""
+    alias = (alias or "").strip()
+    if not alias:
+        raise RegistryError("Type an alias name, e.g. 'production'.")
+    if not _ALIAS_PATTERN.match(alias):
+        raise RegistryError(f"Alias '{alias}' may only contain letters, digits, '_' and '-'.")
+    if alias.lower() == "latest" or re.fullmatch(r"v\d+", alias.lower()):
+        raise RegistryError(f"'{alias}' is reserved by MLflow; choose another alias.")
+    return alias
+
+
+def validate_model_name(name: str) -> str:
+    """Return the model name stripped, or raise RegistryError."""
+    name = (name or "").strip()
+    if not name or not _NAME_PATTERN.match(name):
+        raise RegistryError("Model names must be 1–255 characters without '/', ':' or '%'.")
+    return name
+
+
+def run_model_uri(run_id: str) -> str:
+    """The URI of the model a run logged, or RegistryError when it has none."""
+    from mlflow.exceptions import MlflowException
+
+    client = _client()
+    try:
+        run = client.get_run(run_id)
+    except MlflowException:
+        raise RegistryError(f"There is no run '{run_id}' in this store.") from None
+    uri = run.data.tags.get(TAG_MODEL_URI)
+    if uri:
+        return uri
+    models = client.search_logged_models(
+        experiment_ids=[run.info.experiment_id],
+        filter_string=f"source_run_id = '{run_id}'",
+        max_results=2,
+    )
+    if not models:
+        raise RegistryError(f"Run {run_id} has no logged model to register.")
+    return models[0].model_uri
+
+
+def register(run_id: str, model_name: str, description: str = "") -> VersionInfo:
+    """Register the model of a run as a new version of ``model_name`` (created if new)."""
+    from mlflow.exceptions import MlflowException
+
+    model_name = validate_model_name(model_name)
+    uri = run_model_uri(run_id)
+    client = _client()
+    try:
+        client.get_registered_model(model_name)
+    except MlflowException:
+        client.create_registered_model(model_name)
+    try:
+        version = client.create_model_version(model_name, uri, run_id=run_id, description=description or None)
+    except MlflowException as exc:
+        raise RegistryError(f"Registering the model of run {run_id} failed: {exc.message}") from None
+    return get_version(model_name, version.version)
+
+
+def list_models() -> list[ModelSummary]:
+    """Every registered model with its aliases, by name."""
+    client = _client()
+    summaries = []
+    for model in client.search_registered_models(max_results=1000, order_by=["name ASC"]):
+        latest = max((int(v.version) for v in model.latest_versions or []), default=None)
+        summaries.append(
+            ModelSummary(
+                model.name,
+                dict(model.aliases or {}),
+                str(latest) if latest else None,
+                model.description or "",
+            )
+        )
+    return summaries
+
+
+def get_model(name: str) -> ModelSummary:
+    """One registered model with its aliases (read from the model, which is reliable across releases)."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        model = _client().get_registered_model(name)
+    except MlflowException:
+        raise RegistryError(f"There is no registered model named '{name}'.") from None
+    return ModelSummary(model.name, dict(model.aliases or {}), None, model.description or "")
+
+
+def list_versions(name: str) -> list[VersionInfo]:
+    """All versions of a model, newest first, each with the aliases that point at it."""
+    client = _client()
+    aliases = get_model(name).aliases
+    by_version: dict[str, list[str]] = {}
+    for alias, version in aliases.items():
+        by_version.setdefault(str(version), []).append(alias)
+    versions = client.search_model_versions(f"name = '{_quote(name)}'", max_results=1000)
+    infos = [
+        VersionInfo(
+            name,
+            str(v.version),
+            v.run_id,
+            sorted(by_version.get(str(v.version), [])),
+            v.creation_timestamp,
+            v.source,
+            v.description or "",
+        )
+        for v in versions
+    ]
+    return sorted(infos, key=lambda v: int(v.version), reverse=True)
+
+
+def get_version(name: str, version: str) -> VersionInfo:
+    """One version of a model."""
+    for info in list_versions(name):
+        if str(info.version) == str(version):
+            return info
+    raise RegistryError(f"Model '{name}' has no version {version}.")
+
+
+def resolve_alias(name: str, alias: str) -> VersionInfo:
+    """The version an alias points at, or RegistryError naming the aliases that exist."""
+    model = get_model(name)
+    if alias not in model.aliases:
+        known = ", ".join(sorted(model.aliases)) or "none"
+        raise RegistryError(f"Model '{name}' has no alias '{alias}' (its aliases: {known}).")
+    return get_version(name, model.aliases[alias])
+
+
+def set_alias(name: str, alias: str, version: str) -> VersionInfo:
+    """Point ``alias`` at ``version`` (moving it if another version holds it)."""
+    alias = validate_alias(alias)
+    get_version(name, version)  # refuses unknown versions before anything changes
+    _client().set_registered_model_alias(name, alias, str(version))
+    return get_version(name, version)
+
+
+def delete_alias(name: str, alias: str) -> None:
+    """Remove an alias from a model."""
+    if alias not in get_model(name).aliases:
+        raise RegistryError(f"Model '{name}' has no alias '{alias}'.")
+    _client().delete_registered_model_alias(name, alias)
+
+
+def promote(model_name: str, alias: str, run_id: str | None = None, version: str | None = None) -> VersionInfo:
+    """Point an alias at a version, registering the run's model first when a run is given."""
+    if (run_id is None) == (version is None):
+        raise RegistryError("Give either a run to register or an existing version, not both.")
+    alias = validate_alias(alias)
+    model_name = validate_model_name(model_name)
+    if run_id is not None:
+        run_model_uri(run_id)  # no model, no registration
+        version = register(run_id, model_name).version
+    else:
+        get_model(model_name)
+    return set_alias(model_name, alias, str(version))
+
+
+def _quote(name: str) -> str:
+    return name.replace("'", "\\'")
+
+
+def versions_table(name: str) -> list[dict]:
+    """Rows for the versions table: version, aliases, source run, test accuracy and KPI verdict."""
+    from mlflow.exceptions import MlflowException
+
+    client = _client()
+    rows = []
+    for info in list_versions(name):
+        metrics, tags = {}, {}
+        if info.run_id:
+            try:
+                run = client.get_run(info.run_id)
+                metrics, tags = run.data.metrics, run.data.tags
+            except MlflowException:
+                pass
+        rows.append(
+            {
+                "version": info.version,
+                "aliases": ", ".join(f"@{a}" for a in info.aliases),
+                "run": info.run_id or "",
+                "algorithm": tags.get("qua3ck.algorithm", ""),
+                "test_accuracy": metrics.get("test_accuracy"),
+                "verdict": tags.get("qua3ck.kpi_verdict", "not evaluated"),
+                "created": info.created,
+                "description": info.description,
+            }
+        )
+    return rows
+
+
+def suggested_model_name(project_name: str) -> str:
+    """A registry name derived from a project name: 'Iris Classification Experiment' -> 'iris-classifier'."""
+    words = re.findall(r"[a-z0-9]+", project_name.lower())
+    words = [w for w in words if w not in {"experiment", "project"}]
+    if words and words[-1] == "classification":
+        words[-1] = "classifier"
+    return "-".join(words) or "model"

@@ -1,0 +1,145 @@
+"""A³: train one configured pipeline with cross-validation and log everything to one MLflow run."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from core.algorithms import build_pipeline, clean_params, get_algorithm
+from core.config import active_store
+from core.data import dataset_digest
+from core.datastore import TAG_DIGEST, TAG_KIND, DatasetRecord
+from core.kpis import SCORE_METRICS
+
+TAG_ALGORITHM = "qua3ck.algorithm"
+TAG_DATA_RUN = "qua3ck.data_run"
+TAG_MODEL_URI = "qua3ck.model_uri"
+MODEL_NAME = "model"
+DEFAULT_CV_FOLDS = 5
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What one training run produced."""
+
+    run_id: str
+    experiment_id: str
+    algorithm: str
+    params: dict[str, object]
+    cv_metrics: dict[str, float]  # cv_<metric> and cv_<metric>_std
+    cv_folds: int
+    model_uri: str
+    seconds: float
+
+
+def cv_folds_for(y, wanted: int = DEFAULT_CV_FOLDS) -> int:
+    """As many stratified folds as wanted, but no more than the smallest class has rows (at least 2)."""
+    return max(2, min(wanted, int(y.astype(str).value_counts().min())))
+
+
+def skops_trusted_types(model) -> list[str]:
+    """The types skops must be told to trust to load this model: all from the libraries we built it with."""
+    import skops.io
+
+    return skops.io.get_untrusted_types(data=skops.io.dumps(model))
+
+
+def train_model(
+    experiment_id: str,
+    dataset: DatasetRecord,
+    algorithm: str,
+    params: dict[str, object] | None = None,
+    cv_folds: int = DEFAULT_CV_FOLDS,
+) -> TrainResult:
+    """Cross-validate and fit the pipeline on the training split; log params, metrics, data and model."""
+    import mlflow
+    from sklearn.model_selection import StratifiedKFold, cross_validate
+
+    spec = get_algorithm(algorithm)
+    params = {**{p.name: p.default for p in spec.params}, **(params or {})}
+    clean_params(algorithm, params)  # fail before a run exists
+    active_store()
+    started = time.perf_counter()
+    X, y = dataset.train_xy()
+    folds = cv_folds_for(y, cv_folds)
+    tags = {
+        TAG_KIND: "train",
+        TAG_ALGORITHM: algorithm,
+        TAG_DIGEST: dataset.digest,
+        TAG_DATA_RUN: dataset.run_id,
+    }
+    run_name = f"{algorithm}-{time.strftime('%Y%m%d-%H%M%S')}"
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags) as run:
+        mlflow.log_params(
+            {
+                "algorithm": algorithm,
+                **params,
+                "cv_folds": folds,
+                "split_seed": dataset.split.seed,
+                "test_size": dataset.split.test_size,
+                "train_rows": len(X),
+            }
+        )
+        train_rows = dataset.frame.iloc[dataset.split.train]
+        mlflow.log_input(
+            mlflow.data.from_pandas(
+                train_rows,
+                name=f"{dataset.name} (train split)",
+                targets=dataset.target,
+                digest=dataset_digest(train_rows),
+            ),
+            context="training",
+        )
+        pipeline = build_pipeline(algorithm, params, X, seed=dataset.split.seed)
+        cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=dataset.split.seed)
+        scores = cross_validate(pipeline, X, y, cv=cv, scoring=SCORE_METRICS, error_score="raise")
+        cv_metrics: dict[str, float] = {}
+        for metric in SCORE_METRICS:
+            values = scores[f"test_{metric}"]
+            cv_metrics[f"cv_{metric}"] = float(values.mean())
+            cv_metrics[f"cv_{metric}_std"] = float(values.std())
+        cv_metrics["cv_fit_seconds"] = float(scores["fit_time"].mean())
+        mlflow.log_metrics(cv_metrics)
+        pipeline.fit(X, y)
+        mlflow.log_dict(_stats(dataset), "feature_stats.json")
+        info = log_pipeline(pipeline, X)
+        mlflow.set_tag(TAG_MODEL_URI, info.model_uri)
+    return TrainResult(
+        run_id=run.info.run_id,
+        experiment_id=experiment_id,
+        algorithm=algorithm,
+        params=params,
+        cv_metrics=cv_metrics,
+        cv_folds=folds,
+        model_uri=info.model_uri,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _stats(dataset: DatasetRecord) -> dict:
+    from core.data import feature_stats
+
+    return feature_stats(dataset.frame.iloc[dataset.split.train], dataset.target)
+
+
+def log_pipeline(pipeline, X):
+    """Log a fitted pipeline in the active run: skops with its trusted types, signature, input example.
+
+    skops is the safe format; its allow-list is computed here from the pipeline we built, so plain
+    ``mlflow.pyfunc.load_model`` and ``mlflow models serve`` load it anywhere. Explicit pip requirements
+    skip MLflow's slow requirement inference subprocess.
+    """
+    import mlflow
+    from mlflow.models import infer_signature
+
+    example = X.head(5)
+    signature = infer_signature(X, pipeline.predict(X.head(50)))
+    return mlflow.sklearn.log_model(
+        pipeline,
+        name=MODEL_NAME,
+        signature=signature,
+        input_example=example,
+        serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_SKOPS,
+        skops_trusted_types=skops_trusted_types(pipeline),
+        pip_requirements=mlflow.sklearn.get_default_pip_requirements(include_skops=True),
+    )

@@ -1,0 +1,6 @@
+"""Session-state keys shared across pages (plain keys, never widget keys)."""
+
+PROJECT_ID = "project_id"  # experiment id of the selected project
+TRAIN_RESULTS = "train_results"  # list[TrainResult] of the last training click
+REGISTER_MESSAGE = "registry_message"  # a success line to show after a rerun
+PREDICT_RESULT = "predict_result"  # last single-row Prediction

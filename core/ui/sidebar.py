@@ -1,0 +1,77 @@
+"""The shared sidebar: which store is in use and which project (MLflow experiment) is selected."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import data, datastore, projects
+from core.config import active_store
+from core.ui import keys
+from core.ui.common import error_message
+
+
+def _create_example() -> None:
+    """The handout's Iris example: question, KPIs and the iris data with the default split."""
+    project = projects.ensure_example_project()
+    if not project.data_run_id:
+        datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
+    st.session_state[keys.PROJECT_ID] = project.experiment_id
+
+
+def _select(experiment_id: str) -> None:
+    st.session_state[keys.PROJECT_ID] = experiment_id
+
+
+def render_sidebar() -> projects.Project | None:
+    """Draw the store status and project picker; return the selected project."""
+    sidebar = st.sidebar
+    store = active_store()
+    try:
+        all_projects = projects.list_projects()
+    except Exception as exc:  # noqa: BLE001 — an unreachable store must not break the page
+        sidebar.error(f"The MLflow store is not reachable: {error_message(exc)}")
+        sidebar.caption(store.description)
+        return None
+    sidebar.caption(("🗄️ " if store.embedded else "🌐 ") + store.description)
+
+    by_id = {p.experiment_id: p for p in all_projects}
+    current = st.session_state.get(keys.PROJECT_ID)
+    if current not in by_id:
+        current = all_projects[0].experiment_id if all_projects else None
+        st.session_state[keys.PROJECT_ID] = current
+    if all_projects:
+        # The widget mirrors the plain key; the callback copies a person's choice back before the run.
+        st.session_state["sidebar_project"] = current
+        sidebar.selectbox(
+            "Project (MLflow experiment)",
+            list(by_id),
+            format_func=lambda i: by_id[i].name,
+            key="sidebar_project",
+            on_change=lambda: _select(st.session_state["sidebar_project"]),
+        )
+    else:
+        sidebar.info("This store has no projects yet.")
+
+    if projects.find_project(projects.EXAMPLE_NAME) is None and sidebar.button(
+        f"➕ Create the example '{projects.EXAMPLE_NAME}'",
+        key="sidebar_example",
+        type="primary" if not all_projects else "secondary",
+    ):
+        try:
+            _create_example()
+            st.rerun()
+        except ValueError as exc:
+            sidebar.error(error_message(exc))
+    with (
+        sidebar.expander("New project", expanded=not all_projects),
+        st.form("sidebar_new_project", clear_on_submit=True, border=False),
+    ):
+        name = st.text_input("Name", key="sidebar_new_name", placeholder="e.g. Churn prediction")
+        if st.form_submit_button("Create project"):
+            try:
+                project = projects.create_project(name)
+                _select(project.experiment_id)
+                st.rerun()
+            except ValueError as exc:
+                st.error(error_message(exc))
+    return by_id.get(current) if current else None

@@ -1,0 +1,111 @@
+"""C — compare runs on the held-out test set against the project's KPIs."""
+
+import pandas as pd
+import streamlit as st
+
+from core import charts, evaluation, runs
+from core.kpis import SCORE_METRICS
+from core.ui.common import error_message, phase_header, require_project
+
+phase_header(
+    "⚖️ C — Conclude and compare",
+    "Cross-validation scores guide the search; the verdict comes from rows no model has seen. Here each "
+    "chosen run's model predicts the project's held-out test rows once: accuracy and the other scores, a "
+    "confusion matrix and the single-row predict latency (p95) are logged back to the run in MLflow, and "
+    "checked against the KPIs from the Q phase.",
+)
+project = require_project()
+metric = runs.primary_metric(project.kpis)
+table = runs.training_runs(project.experiment_id, metric)
+if table.empty:
+    st.info("No runs yet: train a model first.")
+    st.page_link("pages/train.py", label="Go to training", icon="⚙️")
+    st.stop()
+
+st.subheader(f"Runs of '{project.name}' ({len(table)})")
+st.dataframe(
+    table[
+        [
+            "run",
+            "algorithm",
+            "status",
+            "started",
+            "seconds",
+            "cv_score",
+            "cv_std",
+            "test_score",
+            "verdict",
+            "data_digest",
+        ]
+    ].rename(
+        columns={
+            "cv_score": f"CV {metric}",
+            "cv_std": "CV std",
+            "test_score": f"test {metric}",
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+)
+candidates = table[table["has_model"]]
+labels = {
+    r.run_id: f"{r.run} · {r.algorithm} · CV {r.cv_score:.3f}" if r.cv_score == r.cv_score else r.run
+    for r in candidates.itertuples()
+}
+default = list(candidates.sort_values("cv_score", ascending=False)["run_id"][:2])
+chosen = st.multiselect(
+    "Runs to compare",
+    list(labels),
+    default=default,
+    format_func=labels.get,
+    key="compare_runs",
+)
+if not chosen:
+    st.stop()
+
+stored = {run_id: evaluation.load_evaluation(run_id) for run_id in chosen}
+missing = [run_id for run_id, ev in stored.items() if ev is None]
+if missing and st.button(
+    f"🧪 Evaluate {len(missing)} run(s) on the held-out test set",
+    type="primary",
+    key="compare_evaluate",
+):
+    with st.spinner("Predicting the held-out rows and timing single-row predictions…"):
+        for run_id in missing:
+            try:
+                stored[run_id] = evaluation.evaluate_run(run_id, project.kpis)
+            except Exception as exc:  # noqa: BLE001
+                st.error(f"{labels[run_id]}: {error_message(exc)}")
+    missing = [run_id for run_id, ev in stored.items() if ev is None]
+if missing:
+    st.caption(f"{len(missing)} chosen run(s) are not evaluated yet.")
+
+evaluated = {run_id: ev for run_id, ev in stored.items() if ev is not None}
+if not evaluated:
+    st.stop()
+st.subheader("Held-out test results")
+summary = pd.DataFrame(
+    [
+        {
+            "run": labels[r].split(" · ")[0],
+            **{m: ev.metrics[m] for m in SCORE_METRICS},
+            "latency_ms": ev.metrics["latency_ms"],
+            "verdict": ev.verdict(project.kpis),
+        }
+        for r, ev in evaluated.items()
+    ]
+)
+st.dataframe(summary, hide_index=True, width="stretch")
+st.plotly_chart(charts.test_metric_bars(summary, SCORE_METRICS), key="compare_metric_bars")
+for column, (run_id, ev) in zip(st.columns(len(evaluated)), evaluated.items(), strict=True):
+    with column:
+        verdict = ev.verdict(project.kpis)
+        st.markdown(f"**{labels[run_id]}** — KPI verdict: {'✅ pass' if verdict == 'pass' else '❌ ' + verdict}")
+        for result in ev.kpi_results(project.kpis):
+            value = "—" if result.value is None else f"{result.value:.4g}"
+            st.markdown(f"{'✅' if result.passed else '❌'} `{result.kpi}` — measured {value}")
+        st.plotly_chart(
+            charts.confusion_heatmap(ev.labels, ev.confusion),
+            key=f"compare_cm_{run_id}",
+        )
+st.page_link("pages/registry.py", label="Next: register the model you trust", icon="➡️")

@@ -1,0 +1,112 @@
+"""Predict — load models:/<name>@<alias> and predict one row by sliders or a whole CSV file."""
+
+import streamlit as st
+
+from core import charts, predict, registry, status
+from core.ui import cache, keys
+from core.ui.common import error_message, phase_header
+
+phase_header(
+    "🔮 Predict",
+    "Applications load a model by alias, `models:/<name>@<alias>`, never by a file path. This page does "
+    "exactly that: it asks the registry which version the alias points at and serves that version, so "
+    "moving the alias on the registry page changes what answers here, without a restart.",
+)
+models = [m for m in registry.list_models() if m.aliases]
+if not models:
+    st.info("No registered model has an alias yet. Register a version and give it an alias such as 'production'.")
+    st.page_link("pages/registry.py", label="Go to the registry", icon="🏷️")
+    st.stop()
+
+left, right = st.columns(2)
+by_name = {m.name: m for m in models}
+name = left.selectbox("Registered model", list(by_name), key="predict_model")
+aliases = sorted(by_name[name].aliases)
+default_alias = status.serving_alias(by_name[name])
+alias = right.selectbox("Alias", aliases, index=aliases.index(default_alias), key="predict_alias")
+try:
+    version = registry.resolve_alias(name, alias)
+    model = cache.served_model(name, version.version)
+except ValueError as exc:
+    st.error(error_message(exc))
+    st.stop()
+st.caption(
+    f"`models:/{name}@{alias}` → version **{version.version}** · source run `{version.run_id}` · "
+    f"{len(model.features)} inputs" + ("" if model.stats else " · training ranges unknown")
+)
+
+single, batch = st.tabs(["One row", "A whole CSV file"])
+with single, st.form("predict_form"):
+    values = {}
+    columns = st.columns(2)
+    for i, feature in enumerate(model.features):
+        stat = model.stats.get(feature, {})
+        widget_key = f"predict_input_{i}"
+        with columns[i % 2]:
+            if stat.get("kind") == "categorical":
+                values[feature] = st.selectbox(
+                    feature,
+                    stat["categories"],
+                    index=stat["categories"].index(stat["mode"]),
+                    key=widget_key,
+                )
+            elif stat.get("kind") == "numeric":
+                span = (stat["max"] - stat["min"]) or 1.0
+                low, high = stat["min"] - 0.1 * span, stat["max"] + 0.1 * span
+                values[feature] = st.slider(
+                    feature,
+                    float(low),
+                    float(high),
+                    float(stat["median"]),
+                    key=widget_key,
+                )
+            else:
+                values[feature] = st.number_input(feature, value=0.0, key=widget_key)
+    submitted = st.form_submit_button("Predict", type="primary")
+if submitted:
+    try:
+        st.session_state[keys.PREDICT_RESULT] = (
+            model.uri,
+            predict.predict_one(model, values),
+            predict.out_of_range(model, values),
+        )
+    except ValueError as exc:
+        st.session_state.pop(keys.PREDICT_RESULT, None)
+        st.error(error_message(exc))
+result = st.session_state.get(keys.PREDICT_RESULT)
+if result and result[0] == model.uri:
+    _, prediction, warnings = result
+    with single:
+        st.success(
+            f"Predicted class: **{prediction.label}** (version {version.version}, {prediction.latency_ms:.1f} ms)"
+        )
+        for warning in warnings:
+            st.warning(warning)
+        if prediction.probabilities:
+            st.plotly_chart(
+                charts.probability_bar(prediction.probabilities),
+                key="predict_proba_chart",
+            )
+
+with batch:
+    upload = st.file_uploader("CSV with the model's input columns", type=["csv", "txt"], key="predict_upload")
+    if upload is not None:
+        try:
+            rows = predict.read_prediction_csv(upload.getvalue(), model)
+            with st.spinner(f"Predicting {len(rows)} rows…"):
+                scored = predict.predict_frame(model, rows)
+            st.success(f"Predicted {len(scored)} rows with version {version.version}.")
+            st.plotly_chart(
+                charts.prediction_counts_bar(scored["prediction"]),
+                key="predict_counts_chart",
+            )
+            st.dataframe(scored.head(500), width="stretch")
+            st.download_button(
+                "⬇️ Download predictions (CSV)",
+                scored.to_csv(index=False).encode(),
+                file_name=f"predictions-{name}-v{version.version}.csv",
+                mime="text/csv",
+                key="predict_download",
+            )
+        except ValueError as exc:
+            st.error(error_message(exc))
