@@ -46,24 +46,27 @@ def _redact(uri: str) -> str:
     return uri
 
 
-def data_dir() -> Path:
-    """The git-ignored folder of the embedded store (override with QUA3CK_DATA_DIR)."""
-    return Path(os.environ.get(DATA_DIR_ENV) or PROJECT_ROOT / "data").resolve()
-
-
 def resolve_store(environ: dict[str, str] | None = None) -> StoreConfig:
     """Read the store from the environment; the embedded SQLite store when nothing is set."""
     env = os.environ if environ is None else environ
-    tracking = env.get("MLFLOW_TRACKING_URI", "").strip()
-    registry = env.get("MLFLOW_REGISTRY_URI", "").strip()
-    if tracking:
-        return StoreConfig(tracking_uri=tracking, registry_uri=registry or tracking, embedded=False)
     folder = Path(env.get(DATA_DIR_ENV) or PROJECT_ROOT / "data").resolve()
-    uri = f"sqlite:///{folder / 'mlflow.db'}"
-    return StoreConfig(tracking_uri=uri, registry_uri=registry or uri, embedded=True, data_dir=folder)
+    embedded_uri = f"sqlite:///{folder / 'mlflow.db'}"
+    # mlflow.set_tracking_uri/set_registry_uri export their URI to the environment: what we exported
+    # for an embedded store is not a person's configuration
+    tracking = _configured(env.get("MLFLOW_TRACKING_URI", ""))
+    registry = _configured(env.get("MLFLOW_REGISTRY_URI", ""))
+    if tracking and tracking != embedded_uri:
+        return StoreConfig(tracking_uri=tracking, registry_uri=registry or tracking, embedded=False)
+    return StoreConfig(tracking_uri=embedded_uri, registry_uri=registry or embedded_uri, embedded=True, data_dir=folder)
 
 
 _active: StoreConfig | None = None
+_exported: set[str] = set()  # embedded URIs this process handed to mlflow
+
+
+def _configured(value: str) -> str:
+    value = value.strip()
+    return "" if value in _exported else value
 
 
 def activate_store(config: StoreConfig | None = None) -> StoreConfig:
@@ -76,6 +79,8 @@ def activate_store(config: StoreConfig | None = None) -> StoreConfig:
 
     if config.embedded and config.data_dir is not None:
         (config.data_dir / "artifacts").mkdir(parents=True, exist_ok=True)
+    if config.embedded:
+        _exported.add(config.tracking_uri)
     mlflow.set_tracking_uri(config.tracking_uri)
     mlflow.set_registry_uri(config.registry_uri)
     _active = config

@@ -76,6 +76,7 @@ def record_dataset(
         params = current.data.params
         if (
             current.data.tags.get(TAG_DIGEST) == digest
+            and params.get("dataset") == name
             and params.get("target") == target
             and params.get("test_size") == str(test_size)
             and params.get("split_seed") == str(seed)

@@ -116,7 +116,7 @@ def list_models() -> list[ModelSummary]:
         summaries.append(
             ModelSummary(
                 model.name,
-                dict(model.aliases or {}),
+                {a: str(v) for a, v in (model.aliases or {}).items()},
                 str(latest) if latest else None,
                 model.description or "",
             )
@@ -132,7 +132,9 @@ def get_model(name: str) -> ModelSummary:
         model = _client().get_registered_model(name)
     except MlflowException:
         raise RegistryError(f"There is no registered model named '{name}'.") from None
-    return ModelSummary(model.name, dict(model.aliases or {}), None, model.description or "")
+    return ModelSummary(
+        model.name, {a: str(v) for a, v in (model.aliases or {}).items()}, None, model.description or ""
+    )
 
 
 def list_versions(name: str) -> list[VersionInfo]:

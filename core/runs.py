@@ -84,3 +84,20 @@ def run_params(run_id: str) -> dict[str, str]:
 
     active_store()
     return dict(MlflowClient().get_run(run_id).data.params)
+
+
+def _score(value) -> str | None:
+    return f"{float(value):.3f}" if value is not None and pd.notna(value) else None
+
+
+def run_labels(table: pd.DataFrame) -> dict[str, str]:
+    """A readable label per run id: name · algorithm · CV score · test score and verdict when known."""
+    labels = {}
+    for row in table.itertuples():
+        parts = [row.run, row.algorithm]
+        if cv := _score(row.cv_score):
+            parts.append(f"CV {cv}")
+        if test := _score(row.test_score):
+            parts.append(f"test {test} · {row.verdict}")
+        labels[row.run_id] = " · ".join(parts)
+    return labels

@@ -23,6 +23,11 @@ class PhaseStatus:
     next_step: str
 
 
+def _shorten(text: str, limit: int = 300) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def project_models(run_ids: set[str]) -> list[registry.ModelSummary]:
     """Registered models with at least one version from these runs."""
     models = []
@@ -56,7 +61,7 @@ def lifecycle_status(project: Project, dataset_summary: str | None) -> list[Phas
             "Question",
             "question.py",
             q_done,
-            (project.question.strip()[:140] or "No question yet")
+            (_shorten(project.question) or "No question yet")
             + " · KPIs: "
             + (", ".join(f"`{k}`" for k in project.kpis) or "none"),
             "Refine the question or KPIs if needed." if q_done else "Write the question and set KPIs.",

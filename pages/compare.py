@@ -5,7 +5,8 @@ import streamlit as st
 
 from core import charts, evaluation, runs
 from core.kpis import SCORE_METRICS
-from core.ui.common import error_message, phase_header, require_project
+from core.ui.actions import run_action, show_outcome
+from core.ui.common import phase_header, require_project
 
 phase_header(
     "⚖️ C — Conclude and compare",
@@ -15,6 +16,7 @@ phase_header(
     "checked against the KPIs from the Q phase.",
 )
 project = require_project()
+show_outcome()
 metric = runs.primary_metric(project.kpis)
 table = runs.training_runs(project.experiment_id, metric)
 if table.empty:
@@ -48,10 +50,7 @@ st.dataframe(
     width="stretch",
 )
 candidates = table[table["has_model"]]
-labels = {
-    r.run_id: f"{r.run} · {r.algorithm} · CV {r.cv_score:.3f}" if r.cv_score == r.cv_score else r.run
-    for r in candidates.itertuples()
-}
+labels = runs.run_labels(candidates)
 default = list(candidates.sort_values("cv_score", ascending=False)["run_id"][:2])
 chosen = st.multiselect(
     "Runs to compare",
@@ -63,21 +62,26 @@ chosen = st.multiselect(
 if not chosen:
     st.stop()
 
+
+def evaluate_missing() -> str:
+    """Evaluate the chosen runs that have no stored evaluation yet (callback: runs before the page)."""
+    todo = [r for r in st.session_state["compare_runs"] if evaluation.load_evaluation(r) is None]
+    with st.spinner("Predicting the held-out rows and timing single-row predictions…"):
+        for run_id in todo:
+            evaluation.evaluate_run(run_id, project.kpis)
+    return f"Evaluated {len(todo)} run(s) on {project.name}'s held-out test rows; results are logged to each run."
+
+
 stored = {run_id: evaluation.load_evaluation(run_id) for run_id in chosen}
 missing = [run_id for run_id, ev in stored.items() if ev is None]
-if missing and st.button(
-    f"🧪 Evaluate {len(missing)} run(s) on the held-out test set",
-    type="primary",
-    key="compare_evaluate",
-):
-    with st.spinner("Predicting the held-out rows and timing single-row predictions…"):
-        for run_id in missing:
-            try:
-                stored[run_id] = evaluation.evaluate_run(run_id, project.kpis)
-            except Exception as exc:  # noqa: BLE001
-                st.error(f"{labels[run_id]}: {error_message(exc)}")
-    missing = [run_id for run_id, ev in stored.items() if ev is None]
 if missing:
+    st.button(
+        f"🧪 Evaluate {len(missing)} run(s) on the held-out test set",
+        type="primary",
+        key="compare_evaluate",
+        on_click=run_action,
+        args=(evaluate_missing,),
+    )
     st.caption(f"{len(missing)} chosen run(s) are not evaluated yet.")
 
 evaluated = {run_id: ev for run_id, ev in stored.items() if ev is not None}

@@ -5,7 +5,9 @@ import streamlit as st
 from core import status
 from core.ui import cache
 from core.ui.common import current_project, error_message
+from core.ui.shell import ensure_shell
 
+ensure_shell()
 st.title("🦆 QUA³CK Workbench")
 st.markdown(
     "Walk a machine-learning question from **Q**uestion to **K**nowledge transfer. "
@@ -42,4 +44,4 @@ for card in board:
         left.markdown(f"### {'✅' if card.done else '⬜'} {card.phase} — {card.title}")
         left.markdown(card.summary)
         right.markdown(f"**Next:** {card.next_step}")
-        right.page_link(f"pages/{card.page}", label=f"Open {card.title}", icon="➡️")
+        right.page_link(f"pages/{card.page}", label=f"Open the {card.phase} page", icon="➡️")

@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from core import registry, runs
-from core.ui import keys
-from core.ui.common import error_message, phase_header, require_project
+from core.ui.actions import run_action, show_outcome
+from core.ui.common import phase_header, require_project
 
 phase_header(
     "🏷️ K — Knowledge transfer: the model registry",
@@ -15,8 +15,29 @@ phase_header(
     "serve without touching their code.",
 )
 project = require_project()
-if message := st.session_state.pop(keys.REGISTER_MESSAGE, None):
-    st.success(message)
+show_outcome()
+state = st.session_state
+
+
+def register() -> str:
+    info = registry.register(state["registry_run"], state["registry_model_name"], state["registry_description"])
+    return f"Registered '{info.name}' version {info.version}."
+
+
+def set_alias() -> str:
+    alias = state["registry_alias"]
+    alias = state.get("registry_alias_custom", "") if alias == "other…" else alias
+    model, version = state["registry_model"], state["registry_version"]
+    before = registry.get_model(model).aliases.get(alias)
+    registry.set_alias(model, alias, version)
+    moved = f" (moved from v{before})" if before and before != version else ""
+    return f"@{alias} now points at version {version}{moved}."
+
+
+def remove_alias() -> str:
+    registry.delete_alias(state["registry_model"], state["registry_remove_alias"])
+    return f"Removed @{state['registry_remove_alias']}."
+
 
 st.subheader("Register a run's model")
 table = runs.training_runs(project.experiment_id, runs.primary_metric(project.kpis))
@@ -24,30 +45,21 @@ with_model = table[table["has_model"]] if not table.empty else table
 if with_model.empty:
     st.info("No run with a model yet: train one first.")
 else:
-    labels = {
-        r.run_id: f"{r.run} · {r.algorithm} · test {r.test_score:.3f} · {r.verdict}"
-        if r.test_score == r.test_score
-        else f"{r.run} · {r.algorithm} · {r.verdict}"
-        for r in with_model.itertuples()
-    }
+    labels = runs.run_labels(with_model)
     order = with_model.sort_values(["test_score", "cv_score"], ascending=False, na_position="last")["run_id"]
-    run_id = st.selectbox("Run", list(order), format_func=labels.get, key="registry_run")
+    st.selectbox("Run", list(order), format_func=labels.get, key="registry_run")
     existing = [m.name for m in registry.list_models()]
     left, right = st.columns(2)
-    name = left.text_input(
+    left.text_input(
         "Registered model name (new or existing)",
         value=registry.suggested_model_name(project.name),
         key="registry_model_name",
         help="Existing: " + (", ".join(existing) or "none"),
     )
-    description = right.text_input("Version description (optional)", key="registry_description")
-    if st.button("📦 Register as a new version", type="primary", key="registry_register"):
-        try:
-            info = registry.register(run_id, name, description)
-            st.session_state[keys.REGISTER_MESSAGE] = f"Registered '{info.name}' version {info.version}."
-            st.rerun()
-        except ValueError as exc:
-            st.error(error_message(exc))
+    right.text_input("Version description (optional)", key="registry_description")
+    st.button(
+        "📦 Register as a new version", type="primary", key="registry_register", on_click=run_action, args=(register,)
+    )
 
 models = registry.list_models()
 if not models:
@@ -69,25 +81,14 @@ with set_col, st.container(border=True):
     choices = list(dict.fromkeys([*registry.STANDARD_ALIASES, *sorted(aliases), "other…"]))
     alias = st.selectbox("Alias", choices, key="registry_alias")
     if alias == "other…":
-        alias = st.text_input("Alias name", key="registry_alias_custom", placeholder="e.g. staging")
-    version = st.selectbox("Version", [v["version"] for v in versions], key="registry_version")
-    if st.button("Set alias", type="primary", key="registry_set_alias"):
-        try:
-            before = aliases.get(alias)
-            registry.set_alias(model_name, alias, version)
-            moved = f" (moved from v{before})" if before and before != version else ""
-            st.session_state[keys.REGISTER_MESSAGE] = f"@{alias} now points at version {version}{moved}."
-            st.rerun()
-        except ValueError as exc:
-            st.error(error_message(exc))
+        st.text_input("Alias name", key="registry_alias_custom", placeholder="e.g. staging")
+    st.selectbox("Version", [v["version"] for v in versions], key="registry_version")
+    st.button("Set alias", type="primary", key="registry_set_alias", on_click=run_action, args=(set_alias,))
 with remove_col, st.container(border=True):
     st.markdown("**Remove an alias**")
     if aliases:
-        doomed = st.selectbox("Alias to remove", sorted(aliases), key="registry_remove_alias")
-        if st.button("Remove alias", key="registry_remove"):
-            registry.delete_alias(model_name, doomed)
-            st.session_state[keys.REGISTER_MESSAGE] = f"Removed @{doomed}."
-            st.rerun()
+        st.selectbox("Alias to remove", sorted(aliases), key="registry_remove_alias")
+        st.button("Remove alias", key="registry_remove", on_click=run_action, args=(remove_alias,))
     else:
         st.caption("This model has no aliases.")
 st.page_link("pages/predict.py", label="Next: predict with an alias", icon="➡️")

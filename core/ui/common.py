@@ -31,6 +31,9 @@ def require_project() -> projects.Project:
 
 def phase_header(title: str, explanation: str) -> None:
     """Page title plus a collapsible explanation of the phase."""
+    from core.ui.shell import ensure_shell
+
+    ensure_shell()
     st.title(title)
     with st.expander("What happens in this phase?", expanded=False):
         st.markdown(explanation)

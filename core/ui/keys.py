@@ -2,5 +2,4 @@
 
 PROJECT_ID = "project_id"  # experiment id of the selected project
 TRAIN_RESULTS = "train_results"  # list[TrainResult] of the last training click
-REGISTER_MESSAGE = "registry_message"  # a success line to show after a rerun
 PREDICT_RESULT = "predict_result"  # last single-row Prediction

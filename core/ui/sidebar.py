@@ -7,15 +7,23 @@ import streamlit as st
 from core import data, datastore, projects
 from core.config import active_store
 from core.ui import keys
+from core.ui.actions import SIDEBAR, run_action, show_outcome
 from core.ui.common import error_message
 
 
-def _create_example() -> None:
+def _create_example() -> str:
     """The handout's Iris example: question, KPIs and the iris data with the default split."""
     project = projects.ensure_example_project()
     if not project.data_run_id:
         datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
     st.session_state[keys.PROJECT_ID] = project.experiment_id
+    return f"Created '{project.name}' with its question, KPIs and the iris data."
+
+
+def _create_project() -> str:
+    project = projects.create_project(st.session_state.get("sidebar_new_name", ""))
+    st.session_state[keys.PROJECT_ID] = project.experiment_id
+    return f"Created project '{project.name}'."
 
 
 def _select(experiment_id: str) -> None:
@@ -52,26 +60,19 @@ def render_sidebar() -> projects.Project | None:
     else:
         sidebar.info("This store has no projects yet.")
 
-    if projects.find_project(projects.EXAMPLE_NAME) is None and sidebar.button(
-        f"➕ Create the example '{projects.EXAMPLE_NAME}'",
-        key="sidebar_example",
-        type="primary" if not all_projects else "secondary",
-    ):
-        try:
-            _create_example()
-            st.rerun()
-        except ValueError as exc:
-            sidebar.error(error_message(exc))
+    if projects.find_project(projects.EXAMPLE_NAME) is None:
+        sidebar.button(
+            f"➕ Create the example '{projects.EXAMPLE_NAME}'",
+            key="sidebar_example",
+            type="primary" if not all_projects else "secondary",
+            on_click=run_action,
+            args=(_create_example, SIDEBAR),
+        )
     with (
         sidebar.expander("New project", expanded=not all_projects),
         st.form("sidebar_new_project", clear_on_submit=True, border=False),
     ):
-        name = st.text_input("Name", key="sidebar_new_name", placeholder="e.g. Churn prediction")
-        if st.form_submit_button("Create project"):
-            try:
-                project = projects.create_project(name)
-                _select(project.experiment_id)
-                st.rerun()
-            except ValueError as exc:
-                st.error(error_message(exc))
+        st.text_input("Name", key="sidebar_new_name", placeholder="e.g. Churn prediction")
+        st.form_submit_button("Create project", on_click=run_action, args=(_create_project, SIDEBAR))
+    show_outcome(sidebar, SIDEBAR)
     return by_id.get(current) if current else None

@@ -1,0 +1,239 @@
+"""Each page through AppTest: what it shows, what it writes to MLflow, and how it handles bad input."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+from mlflow import MlflowClient
+
+from core import data, datastore, projects, registry, training
+from tests.app.conftest import goto, no_exception, texts
+
+
+def example(at):
+    at.sidebar.button(key="sidebar_example").click().run()
+    no_exception(at)
+    return projects.find_project(projects.EXAMPLE_NAME)
+
+
+def test_fresh_store_offers_the_example_and_home_shows_the_board(app):
+    assert "no projects" in texts(app.sidebar.info)
+    assert "Embedded SQLite store" in texts(app.sidebar.caption)
+    project = example(app)
+    assert project is not None and project.data_run_id
+    markdown = texts(app.markdown)
+    assert "Q — Question" in markdown and "U — Understanding the data" in markdown
+    assert "iris: 150 rows" in markdown
+    assert "No trained models yet" in markdown
+
+
+def test_sidebar_creates_a_project_and_refuses_a_duplicate(app):
+    app.sidebar.text_input(key="sidebar_new_name").input("Churn")
+    app.sidebar.button[-1].click().run()  # the form's submit button
+    no_exception(app)
+    assert projects.find_project("Churn") is not None
+    assert app.sidebar.selectbox(key="sidebar_project").value == projects.find_project("Churn").experiment_id
+    app.sidebar.text_input(key="sidebar_new_name").input("Churn")
+    app.sidebar.button[-1].click().run()
+    assert "already" in texts(app.error)
+
+
+def test_question_page_validates_and_persists_kpis(app):
+    project = example(app)
+    goto(app, "question")
+    app.number_input(key="question_threshold_accuracy").set_value(1.5)
+    app.button(key="question_save").click().run()
+    no_exception(app)
+    assert "out of range" in texts(app.error)
+    assert projects.get_project(project.experiment_id).kpis[0].threshold == 0.95  # nothing half-written
+
+    app.text_area(key="question_text").input("Which species is it?")
+    app.number_input(key="question_threshold_accuracy").set_value(0.9)
+    app.selectbox(key="question_op_accuracy").set_value(">=")
+    app.checkbox(key="question_use_f1_macro").check()
+    app.button(key="question_save").click().run()
+    no_exception(app)
+    assert "Saved" in texts(app.success)
+    saved = projects.get_project(project.experiment_id)
+    assert saved.question == "Which species is it?"
+    assert [str(k) for k in saved.kpis] == ["accuracy >= 0.9", "f1_macro >= 0.9", "latency_ms < 500"]
+    description = MlflowClient().get_experiment(project.experiment_id).tags["mlflow.note.content"]
+    assert "Which species is it?" in description
+
+
+def test_question_page_refuses_zero_latency(app):
+    example(app)
+    goto(app, "question")
+    app.number_input(key="question_threshold_latency_ms").set_value(0.0)
+    app.button(key="question_save").click().run()
+    assert "greater than 0" in texts(app.error)
+
+
+def test_data_page_records_a_builtin_set_with_its_split(app):
+    project = example(app)
+    goto(app, "data")
+    app.selectbox(key="data_builtin").set_value("wine").run()
+    assert app.selectbox(key="data_target").value == "cultivar"
+    app.button(key="data_use").click().run()
+    no_exception(app)
+    assert "held-out test rows" in texts(app.success)
+    record = datastore.load_dataset(projects.get_project(project.experiment_id).data_run_id)
+    assert record.name == "wine" and len(record.split.test) == 36
+    assert len(app.get("plotly_chart")) >= 2
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, sep=";")
+    return buffer.getvalue().encode()
+
+
+def test_data_page_accepts_an_uploaded_csv(app):
+    project = example(app)
+    goto(app, "data")
+    app.radio(key="data_source").set_value("Upload a CSV file").run()
+    app.file_uploader(key="data_upload").set_value(("flowers.csv", _csv(data.load_builtin("iris")), "text/csv")).run()
+    no_exception(app)
+    assert app.selectbox(key="data_target").value == "species"
+    app.button(key="data_use").click().run()
+    record = datastore.load_dataset(projects.get_project(project.experiment_id).data_run_id)
+    assert record.name == "flowers" and len(record.frame) == 150
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty"),
+        (b"\x00\x01\x02\x03garbage", "binary"),
+        (b"just one column\n" + b"1\n" * 20, "column"),
+        (b"a,b\n1,2\n", "data rows"),
+    ],
+)
+def test_data_page_explains_an_unusable_file(app, content, message):
+    example(app)
+    goto(app, "data")
+    app.radio(key="data_source").set_value("Upload a CSV file").run()
+    app.file_uploader(key="data_upload").set_value(("bad.csv", content, "text/csv")).run()
+    no_exception(app)
+    assert message in texts(app.error)
+
+
+def test_data_page_blocks_a_target_with_one_class(app):
+    project = example(app)
+    before = projects.get_project(project.experiment_id).data_run_id
+    frame = data.load_builtin("iris").assign(constant="same")
+    goto(app, "data")
+    app.radio(key="data_source").set_value("Upload a CSV file").run()
+    app.file_uploader(key="data_upload").set_value(("c.csv", _csv(frame), "text/csv")).run()
+    app.selectbox(key="data_target").set_value("constant").run()
+    no_exception(app)
+    assert "only one class" in texts(app.error)
+    assert app.button(key="data_use").disabled
+    assert projects.get_project(project.experiment_id).data_run_id == before
+
+
+def test_train_page_trains_both_algorithms_as_runs(app):
+    project = example(app)
+    goto(app, "train")
+    app.multiselect(key="train_algorithms").set_value(["random_forest", "logistic_regression"]).run()
+    app.slider(key="train_random_forest_n_estimators").set_value(20)
+    app.button(key="train_run").click().run()
+    no_exception(app)
+    assert "Best CV accuracy" in texts(app.success)
+    runs = MlflowClient().search_runs([project.experiment_id], "tags.`qua3ck.kind` = 'train'")
+    assert sorted(r.data.tags["qua3ck.algorithm"] for r in runs) == ["logistic_regression", "random_forest"]
+    assert all(r.info.status == "FINISHED" and "cv_accuracy" in r.data.metrics for r in runs)
+    assert {r.data.params.get("n_estimators") for r in runs} >= {"20"}
+
+
+def test_train_page_asks_for_data_first(app):
+    app.sidebar.text_input(key="sidebar_new_name").input("Empty")
+    app.sidebar.button[-1].click().run()
+    goto(app, "train")
+    assert "Choose the project's data first" in texts(app.warning)
+
+
+def _trained(project, algorithm="random_forest"):
+    record = datastore.load_dataset(project.data_run_id)
+    params = {"n_estimators": 20} if algorithm == "random_forest" else {}
+    return training.train_model(project.experiment_id, record, algorithm, params)
+
+
+def test_compare_page_evaluates_runs_and_shows_verdicts(app):
+    project = example(app)
+    first, second = _trained(project), _trained(project, "logistic_regression")
+    goto(app, "compare")
+    assert set(app.multiselect(key="compare_runs").value) == {first.run_id, second.run_id}
+    app.button(key="compare_evaluate").click().run()
+    no_exception(app)
+    markdown = texts(app.markdown)
+    assert "KPI verdict" in markdown and "latency_ms < 500" in markdown
+    assert len(app.get("plotly_chart")) == 3  # metric bars + two confusion matrices
+    run = MlflowClient().get_run(first.run_id)
+    assert "test_accuracy" in run.data.metrics and run.data.tags["qua3ck.kpi_verdict"] in {"pass", "fail"}
+    goto(app, "compare")  # stored evaluations show without the button
+    assert not [b for b in app.button if b.key == "compare_evaluate"]
+
+
+def test_registry_page_registers_and_moves_aliases(app):
+    project = example(app)
+    result = _trained(project)
+    goto(app, "registry")
+    assert app.text_input(key="registry_model_name").value == "iris-classifier"
+    app.button(key="registry_register").click().run()
+    no_exception(app)
+    assert "Registered 'iris-classifier' version 1" in texts(app.success)
+    app.button(key="registry_register").click().run()
+    app.selectbox(key="registry_alias").set_value("production")
+    app.selectbox(key="registry_version").set_value("1")
+    app.button(key="registry_set_alias").click().run()
+    no_exception(app)
+    assert registry.get_model("iris-classifier").aliases == {"production": "1"}
+    app.selectbox(key="registry_alias").set_value("production")
+    app.selectbox(key="registry_version").set_value("2")
+    app.button(key="registry_set_alias").click().run()
+    assert "moved from v1" in texts(app.success)
+    app.selectbox(key="registry_alias").set_value("other…").run()
+    app.text_input(key="registry_alias_custom").input("latest")
+    app.button(key="registry_set_alias").click().run()
+    assert "reserved" in texts(app.error)
+    app.selectbox(key="registry_remove_alias").set_value("production")
+    app.button(key="registry_remove").click().run()
+    assert registry.get_model("iris-classifier").aliases == {}
+    assert registry.get_version("iris-classifier", "1").run_id == result.run_id
+
+
+def test_predict_page_predicts_one_row_and_a_file(app):
+    project = example(app)
+    result = _trained(project)
+    registry.promote("iris-classifier", "production", run_id=result.run_id)
+    goto(app, "predict")
+    assert app.selectbox(key="predict_alias").value == "production"
+    app.slider(key="predict_input_2").set_value(5.5)  # petal length: a virginica
+    app.slider(key="predict_input_3").set_value(2.2)
+    app.button[0].click().run()  # the form's submit button
+    no_exception(app)
+    assert "Predicted class: **virginica**" in texts(app.success)
+    assert app.get("plotly_chart")
+    batch = data.load_builtin("iris").drop(columns="species").head(12)
+    app.file_uploader(key="predict_upload").set_value(("batch.csv", batch.to_csv(index=False).encode(), "text/csv"))
+    app.run()
+    no_exception(app)
+    assert "Predicted 12 rows" in texts(app.success)
+
+
+def test_predict_page_names_missing_columns(app):
+    project = example(app)
+    registry.promote("iris-classifier", "production", run_id=_trained(project).run_id)
+    goto(app, "predict")
+    app.file_uploader(key="predict_upload").set_value(("bad.csv", b"a,b\n1,2\n", "text/csv")).run()
+    no_exception(app)
+    assert "lacks the model's input columns" in texts(app.error)
+
+
+def test_predict_page_without_aliases_points_to_the_registry(app):
+    example(app)
+    goto(app, "predict")
+    assert "No registered model has an alias" in texts(app.info)
