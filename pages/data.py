@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core import charts, data, datastore
-from core.ui import cache
+from core.ui import cache, keys
 from core.ui.common import error_message, phase_header, require_project
 
 phase_header(
@@ -93,7 +93,9 @@ if st.button(
     except ValueError as exc:
         st.error(error_message(exc))
 
-summary_tab, balance_tab, scatter_tab, rows_tab = st.tabs(["Columns", "Class balance", "Scatter matrix", "Rows"])
+summary_tab, balance_tab, scatter_tab, profile_tab, rows_tab = st.tabs(
+    ["Columns", "Class balance", "Scatter matrix", "Profile report", "Rows"]
+)
 with summary_tab:
     st.dataframe(data.column_summary(frame), hide_index=True, width="stretch")
 with balance_tab:
@@ -101,5 +103,18 @@ with balance_tab:
     st.plotly_chart(charts.class_balance_bar(balance), key="data_balance_chart")
 with scatter_tab:
     st.plotly_chart(charts.scatter_matrix(frame, target), key="data_scatter_chart")
+with profile_tab:
+    digest = data.dataset_digest(frame)
+    if st.button("📋 Build the profile report", key="data_profile") or st.session_state.get(keys.PROFILED) == digest:
+        st.session_state[keys.PROFILED] = digest
+        html = cache.profile_report(frame, digest, f"Profile of {name}")
+        st.download_button(
+            "⬇️ Download the report (HTML)", html, file_name=f"profile-{name}.html", key="data_profile_download"
+        )
+        st.components.v1.html(html, height=900, scrolling=True)
+    else:
+        st.caption(
+            "A full ydata-profiling report: distributions, correlations, missing values, alerts (a few seconds)."
+        )
 with rows_tab:
     st.dataframe(frame.head(200), width="stretch")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import data, datastore, predict
+from core import data, datastore, predict, profiling
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -22,6 +22,12 @@ def uploaded_frame(content: bytes, name: str) -> pd.DataFrame:
 def dataset(run_id: str) -> datastore.DatasetRecord:
     """A data run never changes once written, so its id is a safe cache key."""
     return datastore.load_dataset(run_id)
+
+
+@st.cache_data(show_spinner="Profiling the data with ydata-profiling…", max_entries=8)
+def profile_report(_frame: pd.DataFrame, digest: str, title: str) -> str:
+    """Profile HTML, computed once per data digest (the frame itself is not hashed)."""
+    return profiling.profile_html(_frame, title)
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)

@@ -237,3 +237,14 @@ def test_predict_page_without_aliases_points_to_the_registry(app):
     example(app)
     goto(app, "predict")
     assert "No registered model has an alias" in texts(app.info)
+
+
+def test_data_page_builds_a_profile_report_once_per_digest(app):
+    example(app)
+    goto(app, "data")
+    app.button(key="data_profile").click().run()
+    no_exception(app)
+    assert app.get("download_button")
+    app.run()  # shown again from the cache, without a click
+    no_exception(app)
+    assert app.get("download_button")
