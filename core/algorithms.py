@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -130,9 +131,14 @@ def clean_params(key: str, params: dict[str, object]) -> dict[str, object]:
         value = params.get(name, spec.default)
         if spec.kind in ("int", "float"):
             try:
-                value = int(value) if spec.kind == "int" else float(value)
+                number = float(value)
             except (TypeError, ValueError):
                 raise AlgorithmError(f"{spec.label} must be a number, not '{value}'.") from None
+            if not math.isfinite(number):
+                raise AlgorithmError(f"{spec.label} must be a finite number, not '{value}'.")
+            if spec.kind == "int" and not number.is_integer():
+                raise AlgorithmError(f"{spec.label} must be a whole number, not '{value}'.")
+            value = int(number) if spec.kind == "int" else number
             if (spec.low is not None and value < spec.low) or (spec.high is not None and value > spec.high):
                 raise AlgorithmError(f"{spec.label} must be between {spec.low:g} and {spec.high:g}, not {value:g}.")
             if spec.none_label and value == 0:
@@ -150,13 +156,16 @@ def build_pipeline(key: str, params: dict[str, object], X: pd.DataFrame, seed: i
 
     algorithm = get_algorithm(key)
     numeric = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])]
-    categorical = [c for c in X.columns if c not in numeric]
+    boolean = [c for c in X.columns if pd.api.types.is_bool_dtype(X[c])]
+    categorical = [c for c in X.columns if c not in numeric and c not in boolean]
     numeric_steps = [("impute", SimpleImputer(strategy="median"))]
     if algorithm.needs_scaling:
         numeric_steps.append(("scale", StandardScaler()))
     transformers = []
     if numeric:
         transformers.append(("numeric", Pipeline(numeric_steps), numeric))
+    if boolean:  # a bool column has no missing values, and scikit-learn's imputers refuse the dtype
+        transformers.append(("boolean", OneHotEncoder(handle_unknown="ignore", sparse_output=False), boolean))
     if categorical:
         transformers.append(
             (

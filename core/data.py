@@ -57,23 +57,37 @@ def read_csv(
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = content.decode("cp1252", errors="replace")
+    separator = sniff_separator(text)
+    header = next(csv.reader(io.StringIO(text), delimiter=separator), [])
+    names = [str(c).strip() for c in header]
+    if len(set(names)) != len(names):
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        raise DataError(f"{name} has duplicate column names ({', '.join(duplicated)}); rename them so each is unique.")
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=None, engine="python")
-    except (
-        pd.errors.ParserError,
-        pd.errors.EmptyDataError,
-        csv.Error,
-        ValueError,
-    ) as exc:
+        frame = pd.read_csv(io.StringIO(text), sep=separator)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, ValueError) as exc:
         raise DataError(f"{name} is not a readable CSV file: {str(exc).splitlines()[0]}") from None
     if frame.shape[1] < min_columns:
         raise DataError(f"{name} has {frame.shape[1]} column(s); at least {min_columns} are needed.")
     if len(frame) < min_rows:
         raise DataError(f"{name} has {len(frame)} data rows; at least {min_rows} are needed.")
+    # True/False columns become categories: scikit-learn's imputers refuse the bool dtype
+    for column in frame.select_dtypes(bool).columns:
+        frame[column] = frame[column].astype(str)
     frame.columns = [str(c).strip() for c in frame.columns]
-    if len(set(frame.columns)) != len(frame.columns):
-        raise DataError(f"{name} has duplicate column names; rename them so each is unique.")
     return frame
+
+
+SEPARATORS = ",;\t|"
+
+
+def sniff_separator(text: str) -> str:
+    """The column separator of a CSV text among , ; tab |; a comma when nothing else fits (one column)."""
+    sample = "\n".join(text.splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=SEPARATORS).delimiter
+    except csv.Error:
+        return ","
 
 
 def validate_target(frame: pd.DataFrame, target: str, test_size: float = DEFAULT_TEST_SIZE) -> None:

@@ -83,7 +83,7 @@ DEFAULT_KPIS: tuple[KPI, ...] = (
 )
 
 
-_KPI_PATTERN = re.compile(r"^\s*([a-z_]+)\s*(>=|<=|>|<)\s*(\S+)\s*$")
+_KPI_PATTERN = re.compile(r"^\s*([a-z0-9_]+)\s*(>=|<=|>|<)\s*(\S+)\s*$")
 
 
 def parse_kpi(text: str) -> KPI:

@@ -1,0 +1,120 @@
+"""core.config: where the store lives, which environment wins, and what people are shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core import config
+
+
+def test_empty_environment_gives_embedded_sqlite_under_data_dir(tmp_path):
+    folder = tmp_path / "somewhere"
+    store = config.resolve_store({config.DATA_DIR_ENV: str(folder)})
+    assert store.embedded is True
+    assert store.data_dir == folder.resolve()
+    assert store.tracking_uri == f"sqlite:///{folder.resolve() / 'mlflow.db'}"
+    assert store.registry_uri == store.tracking_uri
+    assert store.artifact_location == (folder.resolve() / "artifacts").as_uri()
+    assert str(folder.resolve()) in store.description
+    assert not folder.exists(), "resolving must not create the folder"
+
+
+def test_no_data_dir_defaults_to_project_data_folder():
+    store = config.resolve_store({})
+    assert store.embedded
+    assert store.data_dir == (config.PROJECT_ROOT / "data").resolve()
+    assert store.tracking_uri.endswith("/data/mlflow.db")
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_blank_tracking_uri_is_ignored(tmp_path, blank):
+    store = config.resolve_store({config.DATA_DIR_ENV: str(tmp_path), "MLFLOW_TRACKING_URI": blank})
+    assert store.embedded
+    assert store.tracking_uri.startswith("sqlite:///")
+
+
+def test_tracking_uri_overrides_embedded_store(tmp_path):
+    env = {config.DATA_DIR_ENV: str(tmp_path), "MLFLOW_TRACKING_URI": "http://mlflow.example:5000"}
+    store = config.resolve_store(env)
+    assert store.embedded is False
+    assert store.tracking_uri == "http://mlflow.example:5000"
+    assert store.registry_uri == "http://mlflow.example:5000"
+    assert store.data_dir is None
+    assert store.artifact_location is None
+    assert store.description == "MLflow store http://mlflow.example:5000"
+
+
+def test_registry_uri_overrides_separately(tmp_path):
+    env = {
+        config.DATA_DIR_ENV: str(tmp_path),
+        "MLFLOW_TRACKING_URI": "http://tracking:5000",
+        "MLFLOW_REGISTRY_URI": "http://registry:5001",
+    }
+    store = config.resolve_store(env)
+    assert (store.tracking_uri, store.registry_uri) == ("http://tracking:5000", "http://registry:5001")
+    assert store.description == "Tracking http://tracking:5000, registry http://registry:5001"
+
+
+def test_registry_uri_alone_keeps_embedded_tracking(tmp_path):
+    store = config.resolve_store({config.DATA_DIR_ENV: str(tmp_path), "MLFLOW_REGISTRY_URI": "http://registry:5001"})
+    assert store.embedded
+    assert store.tracking_uri.startswith("sqlite:///")
+    assert store.registry_uri == "http://registry:5001"
+
+
+def test_explicit_embedded_uri_counts_as_embedded(tmp_path):
+    uri = f"sqlite:///{tmp_path.resolve() / 'mlflow.db'}"
+    store = config.resolve_store({config.DATA_DIR_ENV: str(tmp_path), "MLFLOW_TRACKING_URI": uri})
+    assert store.embedded
+    assert store.tracking_uri == uri
+
+
+@pytest.mark.parametrize(
+    ("uri", "shown"),
+    [
+        ("postgresql://alice:s3cret@db.example/mlflow", "postgresql://alice:***@db.example/mlflow"),
+        ("mysql+pymysql://bob:p@ss@db:3306/ml", "mysql+pymysql://bob:***@db:3306/ml"),
+        ("http://mlflow.example:5000", "http://mlflow.example:5000"),
+        ("postgresql://alice@db.example/mlflow", "postgresql://alice@db.example/mlflow"),
+    ],
+)
+def test_password_is_redacted_in_description(tmp_path, uri, shown):
+    store = config.resolve_store({config.DATA_DIR_ENV: str(tmp_path), "MLFLOW_TRACKING_URI": uri})
+    assert store.description == f"MLflow store {shown}"
+    assert "s3cret" not in store.description
+    assert "p@ss" not in store.description
+    assert store.tracking_uri == uri  # only the description is redacted
+
+
+def test_redaction_applies_to_registry_too(tmp_path):
+    env = {
+        config.DATA_DIR_ENV: str(tmp_path),
+        "MLFLOW_TRACKING_URI": "http://tracking:5000",
+        "MLFLOW_REGISTRY_URI": "postgresql://u:topsecret@reg/db",
+    }
+    description = config.resolve_store(env).description
+    assert "topsecret" not in description
+    assert "postgresql://u:***@reg/db" in description
+
+
+def test_activate_store_creates_artifact_folder_and_sets_uris(store):
+    import mlflow
+
+    active = config.active_store()
+    assert active.embedded
+    assert Path(active.data_dir) == store.resolve()
+    assert (store / "artifacts").is_dir()
+    assert mlflow.get_tracking_uri() == active.tracking_uri
+    assert mlflow.get_registry_uri() == active.registry_uri
+    assert config.activate_store() == active  # idempotent
+
+
+def test_exported_embedded_uri_is_not_mistaken_for_configuration(store, monkeypatch):
+    """mlflow.set_tracking_uri exports its URI to the environment; that must not turn into a 'server'."""
+    active = config.active_store()
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", active.tracking_uri)
+    again = config.resolve_store()
+    assert again.embedded
+    assert again.tracking_uri == active.tracking_uri

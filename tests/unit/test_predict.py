@@ -1,0 +1,178 @@
+"""core.predict: load a registered version and predict single rows and whole frames."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from core import predict, registry, training
+from core.predict import PredictError, ServedModel
+
+IRIS_CLASSES = ["setosa", "versicolor", "virginica"]
+
+
+@pytest.fixture
+def served(iris_project):
+    project, record = iris_project
+    result = training.train_model(project.experiment_id, record, "random_forest", {"n_estimators": 10})
+    registry.promote("iris-classifier", "production", run_id=result.run_id)
+    return predict.load_served_model("iris-classifier", "1"), record
+
+
+def test_load_served_model(served):
+    model, record = served
+    assert (model.name, model.version, model.uri) == ("iris-classifier", "1", "models:/iris-classifier/1")
+    assert model.features == record.features
+    assert model.named_inputs is True
+    assert model.classes == IRIS_CLASSES
+    assert model.estimator is not None and model.pyfunc is not None
+    assert set(model.stats) == set(record.features)
+    train = record.frame.iloc[record.split.train]
+    first = record.features[0]
+    assert model.stats[first]["min"] == train[first].min()
+    assert model.stats[first]["max"] == train[first].max()
+
+
+def test_default_inputs_are_training_medians(served):
+    model, record = served
+    train = record.frame.iloc[record.split.train]
+    assert predict.default_inputs(model) == {f: pytest.approx(train[f].median()) for f in record.features}
+
+
+def test_predict_one(served):
+    model, record = served
+    setosa = record.frame[record.frame["species"] == "setosa"].iloc[0]
+    prediction = predict.predict_one(model, setosa[record.features].to_dict())
+    assert prediction.label == "setosa"
+    assert isinstance(prediction.label, str)
+    assert list(prediction.probabilities) == IRIS_CLASSES
+    assert sum(prediction.probabilities.values()) == pytest.approx(1.0)
+    assert max(prediction.probabilities, key=prediction.probabilities.get) == "setosa"
+    assert prediction.latency_ms > 0
+
+
+def test_predict_frame_adds_prediction_and_probabilities(served):
+    model, record = served
+    X_test, y_test = record.test_xy()
+    rows = X_test.assign(note="kept")
+    out = predict.predict_frame(model, rows[["note", *reversed(record.features)]])  # any column order
+    assert list(out.columns) == [
+        "note",
+        *reversed(record.features),
+        "prediction",
+        "proba_setosa",
+        "proba_versicolor",
+        "proba_virginica",
+    ]
+    assert len(out) == len(X_test)
+    assert (out["note"] == "kept").all()
+    assert set(out["prediction"]) <= set(IRIS_CLASSES)
+    assert (out["prediction"].to_numpy() == y_test.to_numpy()).mean() > 0.85
+    proba = out[[f"proba_{c}" for c in IRIS_CLASSES]]
+    assert proba.sum(axis=1).to_numpy() == pytest.approx([1.0] * len(out))
+    winners = proba.idxmax(axis=1).str.removeprefix("proba_")
+    assert (winners == out["prediction"]).all()
+
+
+def test_predict_frame_refuses_empty_and_missing_columns(served):
+    model, record = served
+    with pytest.raises(PredictError, match="no rows"):
+        predict.predict_frame(model, pd.DataFrame(columns=record.features))
+    with pytest.raises(PredictError, match=re.escape(f"Missing input columns: {record.features[0]}.")):
+        predict.predict_frame(model, record.frame[record.features[1:]])
+
+
+def test_predict_frame_reports_unusable_values(served):
+    model, record = served
+    rows = record.frame[record.features].head(2).astype(object)
+    rows.iloc[0, 0] = "not a number"
+    with pytest.raises(PredictError, match="could not predict"):
+        predict.predict_frame(model, rows)
+
+
+def test_out_of_range(served):
+    model, record = served
+    first, second = record.features[:2]
+    inside = predict.default_inputs(model)
+    assert predict.out_of_range(model, inside) == []
+    too_big = {**inside, first: model.stats[first]["max"] + 1, second: model.stats[second]["min"] - 1}
+    warnings = predict.out_of_range(model, too_big)
+    assert len(warnings) == 2
+    assert warnings[0].startswith(f"{first} = ")
+    assert "outside the training range" in warnings[0]
+    assert f"{model.stats[first]['min']:g} – {model.stats[first]['max']:g}" in warnings[0]
+    assert predict.out_of_range(model, {**inside, first: model.stats[first]["max"]}) == []  # edges are inside
+    assert predict.out_of_range(model, {"unknown": 1e9, first: "text"}) == []
+
+
+def test_read_prediction_csv(served):
+    model, record = served
+    content = record.frame.head(3).to_csv(index=False).encode()
+    frame = predict.read_prediction_csv(content, model)
+    assert len(frame) == 3
+    assert list(frame.columns) == list(record.frame.columns)
+
+    without = record.frame[record.features[1:]].head(3).to_csv(index=False).encode()
+    with pytest.raises(PredictError, match=re.escape(f"lacks the model's input columns: {record.features[0]}.")):
+        predict.read_prediction_csv(without, model)
+    for bad in (b"", b"\x00\x01binary"):
+        with pytest.raises(PredictError, match="The prediction file"):
+            predict.read_prediction_csv(bad, model)
+
+
+def test_load_missing_model(store):
+    with pytest.raises(PredictError, match="cannot be found"):
+        predict.load_served_model("ghost", "1")
+
+
+def test_model_logged_elsewhere_borrows_project_ranges(iris_project):
+    """A model without feature_stats.json gets the ranges of its project's data run."""
+    import mlflow
+    from sklearn.linear_model import LogisticRegression
+
+    project, record = iris_project
+    X, y = record.train_xy()
+    with mlflow.start_run(experiment_id=project.experiment_id) as run:
+        mlflow.sklearn.log_model(
+            LogisticRegression(max_iter=500).fit(X, y), name="clf", pip_requirements=["scikit-learn"]
+        )
+    registry.register(run.info.run_id, "outside")
+    model = predict.load_served_model("outside", "1")
+    assert model.features == record.features  # from feature_names_in_, there is no signature
+    assert model.stats[record.features[0]]["min"] == X[record.features[0]].min()
+    assert predict.predict_one(model, predict.default_inputs(model)).label in IRIS_CLASSES
+
+
+def test_model_fitted_on_bare_array(iris_project):
+    import mlflow
+    from sklearn.linear_model import LogisticRegression
+
+    project, record = iris_project
+    X, y = record.train_xy()
+    with mlflow.start_run(experiment_id=project.experiment_id) as run:
+        mlflow.sklearn.log_model(
+            LogisticRegression(max_iter=500).fit(X.to_numpy(), y), name="clf", pip_requirements=["scikit-learn"]
+        )
+    registry.register(run.info.run_id, "bare")
+    model = predict.load_served_model("bare", "1")
+    assert model.named_inputs is False
+    assert model.features == ["feature_0", "feature_1", "feature_2", "feature_3"]
+    rows = pd.DataFrame(X.head(5).to_numpy(), columns=model.features)
+    out = predict.predict_frame(model, rows)
+    assert out["prediction"].tolist() == y.head(5).tolist()
+
+
+def fake_model(features: list[str]) -> ServedModel:
+    return ServedModel("fake", "1", None, features)
+
+
+def test_read_prediction_csv_single_row():
+    frame = predict.read_prediction_csv(b"a,b\n1,2\n", fake_model(["a", "b"]))
+    assert frame.to_dict("records") == [{"a": 1, "b": 2}]
+
+
+def test_read_prediction_csv_single_column():
+    frame = predict.read_prediction_csv(b"size\n1.5\n2.5\n", fake_model(["size"]))
+    assert frame["size"].tolist() == [1.5, 2.5]

@@ -1,0 +1,190 @@
+"""core.training: cross-validate, fit and log one pipeline per MLflow run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from core import training
+from core.algorithms import AlgorithmError
+from core.datastore import TAG_DIGEST, TAG_KIND
+from core.kpis import SCORE_METRICS
+
+CV_KEYS = {f"cv_{m}" for m in SCORE_METRICS} | {f"cv_{m}_std" for m in SCORE_METRICS} | {"cv_fit_seconds"}
+
+
+def fresh_client():
+    from mlflow import MlflowClient
+
+    from core.config import active_store
+
+    return MlflowClient(tracking_uri=active_store().tracking_uri)
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "params", "logged"),
+    [
+        (
+            "random_forest",
+            {"n_estimators": 20, "max_depth": 0},
+            {"n_estimators": "20", "max_depth": "0", "min_samples_leaf": "1"},
+        ),
+        ("logistic_regression", {"C": 0.5}, {"C": "0.5", "max_iter": "1000"}),
+    ],
+)
+def test_train_model_logs_params_metrics_tags_and_model(iris_project, algorithm, params, logged):
+    project, record = iris_project
+    result = training.train_model(project.experiment_id, record, algorithm, params)
+    assert result.experiment_id == project.experiment_id
+    assert result.algorithm == algorithm
+    assert result.cv_folds == 5
+    assert set(result.cv_metrics) == CV_KEYS
+    assert result.cv_metrics["cv_accuracy"] > 0.85
+    assert result.seconds > 0
+
+    run = fresh_client().get_run(result.run_id)
+    assert run.info.status == "FINISHED"
+    assert run.info.run_name.startswith(f"{algorithm}-")
+    assert run.data.params == {
+        "algorithm": algorithm,
+        **logged,
+        "cv_folds": "5",
+        "split_seed": "42",
+        "test_size": "0.2",
+        "train_rows": "120",
+    }
+    assert set(run.data.metrics) == CV_KEYS
+    assert run.data.metrics["cv_accuracy"] == pytest.approx(result.cv_metrics["cv_accuracy"])
+    assert run.data.tags[TAG_KIND] == "train"
+    assert run.data.tags[training.TAG_ALGORITHM] == algorithm
+    assert run.data.tags[TAG_DIGEST] == record.digest
+    assert run.data.tags[training.TAG_DATA_RUN] == record.run_id
+    assert run.data.tags[training.TAG_MODEL_URI] == result.model_uri
+    assert result.model_uri.startswith("models:/")
+
+    inputs = run.inputs.dataset_inputs
+    assert [i.dataset.name for i in inputs] == ["iris (train split)"]
+    assert {t.key: t.value for t in inputs[0].tags}["mlflow.data.context"] == "training"
+
+    assert {f.path for f in fresh_client().list_artifacts(result.run_id)} >= {"feature_stats.json"}
+    models = fresh_client().search_logged_models(experiment_ids=[project.experiment_id])
+    assert [m.source_run_id for m in models] == [result.run_id]
+    assert models[0].name == training.MODEL_NAME
+
+
+def test_trained_model_loads_in_a_fresh_process(iris_project, store):
+    project, record = iris_project
+    result = training.train_model(project.experiment_id, record, "random_forest", {"n_estimators": 10})
+    X_test, y_test = record.test_xy()
+    script = (
+        "import json, sys, mlflow, pandas as pd\n"
+        "rows = pd.read_json(sys.stdin, orient='split')\n"
+        "model = mlflow.pyfunc.load_model(sys.argv[1])\n"
+        "print(json.dumps([str(v) for v in model.predict(rows)]))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "QUA3CK_"))}
+    env["MLFLOW_TRACKING_URI"] = f"sqlite:///{store / 'mlflow.db'}"
+    done = subprocess.run(
+        [sys.executable, "-c", script, result.model_uri],
+        input=X_test.to_json(orient="split"),
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=store,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    predicted = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(predicted) == len(X_test)
+    assert set(predicted) <= {"setosa", "versicolor", "virginica"}
+    accuracy = sum(p == t for p, t in zip(predicted, y_test, strict=True)) / len(y_test)
+    assert accuracy > 0.85
+
+
+def test_logged_model_has_signature_and_example(iris_project):
+    import mlflow
+
+    project, record = iris_project
+    result = training.train_model(project.experiment_id, record, "logistic_regression")
+    info = mlflow.models.get_model_info(result.model_uri)
+    assert info.signature.inputs.input_names() == record.features
+    assert info.flavors["sklearn"]["serialization_format"] == "skops"
+    model = mlflow.pyfunc.load_model(result.model_uri)
+    X_test, y_test = record.test_xy()
+    assert (model.predict(X_test) == y_test.to_numpy()).mean() > 0.85
+
+
+def test_failure_inside_training_marks_the_run_failed(iris_project, monkeypatch):
+    project, record = iris_project
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("pipeline exploded")
+
+    monkeypatch.setattr(training, "build_pipeline", broken)
+    with pytest.raises(RuntimeError, match="pipeline exploded"):
+        training.train_model(project.experiment_id, record, "random_forest")
+    import mlflow
+
+    assert mlflow.active_run() is None
+    runs = fresh_client().search_runs([project.experiment_id], f"tags.`{TAG_KIND}` = 'train'")
+    assert [r.info.status for r in runs] == ["FAILED"]
+    assert training.TAG_MODEL_URI not in runs[0].data.tags
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "params", "error"),
+    [
+        ("random_forest", {"n_estimators": 5}, AlgorithmError),
+        ("random_forest", {"C": 1.0}, AlgorithmError),
+        ("svm", {}, AlgorithmError),
+    ],
+)
+def test_bad_configuration_fails_before_a_run_exists(iris_project, algorithm, params, error):
+    project, record = iris_project
+    with pytest.raises(error):
+        training.train_model(project.experiment_id, record, algorithm, params)
+    assert fresh_client().search_runs([project.experiment_id], f"tags.`{TAG_KIND}` = 'train'") == []
+
+
+def test_cv_folds_limited_by_smallest_class(store):
+    from core import datastore, projects
+
+    project = projects.create_project("Small")
+    frame = pd.DataFrame({"x": [float(i) for i in range(30)], "y": ["a"] * 25 + ["b"] * 5})
+    record = datastore.record_dataset(project.experiment_id, frame, "small", "y", test_size=0.2)
+    assert record.train_xy()[1].value_counts().to_dict() == {"a": 20, "b": 4}
+    result = training.train_model(project.experiment_id, record, "logistic_regression", cv_folds=10)
+    assert result.cv_folds == 4  # 'b' keeps 4 of its 5 rows for training
+    assert fresh_client().get_run(result.run_id).data.params["cv_folds"] == "4"
+
+
+@pytest.mark.parametrize(
+    ("labels", "wanted", "expected"),
+    [
+        (["a"] * 50 + ["b"] * 50, 5, 5),
+        (["a"] * 50 + ["b"] * 3, 5, 3),
+        (["a"] * 50 + ["b"] * 1, 5, 2),
+        (["a"] * 50 + ["b"] * 50, 1, 2),
+        ([1] * 10 + [2] * 10, 10, 10),
+    ],
+)
+def test_cv_folds_for(labels, wanted, expected):
+    assert training.cv_folds_for(pd.Series(labels), wanted) == expected
+
+
+def test_skops_trusted_types_come_from_known_libraries():
+    from core.algorithms import build_pipeline
+    from core.data import load_builtin
+
+    frame = load_builtin("iris")
+    X, y = frame.drop(columns="species"), frame["species"]
+    trusted = training.skops_trusted_types(build_pipeline("random_forest", {"n_estimators": 10}, X).fit(X, y))
+    assert trusted
+    assert all(t.startswith(("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")) for t in trusted)
+    assert "sklearn.tree._tree.Tree" in trusted
