@@ -154,3 +154,14 @@ def test_set_data_run(store):
 )
 def test_describe(question, kpis, expected):
     assert projects.describe(question, kpis) == expected
+
+
+def test_artifacts_of_a_new_project_stay_in_the_embedded_data_folder(store):
+    import mlflow
+
+    from core import config
+
+    config.activate_store(config.resolve_store())  # as on every app rerun, after mlflow exported its URI
+    project = projects.create_project("artifacts-here")
+    location = mlflow.get_experiment(project.experiment_id).artifact_location
+    assert location == (store / "artifacts").as_uri()
