@@ -10,6 +10,8 @@ import sys
 import warnings
 from pathlib import Path
 
+from core.errors import describe
+
 EXIT_KPI_FAILED = 1
 EXIT_ERROR = 2
 
@@ -18,9 +20,16 @@ class CLIError(Exception):
     """A usage or input problem reported as one line on stderr."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line on stderr."""
+
+    def error(self, message: str):
+        self.exit(EXIT_ERROR, f"error: {message} (see '{self.prog} --help')\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m core", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="python -m core", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     kpis = sub.add_parser("kpis", help="show or replace a project's KPIs")
     kpis.add_argument("--experiment", required=True)
@@ -132,10 +141,12 @@ def _parse_params(items: list[str]) -> dict[str, str]:
 def cmd_train(args) -> int:
     from core import datastore, projects, training
     from core.algorithms import clean_params
+    from core.data import make_split
 
     name, frame, target = _load_data(args.data, args.target)
     params = _parse_params(args.param)
     clean_params(args.algorithm, params)
+    make_split(frame, target, args.test_size, args.seed)  # refuse bad data before a project is created
     project = projects.find_project(args.experiment) or projects.create_project(args.experiment)
     dataset = datastore.record_dataset(project.experiment_id, frame, name, target, args.test_size, args.seed)
     result = training.train_model(project.experiment_id, dataset, args.algorithm, params)
@@ -225,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run one CLI command; errors become one line on stderr and exit code 2."""
     args = _parser().parse_args(argv)
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")  # stdout is for --json only
     import mlflow  # noqa: F401 — mlflow sets its own log level on import; quieten it afterwards
 
     logging.getLogger("mlflow").setLevel(logging.ERROR)
@@ -234,10 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except CLIError as exc:
         message = str(exc)
-    except ValueError as exc:  # every core error class is a ValueError with a message for people
-        message = str(exc)
-    except Exception as exc:  # noqa: BLE001 — the store or a library failed: still one line, no traceback
-        text = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-        message = f"{type(exc).__name__}: {text.strip().splitlines()[0]}"
+    except Exception as exc:  # noqa: BLE001 — our errors and the store's alike: one line, no traceback
+        message = describe(exc)
     print(f"error: {message}", file=sys.stderr)
     return EXIT_ERROR

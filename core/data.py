@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.errors import one_line
+
 BUILTIN_DATASETS = {
     "iris": ("Iris flowers (150 rows, 3 species)", "species"),
     "wine": ("Wine cultivars (178 rows, 3 classes)", "cultivar"),
@@ -66,7 +68,7 @@ def read_csv(
     try:
         frame = pd.read_csv(io.StringIO(text), sep=separator)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, ValueError) as exc:
-        raise DataError(f"{name} is not a readable CSV file: {str(exc).splitlines()[0]}") from None
+        raise DataError(f"{name} is not a readable CSV file: {one_line(exc)}") from None
     if frame.shape[1] < min_columns:
         raise DataError(f"{name} has {frame.shape[1]} column(s); at least {min_columns} are needed.")
     if len(frame) < min_rows:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from core import datastore
 from core.config import active_store
+from core.errors import one_line
 from core.kpis import KPI, KPIResult, check_kpis, verdict
 from core.training import TAG_DATA_RUN, TAG_MODEL_URI
 
@@ -123,7 +124,7 @@ def evaluate_run(run_id: str, kpis: list[KPI] | None = None) -> Evaluation:
         try:
             model = mlflow.pyfunc.load_model(model_uri)
         except (MlflowException, OSError) as exc:
-            raise EvaluationError(f"The model of run {run_id} cannot be loaded: {str(exc).splitlines()[0]}") from None
+            raise EvaluationError(f"The model of run {run_id} cannot be loaded: {one_line(exc)}") from None
         X_test, y_test = dataset.test_xy()
         y_pred = model.predict(X_test)
         metrics = score_predictions(y_test, y_pred)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from core.config import active_store
+from core.errors import one_line
 
 # Types from these libraries are what a scikit-learn model is made of; anything else in a skops file
 # (a user's own class, os, subprocess, …) is refused.
@@ -64,14 +65,14 @@ def load_served_model(name: str, version: str) -> ServedModel:
     try:
         info = mlflow.models.get_model_info(uri)
     except (MlflowException, OSError) as exc:
-        raise PredictError(f"Model {name} version {version} cannot be found: {_first_line(exc)}") from None
+        raise PredictError(f"Model {name} version {version} cannot be found: {one_line(exc)}") from None
     pyfunc, estimator = None, None
     try:
         pyfunc = mlflow.pyfunc.load_model(uri)
         estimator = _raw(pyfunc)
     except Exception as exc:  # noqa: BLE001 — skops refuses models logged without trusted types (plain code)
         if type(exc).__name__ != "UntrustedTypesFoundException":
-            raise PredictError(f"Model {name} version {version} cannot be loaded: {_first_line(exc)}") from None
+            raise PredictError(f"Model {name} version {version} cannot be loaded: {one_line(exc)}") from None
         estimator = _load_skops_trusting_libraries(uri)
     run_id = info.run_id
     features, named = _features(info, estimator)
@@ -85,11 +86,6 @@ def _raw(pyfunc):
         return pyfunc.get_raw_model()
     except (NotImplementedError, AttributeError):
         return None
-
-
-def _first_line(exc: Exception) -> str:
-    text = getattr(exc, "message", None) or str(exc)
-    return text.strip().splitlines()[0] if text.strip() else type(exc).__name__
 
 
 def _load_skops_trusting_libraries(uri: str):
@@ -184,7 +180,7 @@ def predict_frame(model: ServedModel, rows: pd.DataFrame) -> pd.DataFrame:
         else:
             out["prediction"] = np.asarray(model.estimator.predict(X))
     except (ValueError, TypeError, KeyError) as exc:
-        raise PredictError(f"The model could not predict these rows: {_first_line(exc)}") from None
+        raise PredictError(f"The model could not predict these rows: {one_line(exc)}") from None
     return out
 
 

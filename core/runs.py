@@ -78,6 +78,26 @@ def training_runs(experiment_id: str, metric: str = "accuracy", limit: int = 500
     )
 
 
+OVERVIEW_COLUMNS = [
+    "run",
+    "algorithm",
+    "status",
+    "started",
+    "seconds",
+    "cv_score",
+    "cv_std",
+    "test_score",
+    "verdict",
+    "data_digest",
+]
+
+
+def overview(table: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """The runs table as people read it: the main columns, score columns named after the metric."""
+    names = {"cv_score": f"CV {metric}", "cv_std": "CV std", "test_score": f"test {metric}"}
+    return table[OVERVIEW_COLUMNS].rename(columns=names)
+
+
 def run_params(run_id: str) -> dict[str, str]:
     """The parameters of one run."""
     from mlflow import MlflowClient

@@ -25,30 +25,7 @@ if table.empty:
     st.stop()
 
 st.subheader(f"Runs of '{project.name}' ({len(table)})")
-st.dataframe(
-    table[
-        [
-            "run",
-            "algorithm",
-            "status",
-            "started",
-            "seconds",
-            "cv_score",
-            "cv_std",
-            "test_score",
-            "verdict",
-            "data_digest",
-        ]
-    ].rename(
-        columns={
-            "cv_score": f"CV {metric}",
-            "cv_std": "CV std",
-            "test_score": f"test {metric}",
-        }
-    ),
-    hide_index=True,
-    width="stretch",
-)
+st.dataframe(runs.overview(table, metric), hide_index=True, width="stretch")
 candidates = table[table["has_model"]]
 labels = runs.run_labels(candidates)
 default = list(candidates.sort_values("cv_score", ascending=False)["run_id"][:2])

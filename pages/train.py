@@ -8,6 +8,7 @@ from core.algorithms import ALGORITHMS
 from core.kpis import SCORE_METRICS
 from core.ui import cache, keys
 from core.ui.common import error_message, phase_header, require_project
+from core.ui.widgets import param_input
 
 phase_header(
     "⚙️ A³ — Algorithm, features, hyperparameters",
@@ -44,34 +45,7 @@ for key in chosen:
     algorithm = ALGORITHMS[key]
     with st.expander(f"{algorithm.label} — hyperparameters", expanded=True):
         st.caption(algorithm.description)
-        params = {}
-        for p in algorithm.params:
-            widget_key = f"train_{key}_{p.name}"
-            if p.kind == "int":
-                params[p.name] = st.slider(
-                    p.label,
-                    int(p.low),
-                    int(p.high),
-                    int(p.default),
-                    key=widget_key,
-                    help=p.help,
-                )
-            elif p.log:
-                params[p.name] = st.select_slider(
-                    p.label,
-                    options=[0.001, 0.01, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0],
-                    value=p.default,
-                    key=widget_key,
-                    help=p.help,
-                )
-            else:
-                params[p.name] = st.number_input(
-                    p.label,
-                    float(p.low),
-                    float(p.high),
-                    float(p.default),
-                    key=widget_key,
-                )
+        params = {p.name: param_input(p, f"train_{key}_{p.name}") for p in algorithm.params}
         settings[key] = params
 folds = st.slider("Cross-validation folds", 2, 10, training.DEFAULT_CV_FOLDS, key="train_cv_folds")
 

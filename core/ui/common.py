@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core import projects
+from core.errors import describe
 from core.ui import keys
 
 
@@ -41,6 +42,4 @@ def phase_header(title: str, explanation: str) -> None:
 
 def error_message(exc: BaseException) -> str:
     """One readable line for an exception: our own messages as they are, others with their type."""
-    text = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    line = text.strip().splitlines()[0]
-    return line if isinstance(exc, ValueError) else f"{type(exc).__name__}: {line}"
+    return describe(exc)

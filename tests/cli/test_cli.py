@@ -1,0 +1,568 @@
+"""The headless CLI (``python -m core``) in real subprocesses against the test's temporary store."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMEOUT = 300
+IRIS_CLASSES = ["setosa", "versicolor", "virginica"]
+
+
+# --------------------------------------------------------------------------------------------------- helpers
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """Run ``python -m core ARGS`` in a subprocess that sees the same store as the test."""
+    return subprocess.run(
+        [sys.executable, "-m", "core", *args],
+        cwd=cwd,
+        env=os.environ.copy() if env is None else env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+
+
+def describe(proc: subprocess.CompletedProcess) -> str:
+    return f"exit {proc.returncode}\n--- stdout ---\n{proc.stdout}\n--- stderr ---\n{proc.stderr}"
+
+
+def ok(proc: subprocess.CompletedProcess, code: int = 0) -> subprocess.CompletedProcess:
+    """Assert the exit code and that nothing crashed."""
+    assert proc.returncode == code, describe(proc)
+    assert "Traceback" not in proc.stderr, describe(proc)
+    return proc
+
+
+def json_out(proc: subprocess.CompletedProcess) -> dict:
+    """The single JSON object a ``--json`` command prints (and nothing else on stdout)."""
+    lines = proc.stdout.strip().splitlines()
+    assert len(lines) == 1, describe(proc)
+    payload = json.loads(lines[0])
+    assert isinstance(payload, dict), describe(proc)
+    return payload
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess) -> str:
+    """A failed command: exit code 2, one non-empty line on stderr, no traceback."""
+    assert proc.returncode == 2, describe(proc)
+    assert "Traceback" not in proc.stderr, describe(proc)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, describe(proc)
+    assert lines[0].strip(), describe(proc)
+    return lines[0]
+
+
+def client(tracking_uri: str | None = None):
+    from mlflow import MlflowClient
+
+    from core.config import active_store
+
+    active_store()
+    return MlflowClient(tracking_uri=tracking_uri) if tracking_uri else MlflowClient()
+
+
+def all_runs(tracking_uri: str | None = None) -> list:
+    from mlflow.entities import ViewType
+
+    c = client(tracking_uri)
+    ids = [e.experiment_id for e in c.search_experiments(view_type=ViewType.ALL)]
+    return c.search_runs(ids, run_view_type=ViewType.ALL, max_results=1000) if ids else []
+
+
+def registry_snapshot() -> tuple[list[str], list[tuple[str, str]]]:
+    c = client()
+    models = sorted(m.name for m in c.search_registered_models())
+    versions = sorted((v.name, str(v.version)) for v in c.search_model_versions())
+    return models, versions
+
+
+def iris_features() -> pd.DataFrame:
+    from core.data import load_builtin
+
+    return load_builtin("iris").drop(columns="species")
+
+
+# --------------------------------------------------------------------------------------------------- happy path
+
+
+def test_lifecycle_kpis_train_evaluate_promote_predict(store, tmp_path):
+    from core.data import load_builtin
+
+    experiment = "CLI Iris"
+    model = "cli-iris"
+
+    kpis = json_out(
+        ok(run_cli("kpis", "--experiment", experiment, "--set", "accuracy>=0.9", "--set", "latency_ms<500", "--json"))
+    )
+    assert kpis["kpis"] == [
+        {"metric": "accuracy", "op": ">=", "threshold": 0.9},
+        {"metric": "latency_ms", "op": "<", "threshold": 500.0},
+    ]
+    assert kpis["experiment"] == experiment
+
+    trained = json_out(
+        ok(run_cli("train", "--experiment", experiment, "--data", "iris", "--param", "n_estimators=30", "--json"))
+    )
+    assert {"run_id", "experiment_id", "metrics"} <= trained.keys()
+    assert trained["experiment_id"] == kpis["experiment_id"]
+    assert 0.8 <= trained["metrics"]["cv_accuracy"] <= 1.0
+    run_id = trained["run_id"]
+    run = client().get_run(run_id)
+    assert run.info.status == "FINISHED"
+    assert run.data.params["n_estimators"] == "30"
+
+    evaluated = json_out(ok(run_cli("evaluate", "--run", run_id, "--json")))
+    assert evaluated["run_id"] == run_id
+    assert evaluated["kpis_passed"] is True
+    assert evaluated["metrics"]["accuracy"] >= 0.9
+    assert evaluated["metrics"]["latency_ms"] > 0
+    assert [k["passed"] for k in evaluated["kpis"]] == [True, True]
+    assert client().get_run(run_id).data.tags["qua3ck.kpi_verdict"] == "pass"
+
+    promoted = json_out(ok(run_cli("promote", "--model", model, "--alias", "production", "--run", run_id, "--json")))
+    assert promoted["model"] == model
+    assert promoted["version"] == 1
+    assert promoted["alias"] == "production"
+    assert promoted["run_id"] == run_id
+
+    iris = load_builtin("iris")
+    rows = iris.sample(12, random_state=0).reset_index(drop=True)
+    features = rows.drop(columns="species")
+    input_csv, output_csv = tmp_path / "in.csv", tmp_path / "out.csv"
+    features.to_csv(input_csv, index=False)
+    proc = ok(
+        run_cli(
+            "predict",
+            "--model",
+            model,
+            "--alias",
+            "production",
+            "--input",
+            str(input_csv),
+            "--output",
+            str(output_csv),
+        )
+    )
+    assert proc.stdout.strip() == "", describe(proc)
+    out = pd.read_csv(output_csv)
+    proba_columns = [f"proba_{c}" for c in IRIS_CLASSES]
+    assert list(out.columns) == [*features.columns, "prediction", *proba_columns]
+    assert len(out) == len(features)
+    pd.testing.assert_frame_equal(out[features.columns], features)
+    assert set(out["prediction"]) <= set(IRIS_CLASSES)
+    assert (out["prediction"] == rows["species"]).mean() >= 0.8
+    np.testing.assert_allclose(out[proba_columns].sum(axis=1), 1.0, atol=1e-6)
+    assert ((out[proba_columns] >= 0) & (out[proba_columns] <= 1)).all().all()
+
+    second = json_out(ok(run_cli("promote", "--model", model, "--alias", "champion", "--version", "1", "--json")))
+    assert (second["model"], second["version"], second["alias"]) == (model, 1, "champion")
+    aliases = client().get_registered_model(model).aliases
+    assert {alias: str(version) for alias, version in aliases.items()} == {"production": "1", "champion": "1"}
+    assert len(client().search_model_versions(f"name = '{model}'")) == 1
+
+    assert not [r.info.run_id for r in all_runs() if r.info.status == "RUNNING"]
+
+
+def test_evaluate_exits_1_when_a_kpi_fails(store):
+    """Wine with logistic regression, judged by a latency KPI no model can meet."""
+    experiment = "CLI Wine"
+    shown = ok(run_cli("kpis", "--experiment", experiment, "--set", "accuracy>=0.5", "--set", "latency_ms<0.0001"))
+    assert shown.stdout.splitlines() == ["accuracy >= 0.5", "latency_ms < 0.0001"]
+
+    wine = json_out(
+        ok(
+            run_cli(
+                "train", "--experiment", experiment, "--data", "wine", "--algorithm", "logistic_regression", "--json"
+            )
+        )
+    )
+    wine_run = client().get_run(wine["run_id"])
+    assert wine_run.info.status == "FINISHED"
+    assert wine_run.data.tags["qua3ck.algorithm"] == "logistic_regression"
+    assert wine_run.data.params["algorithm"] == "logistic_regression"
+    assert wine["metrics"]["cv_accuracy"] >= 0.8
+
+    result = json_out(ok(run_cli("evaluate", "--run", wine["run_id"], "--json"), code=1))
+    assert result["kpis_passed"] is False
+    assert [k["passed"] for k in result["kpis"]] == [True, False]
+    assert result["metrics"]["accuracy"] >= 0.5
+    assert client().get_run(wine["run_id"]).data.tags["qua3ck.kpi_verdict"] == "fail"
+
+
+# --------------------------------------------------------------------------------------------------- bad input
+
+
+def _write_files(folder: Path) -> None:
+    (folder / "empty.csv").write_bytes(b"")
+    (folder / "binary.csv").write_bytes(bytes(range(256)) * 8)
+    rows = [f"{i},{i * 2},same" for i in range(20)]
+    (folder / "one_class.csv").write_text("a,b,label\n" + "\n".join(rows) + "\n")
+    iris = iris_features()
+    iris.assign(species="x").to_csv(folder / "no_target.csv", index=False)
+    iris.drop(columns=iris.columns[0]).head(5).to_csv(folder / "missing_column.csv", index=False)
+    iris.head(5).to_csv(folder / "good.csv", index=False)
+
+
+def _setup_data() -> dict[str, str]:
+    """A project whose iris data is recorded (a data run, no model)."""
+    from core import data, datastore, projects
+
+    project = projects.create_project("Bad Input")
+    datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
+    (run,) = client().search_runs([project.experiment_id], filter_string="tags.`qua3ck.kind` = 'data'")
+    return {"data_run": run.info.run_id}
+
+
+def _setup_model() -> dict[str, str]:
+    """A trained run whose model is registered as served-model@production."""
+    from core import data, datastore, projects, registry, training
+
+    project = projects.create_project("Bad Input")
+    dataset = datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
+    run_id = training.train_model(project.experiment_id, dataset, "random_forest", {"n_estimators": 10}).run_id
+    registry.promote("served-model", "production", run_id=run_id)
+    return {"run": run_id}
+
+
+SETUPS = {"none": dict, "data": _setup_data, "model": _setup_model}
+
+BAD_INPUT = [
+    # kpis
+    pytest.param("none", ["kpis", "--experiment", "K", "--set", "accuracy>=1.5"], id="kpi-score-above-1"),
+    pytest.param("none", ["kpis", "--experiment", "K", "--set", "latency_ms<0"], id="kpi-latency-zero-or-less"),
+    pytest.param("none", ["kpis", "--experiment", "K", "--set", "speed>=0.5"], id="kpi-unknown-metric"),
+    pytest.param("none", ["kpis", "--experiment", "K", "--set", "accuracy is high"], id="kpi-unreadable"),
+    # train
+    pytest.param("none", ["train", "--experiment", "T", "--data", "{tmp}/nope.csv"], id="train-missing-file"),
+    pytest.param(
+        "none", ["train", "--experiment", "T", "--data", "{tmp}/empty.csv", "--target", "x"], id="train-empty"
+    ),
+    pytest.param(
+        "none", ["train", "--experiment", "T", "--data", "{tmp}/binary.csv", "--target", "x"], id="train-binary"
+    ),
+    pytest.param(
+        "none",
+        ["train", "--experiment", "T", "--data", "{tmp}/one_class.csv", "--target", "label"],
+        id="train-one-class",
+    ),
+    pytest.param("none", ["train", "--experiment", "T", "--data", "{tmp}/no_target.csv"], id="train-csv-no-target"),
+    pytest.param(
+        "none", ["train", "--experiment", "T", "--data", "iris", "--param", "n_estimators=many"], id="train-bad-param"
+    ),
+    # evaluate
+    pytest.param("none", ["evaluate", "--run", "0123456789abcdef0123456789abcdef"], id="evaluate-unknown-run"),
+    # promote
+    pytest.param(
+        "none",
+        ["promote", "--model", "ghost", "--alias", "production", "--run", "0123456789abcdef0123456789abcdef"],
+        id="promote-unknown-run",
+    ),
+    pytest.param(
+        "data", ["promote", "--model", "ghost", "--alias", "production", "--run", "{data_run}"], id="promote-data-run"
+    ),
+    # predict
+    pytest.param(
+        "model",
+        ["predict", "--model", "served-model", "--alias", "staging", "--input", "{tmp}/good.csv"],
+        id="predict-unknown-alias",
+    ),
+    pytest.param(
+        "model",
+        ["predict", "--model", "served-model", "--alias", "production", "--input", "{tmp}/missing_column.csv"],
+        id="predict-missing-column",
+    ),
+    pytest.param(
+        "model",
+        ["predict", "--model", "served-model", "--alias", "production", "--input", "{tmp}/nope.csv"],
+        id="predict-missing-file",
+    ),
+]
+
+
+@pytest.mark.parametrize(("setup", "argv"), BAD_INPUT)
+def test_bad_input_is_one_line_on_stderr(store, tmp_path, setup, argv):
+    from core import projects
+
+    _write_files(tmp_path)
+    values = {"tmp": str(tmp_path), **SETUPS[setup]()}
+    registry_before = registry_snapshot()
+    runs_before = {r.info.run_id for r in all_runs()}
+
+    proc = run_cli(*[arg.format(**values) for arg in argv])
+
+    message = assert_one_line_error(proc)
+    assert message.startswith("error: "), describe(proc)
+    assert proc.stdout.strip() == "", describe(proc)
+    runs = all_runs()
+    assert not [r.info.run_id for r in runs if r.info.status == "RUNNING"]
+    assert registry_snapshot() == registry_before  # no half-created model or version
+    if argv[0] == "kpis":
+        assert projects.find_project("K") is None  # a rejected KPI creates no project
+    if argv[0] in ("evaluate", "promote", "predict"):
+        assert {r.info.run_id for r in runs} == runs_before
+    if argv[0] == "promote":
+        assert registry_snapshot() == ([], [])  # no registered model "ghost", no version
+
+
+def test_rejected_train_creates_no_project(store):
+    from core import projects
+
+    proc = run_cli("train", "--experiment", "Never Trained", "--data", "iris", "--test-size", "0.9")
+
+    assert_one_line_error(proc)
+    assert not all_runs()
+    assert projects.find_project("Never Trained") is None
+
+
+# --------------------------------------------------------------------------------------------------- environment
+
+
+def test_train_honours_mlflow_tracking_uri(store, store_template, tmp_path):
+    """A team server in MLFLOW_TRACKING_URI wins over the embedded store."""
+    from mlflow.exceptions import MlflowException
+
+    from core.data import load_builtin
+
+    other_db = tmp_path / "other" / "other.db"
+    other_db.parent.mkdir()
+    shutil.copy(store_template, other_db)
+    other_uri = f"sqlite:///{other_db}"
+    elsewhere = tmp_path / "elsewhere"
+    workdir = tmp_path / "cwd"
+    workdir.mkdir()
+    env = os.environ.copy()
+    env.pop("MLFLOW_REGISTRY_URI", None)
+    env["MLFLOW_TRACKING_URI"] = other_uri
+    env["QUA3CK_DATA_DIR"] = str(elsewhere)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+
+    # a CSV file with a named target column, as a CI job would pass its own data
+    csv_path = tmp_path / "flowers.csv"
+    load_builtin("iris").rename(columns={"species": "kind"}).to_csv(csv_path, index=False)
+    argv = ["train", "--experiment", "Team", "--data", str(csv_path), "--target", "kind", "--param", "n_estimators=30"]
+    trained = json_out(ok(run_cli(*argv, "--json", env=env, cwd=workdir)))
+    run_id = trained["run_id"]
+    assert trained["metrics"]["cv_accuracy"] >= 0.8
+
+    remote = client(other_uri).get_run(run_id)
+    assert remote.info.status == "FINISHED"
+    data_run = client(other_uri).get_run(remote.data.tags["qua3ck.data_run"])
+    assert (data_run.data.params["dataset"], data_run.data.params["target"]) == ("flowers", "kind")
+    assert client(other_uri).get_experiment_by_name("Team") is not None
+    with pytest.raises(MlflowException):
+        client().get_run(run_id)
+    assert client().get_experiment_by_name("Team") is None
+    assert not all_runs()  # the fixture store is untouched
+    assert not elsewhere.exists()
+
+    # the model's artifacts are readable from the team store (exit 1 when the default KPIs are missed)
+    proc = run_cli("evaluate", "--run", run_id, "--json", env=env, cwd=workdir)
+    assert proc.returncode in (0, 1), describe(proc)
+    assert "Traceback" not in proc.stderr, describe(proc)
+    evaluated = json_out(proc)
+    assert evaluated["metrics"]["accuracy"] > 0.8
+    assert evaluated["kpis_passed"] is (proc.returncode == 0)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def tracking_server(store_template, tmp_path):
+    """A real ``mlflow server`` (HTTP) on a copy of the migrated store, as a team would run it."""
+    folder = tmp_path / "server"
+    folder.mkdir()
+    shutil.copy(store_template, folder / "server.db")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = (folder / "server.log").open("w")
+    command = [
+        str(Path(sys.executable).parent / "mlflow"),
+        "server",
+        "--backend-store-uri",
+        f"sqlite:///{folder / 'server.db'}",
+        "--artifacts-destination",
+        str(folder / "mlartifacts"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+    ]
+    server = subprocess.Popen(command, cwd=folder, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"mlflow server did not start:\n{(folder / 'server.log').read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)  # the server and the uvicorn/job workers it started
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        log.close()
+
+
+def test_train_json_is_the_only_stdout_with_a_tracking_server(store, tmp_path, tracking_server):
+    workdir = tmp_path / "cwd"
+    workdir.mkdir()
+    env = os.environ.copy()
+    env.pop("MLFLOW_REGISTRY_URI", None)
+    env["MLFLOW_TRACKING_URI"] = tracking_server
+    env["QUA3CK_DATA_DIR"] = str(tmp_path / "unused")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+
+    argv = ["train", "--experiment", "Team", "--data", "iris", "--param", "n_estimators=10", "--json"]
+    proc = ok(run_cli(*argv, env=env, cwd=workdir))
+
+    last = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert client(tracking_server).get_run(last["run_id"]).info.status == "FINISHED"
+    assert not all_runs()  # nothing went to the embedded store
+    assert json_out(proc) == last  # a CI job pipes this into jq: it must be the only output
+
+
+# --------------------------------------------------------------------------------------------------- handout flow
+
+# The handout's train.py (plain mlflow, bare numpy arrays, no signature), then its registry steps done in code.
+# Version 1 is the handout's own artifact: ``log_model`` with defaults (skops, no trusted types). MLflow 3.17
+# refuses to save that (it checks the skops file at save time); earlier 3.x releases saved it and only failed
+# at load time. When this MLflow refuses, the script writes that same artifact: skops with the trust list
+# removed from MLmodel. Version 2 is what the handout produced under MLflow 2.x: a cloudpickle file.
+HANDOUT_TRAIN = textwrap.dedent(
+    """
+    import json
+    from pathlib import Path
+
+    import mlflow
+    import yaml
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+    from sklearn.datasets import load_iris
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.metrics import accuracy_score
+    from sklearn.model_selection import train_test_split
+
+    mlflow.set_experiment("Iris Classification Experiment")
+    iris = load_iris()
+    X, y = iris.data, iris.target
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=42)
+    with mlflow.start_run() as run:
+        params = {"n_estimators": 100, "max_depth": 5, "random_state": 42}
+        mlflow.log_params(params)
+        rf = RandomForestClassifier(**params)
+        rf.fit(X_train, y_train)
+        acc = accuracy_score(y_test, rf.predict(X_test))
+        mlflow.log_metric("accuracy", acc)
+        verbatim_error = None
+        try:
+            mlflow.sklearn.log_model(rf, "random-forest-model")
+        except MlflowException as exc:
+            verbatim_error = str(exc).splitlines()[0]
+            info = mlflow.sklearn.log_model(
+                rf,
+                name="random-forest-model",
+                skops_trusted_types=["sklearn.tree._tree.Tree"],
+                pip_requirements=["scikit-learn", "skops"],  # skip the slow inference; irrelevant to serving
+            )
+            mlmodel = Path(MlflowClient().get_logged_model(info.model_id).artifact_location) / "MLmodel"
+            spec = yaml.safe_load(mlmodel.read_text())
+            del spec["flavors"]["sklearn"]["skops_trusted_types"]
+            mlmodel.write_text(yaml.safe_dump(spec))
+    run_id = run.info.run_id
+    version = mlflow.register_model(f"runs:/{run_id}/random-forest-model", "iris-classifier").version
+    MlflowClient().set_registered_model_alias("iris-classifier", "production-candidate", version)
+
+    with mlflow.start_run() as pickled_run:
+        mlflow.sklearn.log_model(
+            rf, name="random-forest-model", serialization_format="cloudpickle", pip_requirements=["scikit-learn"]
+        )
+    pickled = mlflow.register_model(f"runs:/{pickled_run.info.run_id}/random-forest-model", "iris-classifier")
+    result = {
+        "run_id": run_id,
+        "versions": [str(version), str(pickled.version)],
+        "verbatim_error": verbatim_error,
+        "predictions": rf.predict(X).tolist(),
+    }
+    print("RESULT " + json.dumps(result))
+    """
+)
+
+
+def test_handout_train_script_model_is_served(store, tmp_path):
+    """Models logged the handout's way (bare arrays, no signature, no input names) are served by the CLI."""
+    from sklearn.datasets import load_iris
+
+    from core.config import resolve_store
+    from core.predict import load_served_model, predict_frame, predict_one
+
+    workdir = tmp_path / "handout"
+    workdir.mkdir()
+    script = workdir / "train.py"
+    script.write_text(HANDOUT_TRAIN)
+    env = os.environ.copy()
+    env["MLFLOW_TRACKING_URI"] = resolve_store().tracking_uri
+    proc = subprocess.run(
+        [sys.executable, str(script)], cwd=workdir, env=env, capture_output=True, text=True, timeout=TIMEOUT
+    )
+    assert proc.returncode == 0, describe(proc)
+    (line,) = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
+    result = json.loads(line.removeprefix("RESULT "))
+    assert result["versions"] == ["1", "2"]
+    assert result["verbatim_error"] is None or "untrusted types" in result["verbatim_error"]
+    expected = result["predictions"]
+
+    X = load_iris().data
+    columns = [f"feature_{i}" for i in range(X.shape[1])]  # a bare-array model's inputs, in order
+    frame = pd.DataFrame(X, columns=columns)
+    input_csv = tmp_path / "in.csv"
+    frame.to_csv(input_csv, index=False)
+    proc = ok(
+        run_cli("predict", "--model", "iris-classifier", "--alias", "production-candidate", "--input", str(input_csv))
+    )
+    out = pd.read_csv(io.StringIO(proc.stdout))
+    assert list(out.columns) == [*columns, "prediction", "proba_0", "proba_1", "proba_2"]
+    assert out["prediction"].tolist() == expected
+    assert set(out["prediction"]) == {0, 1, 2}
+    np.testing.assert_allclose(out[["proba_0", "proba_1", "proba_2"]].sum(axis=1), 1.0, atol=1e-6)
+
+    for version in result["versions"]:
+        model = load_served_model("iris-classifier", version)
+        assert model.features == columns
+        assert model.named_inputs is False
+        assert model.classes == ["0", "1", "2"]
+        assert model.run_id is not None
+        prediction = predict_one(model, dict(zip(columns, X[0].tolist(), strict=True)))
+        assert prediction.label == str(expected[0])
+        assert sum(prediction.probabilities.values()) == pytest.approx(1.0)
+        assert predict_frame(model, frame)["prediction"].tolist() == expected
