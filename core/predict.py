@@ -77,6 +77,8 @@ def load_served_model(name: str, version: str) -> ServedModel:
     run_id = info.run_id
     features, named = _features(info, estimator)
     stats = _stats(run_id, features)
+    if not named and stats:  # a bare-array model in a workbench project: show the project's column names
+        features = list(stats)
     classes = [str(c) for c in getattr(estimator, "classes_", [])] or None
     return ServedModel(name, str(version), run_id, features, stats, classes, estimator, pyfunc, named)
 
@@ -134,15 +136,13 @@ def _stats(run_id: str | None, features: list[str]) -> dict[str, dict]:
             return stats
     except (MlflowException, OSError, ValueError):
         pass
-    try:  # a model logged by other code into a workbench project: borrow the project's data ranges
+    try:  # a model logged by other code into a workbench project: borrow the project's columns and ranges
         experiment_id = mlflow.get_run(run_id).info.experiment_id
         data_run = projects.get_project(experiment_id).data_run_id
         stats = datastore.load_feature_stats(data_run) if data_run else {}
     except (MlflowException, ValueError):
         return {}
-    if len(stats) == len(features):
-        return dict(zip(features, stats.values(), strict=True))
-    return {}
+    return stats if len(stats) == len(features) else {}
 
 
 def default_inputs(model: ServedModel) -> dict[str, object]:

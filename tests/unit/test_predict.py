@@ -158,7 +158,9 @@ def test_model_fitted_on_bare_array(iris_project):
     registry.register(run.info.run_id, "bare")
     model = predict.load_served_model("bare", "1")
     assert model.named_inputs is False
-    assert model.features == ["feature_0", "feature_1", "feature_2", "feature_3"]
+    # fitted on a bare array inside a workbench project: the project's column names and ranges
+    assert model.features == record.features
+    assert model.stats["petal length (cm)"]["kind"] == "numeric"
     rows = pd.DataFrame(X.head(5).to_numpy(), columns=model.features)
     out = predict.predict_frame(model, rows)
     assert out["prediction"].tolist() == y.head(5).tolist()
