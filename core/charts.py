@@ -15,9 +15,9 @@ def scatter_matrix(frame: pd.DataFrame, target: str, max_rows: int = 2000) -> go
     if numeric:
         spread = (frame[numeric].std() / (frame[numeric].abs().mean() + 1e-12)).sort_values(ascending=False)
         numeric = list(spread.index[:MAX_SCATTER_DIMENSIONS])
-    sample = frame.sample(max_rows, random_state=0) if len(frame) > max_rows else frame
+    sample, note = _sample(frame, max_rows)
     sample = sample.assign(**{target: sample[target].astype(str)})
-    fig = px.scatter_matrix(sample, dimensions=numeric, color=target, opacity=0.7)
+    fig = px.scatter_matrix(sample, dimensions=numeric, color=target, opacity=0.7, title=note.strip(" ()") or None)
     fig.update_traces(diagonal_visible=False, marker={"size": 4})
     fig.update_layout(
         height=180 + 130 * max(len(numeric), 1),
@@ -104,3 +104,57 @@ def prediction_counts_bar(predictions: pd.Series) -> go.Figure:
     """How many rows got each predicted class."""
     counts = predictions.astype(str).value_counts().rename_axis("class").reset_index(name="rows")
     return class_balance_bar(counts)
+
+
+DRAW_ROWS = 5_000
+
+
+def _sample(frame: pd.DataFrame, max_rows: int) -> tuple[pd.DataFrame, str]:
+    """At most max_rows rows for drawing, and a note saying so when sampled."""
+    if len(frame) <= max_rows:
+        return frame, ""
+    return frame.sample(max_rows, random_state=0), f" (random sample of {max_rows:,} of {len(frame):,} rows)"
+
+
+def feature_by_class(frame: pd.DataFrame, feature: str, target: str, max_rows: int = DRAW_ROWS) -> go.Figure:
+    """A numeric feature's distribution per class (overlaid histograms), or a categorical one's counts by class."""
+    numeric = pd.api.types.is_numeric_dtype(frame[feature]) and not pd.api.types.is_bool_dtype(frame[feature])
+    if numeric:
+        sample, note = _sample(frame[[feature, target]], max_rows)
+        sample = sample.assign(**{target: sample[target].astype(str)})
+        fig = px.histogram(sample, x=feature, color=target, barmode="overlay", opacity=0.6, nbins=40)
+        title = f"{feature} by {target}{note}"
+    else:  # counts are exact: value_counts is cheap even on many rows
+        counts = (
+            frame.assign(**{feature: frame[feature].astype(str), target: frame[target].astype(str)})
+            .groupby([feature, target])
+            .size()
+            .reset_index(name="rows")
+        )
+        top = counts.groupby(feature)["rows"].sum().nlargest(30).index
+        fig = px.bar(counts[counts[feature].isin(top)], x=feature, y="rows", color=target, barmode="group")
+        title = f"{feature} by {target}" + (" (30 most frequent values)" if counts[feature].nunique() > 30 else "")
+    fig.update_layout(title=title, height=360, margin={"t": 40, "b": 10})
+    return fig
+
+
+def correlation_heatmap(frame: pd.DataFrame, columns: list[str]) -> go.Figure:
+    """Pearson correlations between numeric columns."""
+    numeric = [
+        c for c in columns if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+    ]
+    corr = frame[numeric].corr().round(2) if numeric else pd.DataFrame()
+    fig = go.Figure(
+        go.Heatmap(
+            z=corr.values,
+            x=list(corr.columns),
+            y=list(corr.index),
+            zmin=-1,
+            zmax=1,
+            colorscale="RdBu",
+            text=corr.values,
+            texttemplate="%{text}" if len(numeric) <= 15 else None,
+        )
+    )
+    fig.update_layout(height=200 + 28 * max(len(numeric), 1), yaxis_autorange="reversed", margin={"t": 10, "b": 10})
+    return fig

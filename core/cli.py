@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
 
     train = sub.add_parser("train", help="record the data set and train one model")
     train.add_argument("--experiment", required=True)
-    train.add_argument("--data", required=True, help="iris, wine, breast_cancer or a CSV path")
+    train.add_argument("--data", required=True, help="iris, wine, breast_cancer or a CSV/Parquet/Excel path")
     train.add_argument("--target", help="target column (required for CSV files)")
     train.add_argument(
         "--algorithm",
@@ -59,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="hyperparameter (repeatable)",
     )
+    train.add_argument("--exclude", action="append", default=[], metavar="COL", help="leave a column out (repeatable)")
     train.add_argument("--test-size", type=float, default=0.2)
     train.add_argument("--seed", type=int, default=42)
     train.add_argument("--json", action="store_true")
@@ -115,16 +116,17 @@ def cmd_kpis(args) -> int:
 
 
 def _load_data(spec: str, target: str | None):
-    from core.data import BUILTIN_DATASETS, load_builtin, read_csv
+    from core.data import BUILTIN_DATASETS, MIN_ROWS, load_builtin
+    from core.loading import read_table
 
     if spec in BUILTIN_DATASETS:
         return spec, load_builtin(spec), target or BUILTIN_DATASETS[spec][1]
     path = Path(spec)
     if not path.is_file():
         raise CLIError(f"--data '{spec}' is neither a built-in data set ({', '.join(BUILTIN_DATASETS)}) nor a file.")
-    frame = read_csv(path.read_bytes(), path.name)
+    frame = read_table(path.read_bytes(), path.name, min_rows=MIN_ROWS, min_columns=2).frame
     if not target:
-        raise CLIError(f"--target is required for a CSV file; columns: {', '.join(frame.columns[:20])}.")
+        raise CLIError(f"--target is required for a data file; columns: {', '.join(map(str, frame.columns[:20]))}.")
     return path.stem, frame, target
 
 
@@ -146,9 +148,20 @@ def cmd_train(args) -> int:
     name, frame, target = _load_data(args.data, args.target)
     params = _parse_params(args.param)
     clean_params(args.algorithm, params)
-    make_split(frame, target, args.test_size, args.seed)  # refuse bad data before a project is created
+    excluded = set(args.exclude)
+    unknown = excluded - set(map(str, frame.columns))
+    if unknown:
+        raise CLIError(f"--exclude names columns that are not in the data: {', '.join(sorted(unknown))}.")
+    # refuse bad data before a project is created
+    _, _, findings = datastore.check_dataset(frame, target, excluded=excluded, test_size=args.test_size)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise CLIError(" ".join(f.message for f in errors[:3]))
+    make_split(frame, target, args.test_size, args.seed)
     project = projects.find_project(args.experiment) or projects.create_project(args.experiment)
-    dataset = datastore.record_dataset(project.experiment_id, frame, name, target, args.test_size, args.seed)
+    dataset = datastore.record_dataset(
+        project.experiment_id, frame, name, target, args.test_size, args.seed, excluded=excluded
+    )
     result = training.train_model(project.experiment_id, dataset, args.algorithm, params)
     payload = {
         "run_id": result.run_id,
@@ -156,6 +169,8 @@ def cmd_train(args) -> int:
         "metrics": result.cv_metrics,
         "model_uri": result.model_uri,
         "data_digest": dataset.digest,
+        "features": dataset.features,
+        "warnings": [f.message for f in findings if f.severity == "warning"],
     }
     _emit(
         args,
@@ -215,7 +230,7 @@ def cmd_predict(args) -> int:
         raise CLIError(f"Input file '{args.input}' does not exist.")
     version = resolve_alias(args.model, args.alias)
     model = load_served_model(args.model, version.version)
-    result = predict_frame(model, read_prediction_csv(args.input.read_bytes(), model))
+    result = predict_frame(model, read_prediction_csv(args.input.read_bytes(), model, args.input.name))
     if args.output:
         result.to_csv(args.output, index=False)
     else:

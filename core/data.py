@@ -1,16 +1,12 @@
-"""U phase data handling: built-in sets, CSV parsing, target checks, summaries and the split."""
+"""U phase data handling: built-in sets, target checks, summaries and the split (files: core.loading)."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
-from core.errors import one_line
 
 BUILTIN_DATASETS = {
     "iris": ("Iris flowers (150 rows, 3 species)", "species"),
@@ -42,54 +38,6 @@ def load_builtin(name: str) -> pd.DataFrame:
     frame = bunch.frame.drop(columns="target")
     frame[BUILTIN_DATASETS[name][1]] = np.asarray(bunch.target_names)[bunch.target.to_numpy()]
     return frame
-
-
-def read_csv(
-    content: bytes,
-    name: str = "The file",
-    min_rows: int = MIN_ROWS,
-    min_columns: int = 2,
-) -> pd.DataFrame:
-    """Parse uploaded CSV bytes, raising DataError with a clear reason when it is not usable."""
-    if not content or not content.strip():
-        raise DataError(f"{name} is empty.")
-    if b"\x00" in content[:4096]:
-        raise DataError(f"{name} looks like a binary file, not a CSV text file.")
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = content.decode("cp1252", errors="replace")
-    separator = sniff_separator(text)
-    header = next(csv.reader(io.StringIO(text), delimiter=separator), [])
-    names = [str(c).strip() for c in header]
-    if len(set(names)) != len(names):
-        duplicated = sorted({n for n in names if names.count(n) > 1})
-        raise DataError(f"{name} has duplicate column names ({', '.join(duplicated)}); rename them so each is unique.")
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=separator)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, ValueError) as exc:
-        raise DataError(f"{name} is not a readable CSV file: {one_line(exc)}") from None
-    if frame.shape[1] < min_columns:
-        raise DataError(f"{name} has {frame.shape[1]} column(s); at least {min_columns} are needed.")
-    if len(frame) < min_rows:
-        raise DataError(f"{name} has {len(frame)} data rows; at least {min_rows} are needed.")
-    # True/False columns become categories: scikit-learn's imputers refuse the bool dtype
-    for column in frame.select_dtypes(bool).columns:
-        frame[column] = frame[column].astype(str)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
-
-
-SEPARATORS = ",;\t|"
-
-
-def sniff_separator(text: str) -> str:
-    """The column separator of a CSV text among , ; tab |; a comma when nothing else fits (one column)."""
-    sample = "\n".join(text.splitlines()[:50])
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=SEPARATORS).delimiter
-    except csv.Error:
-        return ","
 
 
 def validate_target(frame: pd.DataFrame, target: str, test_size: float = DEFAULT_TEST_SIZE) -> None:

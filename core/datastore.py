@@ -1,10 +1,15 @@
-"""The project's data set and split, stored in MLflow as a 'data' run so every phase reads the same rows."""
+"""The project's data set and split, stored in MLflow as a 'data' run so every phase reads the same rows.
+
+The data run holds the frame (Parquet), the stratified split, the column roles, the validation findings,
+the schema that later checks prediction batches, and the profile report; ``mlflow.log_input`` records the
+data set with its digest and schema.
+"""
 
 from __future__ import annotations
 
 import json
 import tempfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -17,10 +22,10 @@ from core.data import (
     DataError,
     Split,
     dataset_digest,
-    feature_columns,
     feature_stats,
     make_split,
 )
+from core.roles import USABLE_ROLES, coerce_for_roles, feature_columns_for, infer_roles
 
 TAG_KIND = "qua3ck.kind"
 TAG_DIGEST = "qua3ck.data_digest"
@@ -31,7 +36,7 @@ ARTIFACT_DIR = "dataset"
 
 @dataclass(frozen=True)
 class DatasetRecord:
-    """A project's data set as stored in MLflow: the frame, its target and the fixed split."""
+    """A project's data set as stored in MLflow: the frame, its target, column roles and the fixed split."""
 
     run_id: str
     name: str
@@ -39,10 +44,15 @@ class DatasetRecord:
     digest: str
     frame: pd.DataFrame
     split: Split
+    roles: dict[str, str] = field(default_factory=dict)
+    excluded: tuple[str, ...] = ()
 
     @property
     def features(self) -> list[str]:
-        return feature_columns(self.frame, self.target)
+        """The columns the model sees: usable roles, not excluded, never the target."""
+        if not self.roles:  # data runs written before roles existed: every column but the target
+            return [c for c in self.frame.columns if c != self.target]
+        return feature_columns_for(self.roles, self.target, set(self.excluded))
 
     @property
     def classes(self) -> list[str]:
@@ -56,6 +66,45 @@ class DatasetRecord:
         rows = self.frame.iloc[self.split.test]
         return rows[self.features], rows[self.target]
 
+    def schema(self) -> dict:
+        """The validation schema of the model's inputs, inferred from the training rows."""
+        from core.validation import infer_schema
+
+        return infer_schema(self.frame.iloc[self.split.train], self.features, self.roles_of_features())
+
+    def roles_of_features(self) -> dict[str, str]:
+        roles = self.roles or infer_roles(self.frame, self.target)
+        return {c: roles[c] for c in self.features if c in roles}
+
+    def stats(self) -> dict[str, dict]:
+        """Training ranges and categories of the features (predict inputs)."""
+        return feature_stats(self.frame.iloc[self.split.train][[*self.features, self.target]], self.target)
+
+
+def check_dataset(
+    frame: pd.DataFrame,
+    target: str,
+    roles: dict[str, str] | None = None,
+    excluded: set[str] | frozenset[str] = frozenset(),
+    test_size: float = DEFAULT_TEST_SIZE,
+    cv_folds: int = 5,
+):
+    """Roles (inferred when not given), the feature columns and every validation finding for this data."""
+    from core.validation import validate_training_data
+
+    if target not in frame.columns:
+        raise DataError(f"The target column '{target}' is not in the data.")
+    roles = {c: r for c, r in (roles or infer_roles(frame, target)).items() if c != target}
+    features = feature_columns_for(roles, target, set(excluded))
+    # columns the analyst excluded are not checked; id/constant/text columns keep their explanatory notes
+    dropped = [c for c in excluded if roles.get(c) in USABLE_ROLES]
+    findings = validate_training_data(frame.drop(columns=dropped), target, roles, cv_folds, test_size)
+    if not features:
+        raise DataError(
+            "No usable feature column is left: include at least one numeric, categorical or boolean column."
+        )
+    return roles, features, findings
+
 
 def record_dataset(
     experiment_id: str,
@@ -64,25 +113,36 @@ def record_dataset(
     target: str,
     test_size: float = DEFAULT_TEST_SIZE,
     seed: int = DEFAULT_SEED,
+    roles: dict[str, str] | None = None,
+    excluded: set[str] | frozenset[str] = frozenset(),
+    profile_html: str | None = None,
+    profile_digest: str | None = None,
 ) -> DatasetRecord:
-    """Validate, split and store the data as the project's data run; reuses an identical current one."""
+    """Validate, split and store the data as the project's data run; reuses an identical current one.
+
+    Raises DataError, and writes nothing, when validation finds an error.
+    """
     import mlflow
 
-    frame = frame.reset_index(drop=True)
-    split = make_split(frame, target, test_size, seed)  # validates the target first
+    from core import profiling
+    from core.validation import blocking, build_schema
+
+    roles, features, findings = check_dataset(frame, target, roles, excluded, test_size)
+    errors = blocking(findings)
+    if errors:
+        raise DataError(" ".join(f.message for f in errors[:3]))
+    frame = coerce_for_roles(frame, roles).reset_index(drop=True)
+    split = make_split(frame, target, test_size, seed)
     digest = dataset_digest(frame)
+    excluded_sorted = tuple(sorted(excluded))
     current = current_dataset_run(experiment_id)
-    if current is not None:
-        params = current.data.params
-        if (
-            current.data.tags.get(TAG_DIGEST) == digest
-            and params.get("dataset") == name
-            and params.get("target") == target
-            and params.get("test_size") == str(test_size)
-            and params.get("split_seed") == str(seed)
-        ):
-            return load_dataset(current.info.run_id, frame=frame)
+    if current is not None and _same(current, digest, name, target, test_size, seed, roles, excluded_sorted):
+        if profile_html and profiling.TAG_PROFILE not in current.data.tags:
+            profiling.store_profile(current.info.run_id, profile_html, profile_digest or digest)
+        return load_dataset(current.info.run_id, frame=frame)
     active_store()
+    record = DatasetRecord("", name, target, digest, frame, split, roles, excluded_sorted)
+    schema = record.schema()
     tags = {TAG_KIND: "data", TAG_DIGEST: digest, TAG_TARGET: target, TAG_DATASET: name}
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"data: {name}", tags=tags) as run:
         mlflow.log_params(
@@ -93,20 +153,69 @@ def record_dataset(
                 "split_seed": seed,
                 "rows": len(frame),
                 "columns": frame.shape[1],
+                "features": len(features),
+                "excluded": ",".join(excluded_sorted)[:500],
+                "roles_digest": _roles_digest(roles, excluded_sorted),
             }
         )
-        dataset = mlflow.data.from_pandas(frame, name=name, targets=target, digest=digest)
-        mlflow.log_input(dataset, context="full")
+        source = f"{run.info.artifact_uri}/{ARTIFACT_DIR}/data.parquet"
+        mlflow.log_input(mlflow_dataset(frame, name, target, digest, source), context="full")
+        mlflow.log_metrics(
+            {"validation_errors": 0, "validation_warnings": sum(f.severity == "warning" for f in findings)}
+        )
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             frame.to_parquet(folder / "data.parquet", index=False)
             (folder / "split.json").write_text(json.dumps({"train": split.train, "test": split.test}))
-            (folder / "feature_stats.json").write_text(
-                json.dumps(feature_stats(frame.iloc[split.train], target), indent=1)
-            )
+            (folder / "feature_stats.json").write_text(json.dumps(record.stats(), indent=1))
+            (folder / "roles.json").write_text(json.dumps({"roles": roles, "excluded": excluded_sorted}, indent=1))
+            (folder / "schema.json").write_text(json.dumps(schema, indent=1, default=str))
+            (folder / "validation.json").write_text(json.dumps([asdict(f) for f in findings], indent=1, default=str))
             mlflow.log_artifacts(tmp, ARTIFACT_DIR)
+        if profile_html:
+            profiling.store_profile(run.info.run_id, profile_html, profile_digest or digest)
+    build_schema(schema)  # the stored spec must build; a failure here is a bug, not a user error
     projects.set_data_run(experiment_id, run.info.run_id)
-    return DatasetRecord(run.info.run_id, name, target, digest, frame, split)
+    return DatasetRecord(run.info.run_id, name, target, digest, frame, split, roles, excluded_sorted)
+
+
+def mlflow_dataset(frame: pd.DataFrame, name: str, target: str, digest: str, source: str | None):
+    """An ``mlflow.data`` data set with digest and schema, and its stored Parquet file as source when MLflow
+    knows how to describe that URI (it does for files; some artifact-store schemes have no resolver)."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return mlflow.data.from_pandas(frame, source=source, name=name, targets=target, digest=digest)
+    except MlflowException:
+        return mlflow.data.from_pandas(frame, name=name, targets=target, digest=digest)
+
+
+def data_source_uri(run_id: str) -> str:
+    """Where a data run's Parquet file lives in the artifact store."""
+    from mlflow import MlflowClient
+
+    active_store()
+    return f"{MlflowClient().get_run(run_id).info.artifact_uri}/{ARTIFACT_DIR}/data.parquet"
+
+
+def _roles_digest(roles: dict[str, str], excluded: tuple[str, ...]) -> str:
+    import hashlib
+
+    text = json.dumps({"roles": roles, "excluded": list(excluded)}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _same(run, digest, name, target, test_size, seed, roles, excluded) -> bool:
+    params = run.data.params
+    return (
+        run.data.tags.get(TAG_DIGEST) == digest
+        and params.get("dataset") == name
+        and params.get("target") == target
+        and params.get("test_size") == str(test_size)
+        and params.get("split_seed") == str(seed)
+        and params.get("roles_digest") == _roles_digest(roles, excluded)
+    )
 
 
 def current_dataset_run(experiment_id: str):
@@ -125,7 +234,7 @@ def current_dataset_run(experiment_id: str):
 
 
 def load_dataset(run_id: str, frame: pd.DataFrame | None = None) -> DatasetRecord:
-    """Read a data run back: the frame, target and split every phase uses."""
+    """Read a data run back: the frame, target, roles and split every phase uses."""
     import mlflow
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
@@ -142,14 +251,11 @@ def load_dataset(run_id: str, frame: pd.DataFrame | None = None) -> DatasetRecor
             if frame is None:
                 frame = pd.read_parquet(local / "data.parquet")
             positions = json.loads((local / "split.json").read_text())
-    except (MlflowException, OSError) as exc:
+            roles_file = local / "roles.json"
+            stored_roles = json.loads(roles_file.read_text()) if roles_file.exists() else {}
+    except (MlflowException, OSError, KeyError) as exc:
         raise DataError(f"The stored data of run {run_id} cannot be read ({exc}); choose the data again.") from None
-    split = Split(
-        positions["train"],
-        positions["test"],
-        float(params["test_size"]),
-        int(params["split_seed"]),
-    )
+    split = Split(positions["train"], positions["test"], float(params["test_size"]), int(params["split_seed"]))
     return DatasetRecord(
         run_id,
         params.get("dataset", ""),
@@ -157,16 +263,23 @@ def load_dataset(run_id: str, frame: pd.DataFrame | None = None) -> DatasetRecor
         run.data.tags.get(TAG_DIGEST, ""),
         frame,
         split,
+        stored_roles.get("roles", {}),
+        tuple(stored_roles.get("excluded", ())),
     )
 
 
-def load_feature_stats(run_id: str) -> dict[str, dict]:
-    """Training ranges and categories logged with a data run (empty when the run has none)."""
+def load_json_artifact(run_id: str, name: str) -> dict | list | None:
+    """A JSON artifact of a data run's dataset folder (schema, validation, feature stats), or None."""
     import mlflow
     from mlflow.exceptions import MlflowException
 
     active_store()
     try:
-        return mlflow.artifacts.load_dict(f"runs:/{run_id}/{ARTIFACT_DIR}/feature_stats.json")
+        return mlflow.artifacts.load_dict(f"runs:/{run_id}/{ARTIFACT_DIR}/{name}")
     except (MlflowException, OSError, ValueError):
-        return {}
+        return None
+
+
+def load_feature_stats(run_id: str) -> dict[str, dict]:
+    """Training ranges and categories logged with a data run (empty when the run has none)."""
+    return load_json_artifact(run_id, "feature_stats.json") or {}

@@ -10,6 +10,7 @@ import pandas as pd
 
 from core.config import active_store
 from core.errors import one_line
+from core.roles import coerce_for_roles
 
 # Types from these libraries are what a scikit-learn model is made of; anything else in a skops file
 # (a user's own class, os, subprocess, …) is refused.
@@ -40,6 +41,7 @@ class ServedModel:
     estimator: object = None  # the raw scikit-learn model when available
     pyfunc: object = None
     named_inputs: bool = True  # False when the model was fitted on a bare array
+    schema: dict | None = None  # the training schema that checks batches (workbench models)
 
     @property
     def uri(self) -> str:
@@ -80,7 +82,18 @@ def load_served_model(name: str, version: str) -> ServedModel:
     if not named and stats:  # a bare-array model in a workbench project: show the project's column names
         features = list(stats)
     classes = [str(c) for c in getattr(estimator, "classes_", [])] or None
-    return ServedModel(name, str(version), run_id, features, stats, classes, estimator, pyfunc, named)
+    schema = _run_json(run_id, "schema.json") if run_id else None
+    return ServedModel(name, str(version), run_id, features, stats, classes, estimator, pyfunc, named, schema)
+
+
+def _run_json(run_id: str, path: str) -> dict | None:
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return mlflow.artifacts.load_dict(f"runs:/{run_id}/{path}")
+    except (MlflowException, OSError, ValueError):
+        return None
 
 
 def _raw(pyfunc):
@@ -166,6 +179,8 @@ def predict_frame(model: ServedModel, rows: pd.DataFrame) -> pd.DataFrame:
     """The input rows plus ``prediction`` and one ``proba_<class>`` column per class."""
     if rows.empty:
         raise PredictError("There are no rows to predict.")
+    if model.schema:  # the same types the training rows had (text categories, numbers as numbers)
+        rows = coerce_for_roles(rows, {c: spec.get("role", "") for c, spec in model.schema.get("features", {}).items()})
     X = _frame(model, rows)
     out = rows.copy()
     try:
@@ -208,15 +223,34 @@ def out_of_range(model: ServedModel, values: dict[str, object]) -> list[str]:
     return warnings
 
 
-def read_prediction_csv(content: bytes, model: ServedModel) -> pd.DataFrame:
-    """Parse an uploaded CSV for batch prediction and check it has the model's columns."""
-    from core.data import DataError, read_csv
+def check_rows(model: ServedModel, frame: pd.DataFrame) -> list:
+    """Findings for a batch: against the training schema when the model has one, else its input columns."""
+    from core.validation import Finding, check_batch
+
+    if model.schema:
+        return check_batch(frame, model.schema)
+    missing = [f for f in model.features if f not in frame.columns]
+    if not missing:
+        return []
+    return [Finding("missing_columns", "error", f"The file lacks the model's input columns: {', '.join(missing)}.")]
+
+
+def read_batch(content: bytes, filename: str, model: ServedModel) -> tuple[pd.DataFrame, list]:
+    """Read an uploaded batch (CSV, Parquet or Excel) and check it against what the model was trained on."""
+    from core.data import DataError
+    from core.loading import read_table
 
     try:
-        frame = read_csv(content, "The prediction file", min_rows=1, min_columns=1)
+        frame = read_table(content, filename, min_rows=1, min_columns=1).frame
     except DataError as exc:
         raise PredictError(str(exc)) from None
-    missing = [f for f in model.features if f not in frame.columns]
-    if missing:
-        raise PredictError(f"The file lacks the model's input columns: {', '.join(missing)}.")
+    return frame, check_rows(model, frame)
+
+
+def read_prediction_csv(content: bytes, model: ServedModel, filename: str = "input.csv") -> pd.DataFrame:
+    """Read and check a batch; PredictError naming the problems when any finding is an error."""
+    frame, findings = read_batch(content, filename, model)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise PredictError(" ".join(f.message for f in errors[:3]))
     return frame

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from core.algorithms import build_pipeline, clean_params, get_algorithm
 from core.config import active_store
 from core.data import dataset_digest
-from core.datastore import TAG_DIGEST, TAG_KIND, DatasetRecord
+from core.datastore import TAG_DIGEST, TAG_KIND, DatasetRecord, data_source_uri, mlflow_dataset
 from core.kpis import SCORE_METRICS
 
 TAG_ALGORITHM = "qua3ck.algorithm"
@@ -78,17 +78,14 @@ def train_model(
                 "split_seed": dataset.split.seed,
                 "test_size": dataset.split.test_size,
                 "train_rows": len(X),
+                "features": len(dataset.features),
             }
         )
         train_rows = dataset.frame.iloc[dataset.split.train]
+        source = data_source_uri(dataset.run_id)
+        name = f"{dataset.name} (train split)"
         mlflow.log_input(
-            mlflow.data.from_pandas(
-                train_rows,
-                name=f"{dataset.name} (train split)",
-                targets=dataset.target,
-                digest=dataset_digest(train_rows),
-            ),
-            context="training",
+            mlflow_dataset(train_rows, name, dataset.target, dataset_digest(train_rows), source), context="training"
         )
         pipeline = build_pipeline(algorithm, params, X, seed=dataset.split.seed)
         cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=dataset.split.seed)
@@ -101,7 +98,9 @@ def train_model(
         cv_metrics["cv_fit_seconds"] = float(scores["fit_time"].mean())
         mlflow.log_metrics(cv_metrics)
         pipeline.fit(X, y)
-        mlflow.log_dict(_stats(dataset), "feature_stats.json")
+        # the model run carries what serving needs: input ranges and the schema that checks batches
+        mlflow.log_dict(dataset.stats(), "feature_stats.json")
+        mlflow.log_dict(dataset.schema(), "schema.json")
         info = log_pipeline(pipeline, X)
         mlflow.set_tag(TAG_MODEL_URI, info.model_uri)
     return TrainResult(
@@ -114,12 +113,6 @@ def train_model(
         model_uri=info.model_uri,
         seconds=time.perf_counter() - started,
     )
-
-
-def _stats(dataset: DatasetRecord) -> dict:
-    from core.data import feature_stats
-
-    return feature_stats(dataset.frame.iloc[dataset.split.train], dataset.target)
 
 
 def log_pipeline(pipeline, X):

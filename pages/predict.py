@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from core import charts, predict, registry, status
+from core import charts, loading, predict, registry, status
 from core.ui import cache, keys
-from core.ui.common import error_message, phase_header
+from core.ui.common import error_message, phase_header, plain
+from core.ui.data_widgets import show_findings
+from core.ui.widgets import feature_input
 
 phase_header(
     "🔮 Predict",
@@ -40,28 +42,8 @@ with single, st.form("predict_form"):
     values = {}
     columns = st.columns(2)
     for i, feature in enumerate(model.features):
-        stat = model.stats.get(feature, {})
-        widget_key = f"predict_input_{i}"
         with columns[i % 2]:
-            if stat.get("kind") == "categorical":
-                values[feature] = st.selectbox(
-                    feature,
-                    stat["categories"],
-                    index=stat["categories"].index(stat["mode"]),
-                    key=widget_key,
-                )
-            elif stat.get("kind") == "numeric":
-                span = (stat["max"] - stat["min"]) or 1.0
-                low, high = stat["min"] - 0.1 * span, stat["max"] + 0.1 * span
-                values[feature] = st.slider(
-                    feature,
-                    float(low),
-                    float(high),
-                    float(stat["median"]),
-                    key=widget_key,
-                )
-            else:
-                values[feature] = st.number_input(feature, value=0.0, key=widget_key)
+            values[feature] = feature_input(feature, model.stats.get(feature, {}), f"predict_input_{i}")
     submitted = st.form_submit_button("Predict", type="primary")
 if submitted:
     try:
@@ -89,24 +71,30 @@ if result and result[0] == model.uri:
             )
 
 with batch:
-    upload = st.file_uploader("CSV with the model's input columns", type=["csv", "txt"], key="predict_upload")
+    upload = st.file_uploader(
+        "CSV, Parquet or Excel file with the model's input columns",
+        type=[s.lstrip(".") for s in loading.SUPPORTED_SUFFIXES],
+        key="predict_upload",
+    )
     if upload is not None:
         try:
-            rows = predict.read_prediction_csv(upload.getvalue(), model)
-            with st.spinner(f"Predicting {len(rows)} rows…"):
-                scored = predict.predict_frame(model, rows)
-            st.success(f"Predicted {len(scored)} rows with version {version.version}.")
-            st.plotly_chart(
-                charts.prediction_counts_bar(scored["prediction"]),
-                key="predict_counts_chart",
-            )
-            st.dataframe(scored.head(500), width="stretch")
-            st.download_button(
-                "⬇️ Download predictions (CSV)",
-                scored.to_csv(index=False).encode(),
-                file_name=f"predictions-{name}-v{version.version}.csv",
-                mime="text/csv",
-                key="predict_download",
-            )
+            rows, findings = predict.read_batch(upload.getvalue(), upload.name, model)
+            if findings:
+                show_findings(findings)
+            if any(f.severity == "error" for f in findings):
+                st.error("Fix the errors above and upload the file again; nothing was predicted.")
+            else:
+                with st.spinner(f"Predicting {len(rows):,} rows…"):
+                    scored = predict.predict_frame(model, rows)
+                st.success(f"Predicted {len(scored):,} rows with version {version.version}.")
+                st.plotly_chart(charts.prediction_counts_bar(scored["prediction"]), key="predict_counts_chart")
+                st.dataframe(scored.head(500), width="stretch")
+                st.download_button(
+                    "⬇️ Download predictions (CSV)",
+                    scored.to_csv(index=False).encode(),
+                    file_name=f"predictions-{name}-v{version.version}.csv",
+                    mime="text/csv",
+                    key="predict_download",
+                )
         except ValueError as exc:
-            st.error(error_message(exc))
+            st.error(plain(error_message(exc)))

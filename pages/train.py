@@ -7,7 +7,7 @@ from core import training
 from core.algorithms import ALGORITHMS
 from core.kpis import SCORE_METRICS
 from core.ui import cache, keys
-from core.ui.common import error_message, phase_header, require_project
+from core.ui.common import error_message, phase_header, plain, require_project
 from core.ui.widgets import param_input
 
 phase_header(
@@ -29,7 +29,7 @@ except ValueError as exc:
     st.error(error_message(exc))
     st.stop()
 st.caption(
-    f"Data: **{record.name}** · {len(record.split.train)} training rows · target '{record.target}' · "
+    f"Data: **{plain(record.name)}** · {len(record.split.train)} training rows · target '{plain(record.target)}' · "
     f"digest `{record.digest}`"
 )
 

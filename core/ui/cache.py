@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import data, datastore, predict, profiling
+from core import data, datastore, loading, predict, profiling
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -13,9 +13,17 @@ def builtin_frame(name: str) -> pd.DataFrame:
     return data.load_builtin(name)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def uploaded_frame(content: bytes, name: str) -> pd.DataFrame:
-    return data.read_csv(content, name)
+@st.cache_data(show_spinner="Reading the file…", max_entries=8)
+def uploaded_table(content: bytes, filename: str, settings: loading.CsvSettings | None) -> pd.DataFrame:
+    return loading.read_table(content, filename, settings, min_rows=data.MIN_ROWS, min_columns=2).frame
+
+
+@st.cache_data(show_spinner="Validating…", max_entries=32)
+def dataset_check(
+    _frame: pd.DataFrame, digest: str, target: str, roles: dict[str, str], excluded: tuple[str, ...], test_size: float
+):
+    """Roles, features and findings; keyed by the data digest so rerenders of big frames stay instant."""
+    return datastore.check_dataset(_frame, target, roles, set(excluded), test_size)
 
 
 @st.cache_data(show_spinner="Loading the project's data from MLflow…", max_entries=16)
@@ -24,10 +32,10 @@ def dataset(run_id: str) -> datastore.DatasetRecord:
     return datastore.load_dataset(run_id)
 
 
-@st.cache_data(show_spinner="Profiling the data with ydata-profiling…", max_entries=8)
+@st.cache_data(show_spinner=False, max_entries=8, persist="disk")
 def profile_report(_frame: pd.DataFrame, digest: str, title: str) -> str:
-    """Profile HTML, computed once per data digest (the frame itself is not hashed)."""
-    return profiling.profile_html(_frame, title)
+    """Profile HTML: the one stored in MLflow for this digest, else built now (the frame is not hashed)."""
+    return profiling.stored_profile(digest) or profiling.profile_html(_frame, title)
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)

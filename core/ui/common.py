@@ -43,3 +43,11 @@ def phase_header(title: str, explanation: str) -> None:
 def error_message(exc: BaseException) -> str:
     """One readable line for an exception: our own messages as they are, others with their type."""
     return describe(exc)
+
+
+_MARKDOWN_SPECIAL = "\\`*_{}[]<>()#+-.!|~$"
+
+
+def plain(text: object) -> str:
+    """Text shown through st.markdown-based elements exactly as written: no markdown, no HTML."""
+    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in str(text))

@@ -93,7 +93,7 @@ def _csv(frame: pd.DataFrame) -> bytes:
 def test_data_page_accepts_an_uploaded_csv(app):
     project = example(app)
     goto(app, "data")
-    app.radio(key="data_source").set_value("Upload a CSV file").run()
+    app.radio(key="data_source").set_value("Upload a file").run()
     app.file_uploader(key="data_upload").set_value(("flowers.csv", _csv(data.load_builtin("iris")), "text/csv")).run()
     no_exception(app)
     assert app.selectbox(key="data_target").value == "species"
@@ -108,13 +108,13 @@ def test_data_page_accepts_an_uploaded_csv(app):
         (b"", "empty"),
         (b"\x00\x01\x02\x03garbage", "binary"),
         (b"just one column\n" + b"1\n" * 20, "column"),
-        (b"a,b\n1,2\n", "data rows"),
+        (b"a,b\n1,2\n", "data row"),
     ],
 )
 def test_data_page_explains_an_unusable_file(app, content, message):
     example(app)
     goto(app, "data")
-    app.radio(key="data_source").set_value("Upload a CSV file").run()
+    app.radio(key="data_source").set_value("Upload a file").run()
     app.file_uploader(key="data_upload").set_value(("bad.csv", content, "text/csv")).run()
     no_exception(app)
     assert message in texts(app.error)
@@ -125,7 +125,7 @@ def test_data_page_blocks_a_target_with_one_class(app):
     before = projects.get_project(project.experiment_id).data_run_id
     frame = data.load_builtin("iris").assign(constant="same")
     goto(app, "data")
-    app.radio(key="data_source").set_value("Upload a CSV file").run()
+    app.radio(key="data_source").set_value("Upload a file").run()
     app.file_uploader(key="data_upload").set_value(("c.csv", _csv(frame), "text/csv")).run()
     app.selectbox(key="data_target").set_value("constant").run()
     no_exception(app)
@@ -230,7 +230,8 @@ def test_predict_page_names_missing_columns(app):
     goto(app, "predict")
     app.file_uploader(key="predict_upload").set_value(("bad.csv", b"a,b\n1,2\n", "text/csv")).run()
     no_exception(app)
-    assert "lacks the model's input columns" in texts(app.error)
+    assert "is missing; the model was trained with it" in texts(app.error)
+    assert "nothing was predicted" in texts(app.error)
 
 
 def test_predict_page_without_aliases_points_to_the_registry(app):

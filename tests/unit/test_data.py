@@ -1,4 +1,4 @@
-"""core.data: built-in data sets, CSV parsing, target checks, the split and summaries."""
+"""core.data: built-in data sets, target checks, the split and summaries (file reading: test_loading.py)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,6 @@ import pytest
 
 from core import data
 from core.data import DataError
-
-
-def csv_bytes(header: str, rows: list[str], sep: str = ",") -> bytes:
-    return ("\n".join([header.replace(",", sep), *[r.replace(",", sep) for r in rows]]) + "\n").encode()
-
-
-ROWS = [f"{i},{i / 10:.1f},{'red' if i % 2 else 'blue'},{'yes' if i % 3 else 'no'}" for i in range(12)]
 
 
 @pytest.mark.parametrize(
@@ -46,67 +39,6 @@ def test_iris_labels_match_sklearn_order():
 def test_load_builtin_unknown():
     with pytest.raises(DataError, match="Unknown built-in data set 'mnist'.*iris"):
         data.load_builtin("mnist")
-
-
-@pytest.mark.parametrize("sep", [",", ";"])
-def test_read_csv_happy_path(sep):
-    frame = data.read_csv(csv_bytes("n, x ,color,label", ROWS, sep))
-    assert list(frame.columns) == ["n", "x", "color", "label"]  # names are stripped
-    assert frame.shape == (12, 4)
-    assert pd.api.types.is_integer_dtype(frame["n"])
-    assert pd.api.types.is_float_dtype(frame["x"])
-    assert frame["color"].tolist()[:2] == ["blue", "red"]
-
-
-@pytest.mark.parametrize(("encoding", "prefix"), [("utf-8", "\ufeff"), ("utf-8", ""), ("cp1252", "")])
-def test_read_csv_handles_bom_and_legacy_encoding(encoding, prefix):
-    text = prefix + "name,city,label\n" + "\n".join(f"{i},Köln,a" for i in range(10))
-    frame = data.read_csv(text.encode(encoding))
-    assert list(frame.columns) == ["name", "city", "label"]
-    assert frame["city"].iloc[0] == "Köln"
-
-
-@pytest.mark.parametrize(
-    ("content", "fragment"),
-    [
-        (b"", "is empty"),
-        (b"  \n\n  ", "is empty"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "binary"),
-        (b"a,b\x00,c\n1,2,3\n", "binary"),
-        (csv_bytes("a,b", [f"{i},{i}" for i in range(9)]), "9 data rows; at least 10"),
-        (b"a,b\n", "0 data rows"),
-    ],
-)
-def test_read_csv_refuses_unusable_files(content, fragment):
-    with pytest.raises(DataError) as info:
-        data.read_csv(content, name="upload.csv")
-    assert fragment in str(info.value)
-    assert str(info.value).startswith("upload.csv")
-
-
-def test_read_csv_refuses_too_few_columns():
-    with pytest.raises(DataError, match="at least 3 are needed"):
-        data.read_csv(csv_bytes("a,b", [f"{i},{i}" for i in range(12)]), min_columns=3)
-
-
-@pytest.mark.parametrize("header", ["x", "value"])
-def test_read_csv_refuses_one_column(header):
-    with pytest.raises(DataError, match="1 column"):
-        data.read_csv(csv_bytes(header, [str(i) for i in range(12)]))
-
-
-def test_read_csv_refuses_exact_duplicate_column_names():
-    with pytest.raises(DataError, match="duplicate column names"):
-        data.read_csv(csv_bytes("a,a,label", [f"{i},{i},x" for i in range(12)]))
-
-
-def test_read_csv_refuses_duplicates_after_stripping():
-    with pytest.raises(DataError, match="duplicate column names"):
-        data.read_csv(csv_bytes("a, a,label", [f"{i},{i},x" for i in range(12)]))
-
-
-def test_read_csv_min_rows_can_be_lowered():
-    assert data.read_csv(b"a,b\n1,2\n", min_rows=1).shape == (1, 2)
 
 
 def toy(labels: list[str]) -> pd.DataFrame:

@@ -44,6 +44,9 @@ def test_record_dataset_creates_a_data_run(project, iris):
         "split_seed": "42",
         "rows": "150",
         "columns": "5",
+        "features": "4",
+        "excluded": "",
+        "roles_digest": run.data.params["roles_digest"],
     }
     inputs = run.inputs.dataset_inputs
     assert len(inputs) == 1
@@ -51,7 +54,14 @@ def test_record_dataset_creates_a_data_run(project, iris):
     assert inputs[0].dataset.digest == record.digest
     assert {t.key: t.value for t in inputs[0].tags}["mlflow.data.context"] == "full"
     artifacts = {f.path for f in fresh_client().list_artifacts(record.run_id, "dataset")}
-    assert artifacts == {"dataset/data.parquet", "dataset/split.json", "dataset/feature_stats.json"}
+    assert artifacts == {
+        "dataset/data.parquet",
+        "dataset/split.json",
+        "dataset/feature_stats.json",
+        "dataset/roles.json",
+        "dataset/schema.json",
+        "dataset/validation.json",
+    }
     tags = fresh_client().get_experiment(project.experiment_id).tags
     assert tags[projects.TAG_DATA_RUN] == record.run_id
     assert projects.get_project(project.experiment_id).data_run_id == record.run_id

@@ -57,6 +57,7 @@ def test_train_model_logs_params_metrics_tags_and_model(iris_project, algorithm,
         "split_seed": "42",
         "test_size": "0.2",
         "train_rows": "120",
+        "features": "4",
     }
     assert set(run.data.metrics) == CV_KEYS
     assert run.data.metrics["cv_accuracy"] == pytest.approx(result.cv_metrics["cv_accuracy"])
@@ -156,7 +157,7 @@ def test_cv_folds_limited_by_smallest_class(store):
     from core import datastore, projects
 
     project = projects.create_project("Small")
-    frame = pd.DataFrame({"x": [float(i) for i in range(30)], "y": ["a"] * 25 + ["b"] * 5})
+    frame = pd.DataFrame({"x": [float(i % 10) for i in range(30)], "y": ["a"] * 25 + ["b"] * 5})
     record = datastore.record_dataset(project.experiment_id, frame, "small", "y", test_size=0.2)
     assert record.train_xy()[1].value_counts().to_dict() == {"a": 20, "b": 4}
     result = training.train_model(project.experiment_id, record, "logistic_regression", cv_folds=10)

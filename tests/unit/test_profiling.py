@@ -1,0 +1,42 @@
+"""core.profiling: reports built with ydata-profiling and kept in MLflow per data digest."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from core import data, datastore, profiling
+
+
+def test_profile_html_is_a_full_page():
+    frame = data.load_builtin("iris")
+    html = profiling.profile_html(frame, "Profile of iris")
+    assert html.lstrip().lower().startswith("<!doctype html") and "Profile of iris" in html
+    assert not profiling.uses_minimal_mode(frame)
+    assert profiling.uses_minimal_mode(pd.DataFrame({"a": range(100_000), "b": 0, "c": 0, "d": 0, "e": 0, "f": 0}))
+
+
+def test_a_profile_given_with_the_data_is_stored_and_found_by_digest(store):
+    from core import projects
+
+    project = projects.create_project("Profiled")
+    frame = data.load_builtin("iris")
+    assert profiling.stored_profile("raw-digest") is None
+    record = datastore.record_dataset(
+        project.experiment_id, frame, "iris", "species", profile_html="<html>report</html>", profile_digest="raw-digest"
+    )
+    assert profiling.stored_profile("raw-digest") == "<html>report</html>"
+    assert profiling.stored_profile("other") is None
+    assert record.run_id
+
+
+def test_a_profile_built_after_confirming_is_stored_on_the_same_data_run(store):
+    from core import projects
+
+    project = projects.create_project("Later")
+    frame = data.load_builtin("wine")
+    first = datastore.record_dataset(project.experiment_id, frame, "wine", "cultivar")
+    again = datastore.record_dataset(
+        project.experiment_id, frame, "wine", "cultivar", profile_html="<p>wine</p>", profile_digest="d1"
+    )
+    assert again.run_id == first.run_id
+    assert profiling.stored_profile("d1") == "<p>wine</p>"
