@@ -5,7 +5,7 @@ import streamlit as st
 from core import charts, data, datastore, loading
 from core.ui import cache, keys
 from core.ui.common import error_message, phase_header, plain, require_project
-from core.ui.data_widgets import csv_settings_input, roles_editor, show_findings
+from core.ui.data_widgets import csv_settings_input, embed_report, roles_editor, show_findings
 
 phase_header(
     "📊 U — Understand the data",
@@ -132,7 +132,7 @@ with tabs[5]:
         st.download_button(
             "⬇️ Download the report (HTML)", html, file_name=f"profile-{name}.html", key="data_profile_download"
         )
-        st.components.v1.html(html, height=900, scrolling=True)
+        embed_report(html)
     else:
         st.caption(
             "A ydata-profiling report: distributions, correlations, missing values, alerts. Built once per "

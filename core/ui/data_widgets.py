@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pandas as pd
 import streamlit as st
 
@@ -79,3 +81,19 @@ def show_findings(findings) -> None:
         for finding in findings:
             show = {"error": st.error, "warning": st.warning}.get(finding.severity, st.info)
             show(plain(finding.message), icon=SEVERITY_ICONS.get(finding.severity))
+
+
+MAX_EMBED_BYTES = 1_900_000  # Chromium refuses data: URLs above 2 MB
+
+
+def embed_report(html: str, height: int = 900) -> None:
+    """Show a generated HTML report in an iframe with an opaque origin.
+
+    The report is built from uploaded data, so it is loaded as a ``data:`` URL: its scripts run, but they
+    cannot reach the app's page or session. Reports too large for a data URL are offered as download only.
+    """
+    encoded = base64.b64encode(html.encode()).decode()
+    if len(encoded) > MAX_EMBED_BYTES:
+        st.info("The report is too large to show inside the page; download it above and open it in the browser.")
+        return
+    st.iframe(f"data:text/html;base64,{encoded}", height=height)

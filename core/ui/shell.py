@@ -34,13 +34,21 @@ def app_shell():
 
 
 def ensure_shell() -> None:
-    """Build the shell when Streamlit ran this page without Home.py.
+    """Make sure the page runs inside the shell (navigation, store, sidebar) even when Home.py did not run.
 
-    With a ``pages/`` folder beside the entry point, Streamlit's legacy router handles the first request
-    of a fresh server (and every AppTest run): it executes the page file directly. Building the same
-    shell here gives that run the real navigation, store and sidebar; later runs go through Home.py.
+    With a ``pages/`` folder beside the entry point, Streamlit's legacy router handles the first request of a
+    fresh server (and every AppTest run) and executes the page file alone. On a real server we switch that
+    router off and rerun, so the request goes through Home.py like every later one (building the shell
+    inside the page instead makes the first click after a deep link get lost). AppTest resets the router
+    before each run and drops clicks on such a rerun, so there the shell is built in place.
     """
+    from streamlit import config
     from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory:
+    if not PagesManager.uses_pages_directory:
+        return
+    if config.get_option("global.appTest"):
         app_shell()
+    else:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
