@@ -78,18 +78,7 @@ def training_runs(experiment_id: str, metric: str = "accuracy", limit: int = 500
     )
 
 
-OVERVIEW_COLUMNS = [
-    "run",
-    "algorithm",
-    "status",
-    "started",
-    "seconds",
-    "cv_score",
-    "cv_std",
-    "test_score",
-    "verdict",
-    "data_digest",
-]
+OVERVIEW_COLUMNS = [c for c in RUN_COLUMNS if c not in ("run_id", "has_model")]
 
 
 def overview(table: pd.DataFrame, metric: str) -> pd.DataFrame:

@@ -238,25 +238,26 @@ def _check_features(frame: pd.DataFrame, features: list[str], roles: dict[str, s
     return findings
 
 
+def _infinite(array: np.ndarray, column: str, consequence: str) -> list[Finding]:
+    """An error naming the rows with infinite values, which scikit-learn refuses; none when there are none."""
+    infinite = np.isinf(array)
+    if not infinite.any():
+        return []
+    example = _positions(infinite)
+    n = int(infinite.sum())
+    message = (
+        f"Column {_name(column)} has {_count(n, 'infinite value')} ({_rows_text(example, n)}); {consequence}. "
+        "Replace or remove them."
+    )
+    return [Finding("infinite_values", "error", message, column, example)]
+
+
 def _check_numeric(values: pd.Series, column: str) -> list[Finding]:
     """Infinite values (which scikit-learn refuses) and outliers by the interquartile range."""
     findings: list[Finding] = []
     numbers = _as_numbers(values)
     array = numbers.to_numpy()
-    infinite = np.isinf(array)
-    if infinite.any():
-        example = _positions(infinite)
-        n = int(infinite.sum())
-        findings.append(
-            Finding(
-                "infinite_values",
-                "error",
-                f"Column {_name(column)} has {_count(n, 'infinite value')} ({_rows_text(example, n)}); the models "
-                "cannot use them. Replace or remove them.",
-                column,
-                example,
-            )
-        )
+    findings.extend(_infinite(array, column, "the models cannot use them"))
     finite = numbers[np.isfinite(array)]
     if len(finite) < 4:
         return findings
@@ -660,20 +661,7 @@ def check_batch(frame: pd.DataFrame, spec: dict) -> list[Finding]:
 def _batch_numeric(values: pd.Series, name: str, entry: dict) -> list[Finding]:
     findings: list[Finding] = []
     array = _as_numbers(values).to_numpy()
-    infinite = np.isinf(array)
-    if infinite.any():
-        example = _positions(infinite)
-        n = int(infinite.sum())
-        findings.append(
-            Finding(
-                "infinite_values",
-                "error",
-                f"Column {_name(name)} has {_count(n, 'infinite value')} ({_rows_text(example, n)}); the model cannot "
-                "score them. Replace or remove them.",
-                name,
-                example,
-            )
-        )
+    findings.extend(_infinite(array, name, "the model cannot score them"))
     low, high = entry.get("min"), entry.get("max")
     if low is None or high is None:
         return findings
