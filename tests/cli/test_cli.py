@@ -566,3 +566,40 @@ def test_handout_train_script_model_is_served(store, tmp_path):
         assert prediction.label == str(expected[0])
         assert sum(prediction.probabilities.values()) == pytest.approx(1.0)
         assert predict_frame(model, frame)["prediction"].tolist() == expected
+
+
+def test_messy_german_export_trains_and_predicts_from_the_cli(store, tmp_path):
+    """Semicolons, decimal commas, Latin-1, gaps, text categories and an ID column, end to end in the CLI."""
+    rng = np.random.default_rng(5)
+    rows = 160
+    frame = pd.DataFrame(
+        {
+            "Kunden-Nr": np.arange(5000, 5000 + rows),
+            "Länge": rng.normal(5, 1, rows).round(2),
+            "Farbe": rng.choice(["rot", "grün", "blau"], rows),
+        }
+    )
+    frame["Sorte"] = np.where(frame["Länge"] + (frame["Farbe"] == "rot") * 1.5 > 5.6, "Süß", "Sauer")
+    frame.loc[::9, "Länge"] = np.nan
+    frame.loc[::11, "Farbe"] = np.nan
+    export = tmp_path / "obst.csv"
+    export.write_bytes(frame.to_csv(sep=";", decimal=",", index=False).encode("cp1252"))
+
+    proc = ok(run_cli("train", "--experiment", "Obst", "--data", str(export), "--target", "Sorte", "--json"))
+    payload = json.loads(proc.stdout)
+    assert payload["features"] == ["Länge", "Farbe"]  # the ID column is left out
+    assert any("Kunden-Nr" in w for w in payload["warnings"])
+    ok(run_cli("promote", "--model", "obst", "--alias", "production", "--run", payload["run_id"]))
+
+    batch = tmp_path / "neu.csv"
+    frame.drop(columns="Sorte").head(10).to_csv(batch, sep=";", decimal=",", index=False, encoding="cp1252")
+    out = tmp_path / "out.csv"
+    ok(run_cli("predict", "--model", "obst", "--alias", "production", "--input", str(batch), "--output", str(out)))
+    predicted = pd.read_csv(out)
+    assert set(predicted["prediction"]) <= {"Süß", "Sauer"} and len(predicted) == 10
+    assert {"proba_Süß", "proba_Sauer"} <= set(predicted.columns)
+
+    broken = tmp_path / "kaputt.csv"
+    broken.write_bytes(b"x;y;Sorte\n" + b"".join(f"{i};{'inf' if i == 3 else i};a\n".encode() for i in range(30)))
+    proc = run_cli("train", "--experiment", "Obst", "--data", str(broken), "--target", "Sorte")
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
