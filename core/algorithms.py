@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -33,73 +32,150 @@ class Algorithm:
     label: str
     description: str
     params: tuple[Param, ...]
-    factory: Callable[..., object]
+    estimator: str  # import path of the scikit-learn class
     needs_scaling: bool
+    fixed: tuple[tuple[str, object], ...] = ()  # settings people do not tune (e.g. probability=True)
+    seeded: bool = True  # accepts random_state
+
+    def factory(self, random_state: int | None = None, **params):
+        """A fresh estimator with these hyperparameters."""
+        import importlib
+
+        module, _, name = self.estimator.rpartition(".")
+        cls = getattr(importlib.import_module(module), name)
+        seed = {"random_state": random_state} if self.seeded else {}
+        return cls(**params, **dict(self.fixed), **seed)
 
 
-def _random_forest(**params):
-    from sklearn.ensemble import RandomForestClassifier
-
-    return RandomForestClassifier(**params, n_jobs=1)
+def _int(name, label, default, low, high, **kw) -> Param:
+    return Param(name, label, "int", default, low, high, **kw)
 
 
-def _logistic_regression(**params):
-    from sklearn.linear_model import LogisticRegression
+def _log(name, label, default, low, high, **kw) -> Param:
+    return Param(name, label, "float", default, low, high, log=True, **kw)
 
-    return LogisticRegression(**params)
 
+def _choice(name, label, default, choices, **kw) -> Param:
+    return Param(name, label, "choice", default, choices=tuple(choices), **kw)
+
+
+_DEPTH = _int("max_depth", "Maximum tree depth (0 = unlimited)", 5, 0, 30, none_label="unlimited")
+_LEAF = _int("min_samples_leaf", "Minimum rows per leaf", 1, 1, 20, help="Larger: smoother, less overfitting.")
+_TREES = _int("n_estimators", "Number of trees", 100, 10, 500, help="More trees: steadier, slower.")
 
 ALGORITHMS: dict[str, Algorithm] = {
-    "random_forest": Algorithm(
-        key="random_forest",
-        label="Random forest",
-        description="Many decision trees vote on the class. Robust, needs little tuning, handles "
-        "non-linear patterns; slower to predict with many deep trees.",
-        params=(
-            Param(
-                "n_estimators",
-                "Number of trees",
-                "int",
-                100,
-                10,
-                500,
-                help="More trees: steadier, slower.",
+    a.key: a
+    for a in (
+        Algorithm(
+            "logistic_regression",
+            "Logistic regression",
+            "A linear model of class probabilities. Fast, easy to explain, a strong baseline when classes are "
+            "separable by straight boundaries.",
+            (
+                _log(
+                    "C",
+                    "Inverse regularisation strength C",
+                    1.0,
+                    0.001,
+                    100.0,
+                    help="Smaller C: simpler model, less overfitting.",
+                ),
+                _int("max_iter", "Maximum iterations", 1000, 100, 5000),
             ),
-            Param(
-                "max_depth",
-                "Maximum tree depth (0 = unlimited)",
-                "int",
-                5,
-                0,
-                30,
-                none_label="unlimited",
-            ),
-            Param("min_samples_leaf", "Minimum rows per leaf", "int", 1, 1, 20),
+            "sklearn.linear_model.LogisticRegression",
+            needs_scaling=True,
         ),
-        factory=_random_forest,
-        needs_scaling=False,
-    ),
-    "logistic_regression": Algorithm(
-        key="logistic_regression",
-        label="Logistic regression",
-        description="A linear model of class probabilities. Fast, easy to explain, a strong baseline "
-        "when classes are separable by straight boundaries.",
-        params=(
-            Param(
-                "C",
-                "Inverse regularisation strength C",
-                "float",
-                1.0,
-                0.001,
-                100.0,
-                log=True,
-                help="Smaller C: simpler model, less overfitting.",
+        Algorithm(
+            "knn",
+            "k-nearest neighbours",
+            "Predicts the class most common among the k most similar training rows. No training, intuitive; "
+            "slow to predict on large data and sensitive to scaling (done for you).",
+            (
+                _int("n_neighbors", "Neighbours k", 5, 1, 50, help="Small k: wiggly boundaries; large k: smooth."),
+                _choice("weights", "Vote weights", "uniform", ("uniform", "distance")),
             ),
-            Param("max_iter", "Maximum iterations", "int", 1000, 100, 5000),
+            "sklearn.neighbors.KNeighborsClassifier",
+            needs_scaling=True,
+            seeded=False,
         ),
-        factory=_logistic_regression,
-        needs_scaling=True,
-    ),
+        Algorithm(
+            "svc",
+            "Support vector machine",
+            "Finds the widest margin between classes, with a kernel for curved boundaries. Strong on small and "
+            "medium data; slow beyond tens of thousands of rows.",
+            (
+                _log("C", "Penalty C", 1.0, 0.01, 100.0, help="Larger C: fits the training rows more closely."),
+                _choice("kernel", "Kernel", "rbf", ("rbf", "linear", "poly")),
+                _choice("gamma", "Kernel width gamma", "scale", ("scale", "auto")),
+            ),
+            "sklearn.svm.SVC",
+            needs_scaling=True,
+            fixed=(("probability", True),),
+        ),
+        Algorithm(
+            "decision_tree",
+            "Decision tree",
+            "A single tree of yes/no questions. Easy to read and explain; overfits unless its depth is limited.",
+            (_DEPTH, _LEAF),
+            "sklearn.tree.DecisionTreeClassifier",
+            needs_scaling=False,
+        ),
+        Algorithm(
+            "random_forest",
+            "Random forest",
+            "Many decision trees vote on the class. Robust, needs little tuning, handles non-linear patterns; "
+            "slower to predict with many deep trees.",
+            (_TREES, _DEPTH, _LEAF),
+            "sklearn.ensemble.RandomForestClassifier",
+            needs_scaling=False,
+            fixed=(("n_jobs", 1),),
+        ),
+        Algorithm(
+            "extra_trees",
+            "Extra trees",
+            "Like a random forest with more randomly chosen split points: often as accurate, faster to train.",
+            (_TREES, _DEPTH, _LEAF),
+            "sklearn.ensemble.ExtraTreesClassifier",
+            needs_scaling=False,
+            fixed=(("n_jobs", 1),),
+        ),
+        Algorithm(
+            "hist_gradient_boosting",
+            "Histogram gradient boosting",
+            "Builds trees one after another, each fixing the previous ones' mistakes. Often the most accurate on "
+            "tabular data; fast on large data.",
+            (
+                _log("learning_rate", "Learning rate", 0.1, 0.01, 1.0, help="Smaller: slower, often better."),
+                _int("max_iter", "Boosting rounds", 100, 20, 500),
+                _int("max_leaf_nodes", "Leaves per tree", 31, 4, 128),
+            ),
+            "sklearn.ensemble.HistGradientBoostingClassifier",
+            needs_scaling=False,
+        ),
+        Algorithm(
+            "gaussian_nb",
+            "Gaussian naive Bayes",
+            "Assumes each feature is bell-shaped within a class and features are independent. Very fast, needs "
+            "little data; a good sanity baseline.",
+            (_log("var_smoothing", "Variance smoothing", 1e-9, 1e-12, 1e-3, help="Adds stability to tiny variances."),),
+            "sklearn.naive_bayes.GaussianNB",
+            needs_scaling=False,
+            seeded=False,
+        ),
+        Algorithm(
+            "mlp",
+            "Neural network (MLP)",
+            "A small fully connected neural network. Learns complex patterns given enough rows; needs scaling "
+            "(done for you) and more tuning.",
+            (
+                _choice("hidden_layer_sizes", "Hidden layers", (100,), ((50,), (100,), (50, 50), (100, 50))),
+                _log("alpha", "L2 penalty alpha", 1e-4, 1e-6, 1.0),
+                _int("max_iter", "Maximum epochs", 500, 100, 2000),
+            ),
+            "sklearn.neural_network.MLPClassifier",
+            needs_scaling=True,
+        ),
+    )
 }
 
 
@@ -143,8 +219,24 @@ def clean_params(key: str, params: dict[str, object]) -> dict[str, object]:
                 raise AlgorithmError(f"{spec.label} must be between {spec.low:g} and {spec.high:g}, not {value:g}.")
             if spec.none_label and value == 0:
                 value = None
+        elif spec.kind == "choice":
+            value = _choice_value(spec, value)
         cleaned[name] = value
     return cleaned
+
+
+def choice_text(value: object) -> str:
+    """How a choice reads in the UI, the CLI and MLflow params: (50, 50) -> '50,50'."""
+    return ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
+
+
+def _choice_value(spec: Param, value: object) -> object:
+    """The catalogue's value for a choice given as itself or as its text (from the CLI or MLflow)."""
+    for choice in spec.choices:
+        if value == choice or str(value).replace(" ", "").strip("()[],") == choice_text(choice):
+            return choice
+    options = ", ".join(choice_text(c) for c in spec.choices)
+    raise AlgorithmError(f"{spec.label} must be one of {options}, not '{value}'.")
 
 
 def build_pipeline(key: str, params: dict[str, object], X: pd.DataFrame, seed: int = 42):

@@ -10,6 +10,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from core.algorithms import ALGORITHMS
 from core.errors import describe
 
 EXIT_KPI_FAILED = 1
@@ -50,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--algorithm",
         default="random_forest",
-        choices=["random_forest", "logistic_regression"],
+        choices=list(ALGORITHMS),
     )
     train.add_argument(
         "--param",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+import pandas as pd
+
 from core.algorithms import build_pipeline, clean_params, get_algorithm
 from core.config import active_store
 from core.data import dataset_digest
@@ -136,3 +138,28 @@ def log_pipeline(pipeline, X):
         skops_trusted_types=skops_trusted_types(pipeline),
         pip_requirements=mlflow.sklearn.get_default_pip_requirements(include_skops=True),
     )
+
+
+def results_table(results: list[TrainResult], metric: str = "accuracy") -> pd.DataFrame:
+    """Training results ranked by the CV score of ``metric``: mean ± std per score, fit time, parameters."""
+    from core.algorithms import ALGORITHMS, choice_text
+
+    rows = []
+    for r in results:
+        rows.append(
+            {
+                "rank_score": r.cv_metrics[f"cv_{metric}"],
+                "algorithm": ALGORITHMS[r.algorithm].label,
+                **{
+                    f"CV {m}": f"{r.cv_metrics[f'cv_{m}']:.3f} ± {r.cv_metrics[f'cv_{m}_std']:.3f}"
+                    for m in SCORE_METRICS
+                },
+                "fit s": round(r.cv_metrics["cv_fit_seconds"], 3),
+                "folds": r.cv_folds,
+                "run": r.run_id[:8],
+                "params": ", ".join(f"{k}={choice_text(v)}" for k, v in r.params.items()),
+            }
+        )
+    table = pd.DataFrame(rows).sort_values("rank_score", ascending=False).drop(columns="rank_score")
+    table.insert(0, "rank", range(1, len(table) + 1))
+    return table

@@ -1,11 +1,9 @@
 """A³ — choose algorithms, set hyperparameters and train; every training is an MLflow run."""
 
-import pandas as pd
 import streamlit as st
 
-from core import training
+from core import runs, training
 from core.algorithms import ALGORITHMS
-from core.kpis import SCORE_METRICS
 from core.ui import cache, keys
 from core.ui.common import error_message, phase_header, plain, require_project
 from core.ui.widgets import param_input
@@ -49,45 +47,34 @@ for key in chosen:
         settings[key] = params
 folds = st.slider("Cross-validation folds", 2, 10, training.DEFAULT_CV_FOLDS, key="train_cv_folds")
 
-if st.button("🚀 Train", type="primary", disabled=not chosen, key="train_run"):
+left, right = st.columns([1, 3])
+train_clicked = left.button("🚀 Train", type="primary", disabled=not chosen, key="train_run")
+quick_clicked = right.button(
+    f"⚡ Quick compare: all {len(ALGORITHMS)} algorithms with their defaults",
+    key="train_quick",
+    help="The fast first look before tuning: every algorithm in the catalogue, cross-validated, one run each.",
+)
+if train_clicked or quick_clicked:
+    todo = {k: {} for k in ALGORITHMS} if quick_clicked else settings
     results = []
     progress = st.progress(0.0, text="Starting…")
-    for i, key in enumerate(chosen):
-        progress.progress(
-            i / len(chosen),
-            text=f"Training {ALGORITHMS[key].label} ({i + 1}/{len(chosen)})…",
-        )
+    for i, key in enumerate(todo):
+        progress.progress(i / len(todo), text=f"Training {ALGORITHMS[key].label} ({i + 1}/{len(todo)})…")
         try:
-            results.append(training.train_model(project.experiment_id, record, key, settings[key], folds))
+            results.append(training.train_model(project.experiment_id, record, key, todo[key], folds))
         except Exception as exc:  # noqa: BLE001 — the run is marked FAILED by MLflow; tell the person why
             st.error(f"{ALGORITHMS[key].label} failed: {error_message(exc)}")
     progress.progress(1.0, text="Done.")
     st.session_state[keys.TRAIN_RESULTS] = results
 
-results = st.session_state.get(keys.TRAIN_RESULTS) or []
-results = [r for r in results if r.experiment_id == project.experiment_id]
+results = [r for r in st.session_state.get(keys.TRAIN_RESULTS) or [] if r.experiment_id == project.experiment_id]
 if results:
-    st.subheader("Results of the last training")
-    table = pd.DataFrame(
-        [
-            {
-                "run": r.run_id[:8],
-                "algorithm": ALGORITHMS[r.algorithm].label,
-                **{
-                    f"CV {m}": f"{r.cv_metrics[f'cv_{m}']:.3f} ± {r.cv_metrics[f'cv_{m}_std']:.3f}"
-                    for m in SCORE_METRICS
-                },
-                "folds": r.cv_folds,
-                "seconds": round(r.seconds, 1),
-                "params": ", ".join(f"{k}={v}" for k, v in r.params.items()),
-            }
-            for r in results
-        ]
-    )
-    st.dataframe(table, hide_index=True, width="stretch")
-    best = max(results, key=lambda r: r.cv_metrics["cv_accuracy"])
+    metric = runs.primary_metric(project.kpis)
+    st.subheader(f"Results of the last training, ranked by CV {metric}")
+    st.dataframe(training.results_table(results, metric), hide_index=True, width="stretch")
+    best = max(results, key=lambda r: r.cv_metrics[f"cv_{metric}"])
     st.success(
-        f"Best CV accuracy: {best.cv_metrics['cv_accuracy']:.3f} ({ALGORITHMS[best.algorithm].label}, "
+        f"Best CV {metric}: {best.cv_metrics[f'cv_{metric}']:.3f} ({ALGORITHMS[best.algorithm].label}, "
         f"run `{best.run_id}`). Each run is in MLflow with its model."
     )
     st.page_link("pages/compare.py", label="Next: compare on the held-out test set", icon="➡️")

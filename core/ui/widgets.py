@@ -2,21 +2,41 @@
 
 from __future__ import annotations
 
+import math
+
 import streamlit as st
 
-from core.algorithms import Param
+from core.algorithms import Param, choice_text
 from core.ui.common import plain
 
-LOG_STEPS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+
+def log_steps(low: float, high: float) -> list[float]:
+    """1-2-5 steps per decade from low to high, for a log-scale slider."""
+    steps, decade = [], 10 ** math.floor(math.log10(low))
+    while decade <= high:
+        steps += [m * decade for m in (1, 2, 5) if low <= m * decade <= high]
+        decade *= 10
+    return [float(f"{v:.3g}") for v in steps]
 
 
 def param_input(param: Param, key: str) -> object:
-    """One hyperparameter's widget: a slider for integers, a log-scale slider or a number box for floats."""
+    """One hyperparameter's widget: a slider for integers, a log-scale slider, a number box or a choice."""
+    if param.kind == "choice":
+        return st.selectbox(
+            param.label,
+            list(param.choices),
+            index=list(param.choices).index(param.default),
+            format_func=choice_text,
+            key=key,
+            help=param.help,
+        )
     if param.kind == "int":
         return st.slider(param.label, int(param.low), int(param.high), int(param.default), key=key, help=param.help)
     if param.log:
-        options = [v for v in LOG_STEPS if param.low <= v <= param.high]
-        return st.select_slider(param.label, options=options, value=param.default, key=key, help=param.help)
+        options = sorted({*log_steps(param.low, param.high), param.default})
+        return st.select_slider(
+            param.label, options=options, value=param.default, key=key, help=param.help, format_func=lambda v: f"{v:g}"
+        )
     return st.number_input(
         param.label, float(param.low), float(param.high), float(param.default), key=key, help=param.help
     )

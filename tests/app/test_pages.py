@@ -249,3 +249,20 @@ def test_data_page_builds_a_profile_report_once_per_digest(app):
     app.run()  # shown again from the cache, without a click
     no_exception(app)
     assert app.get("download_button")
+
+
+def test_quick_compare_trains_and_ranks_every_algorithm(app):
+    from core.algorithms import ALGORITHMS
+
+    project = example(app)
+    goto(app, "train")
+    app.slider(key="train_cv_folds").set_value(3)
+    app.button(key="train_quick").click().run()
+    no_exception(app)
+    ranking = app.dataframe[0].value
+    assert list(ranking["rank"]) == list(range(1, len(ALGORITHMS) + 1))
+    scores = [float(v.split(" ± ")[0]) for v in ranking["CV accuracy"]]
+    assert scores == sorted(scores, reverse=True)
+    runs = MlflowClient().search_runs([project.experiment_id], "tags.`qua3ck.kind` = 'train'")
+    assert {r.data.tags["qua3ck.algorithm"] for r in runs} == set(ALGORITHMS)
+    assert all(r.info.status == "FINISHED" for r in runs)
