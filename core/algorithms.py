@@ -22,6 +22,12 @@ class Param:
     choices: tuple = ()
     help: str = ""
     none_label: str | None = None  # a value of 0 means None (e.g. unlimited depth)
+    search: tuple[float, float] | None = None  # default search range when narrower than the widget's
+    tuned: bool = True  # part of the default search space
+
+    @property
+    def search_range(self) -> tuple[float, float]:
+        return self.search or (self.low, self.high)
 
 
 @dataclass(frozen=True)
@@ -59,9 +65,11 @@ def _choice(name, label, default, choices, **kw) -> Param:
     return Param(name, label, "choice", default, choices=tuple(choices), **kw)
 
 
-_DEPTH = _int("max_depth", "Maximum tree depth (0 = unlimited)", 5, 0, 30, none_label="unlimited")
-_LEAF = _int("min_samples_leaf", "Minimum rows per leaf", 1, 1, 20, help="Larger: smoother, less overfitting.")
-_TREES = _int("n_estimators", "Number of trees", 100, 10, 500, help="More trees: steadier, slower.")
+_DEPTH = _int("max_depth", "Maximum tree depth (0 = unlimited)", 5, 0, 30, none_label="unlimited", search=(2, 20))
+_LEAF = _int(
+    "min_samples_leaf", "Minimum rows per leaf", 1, 1, 20, help="Larger: smoother, less overfitting.", search=(1, 10)
+)
+_TREES = _int("n_estimators", "Number of trees", 100, 10, 500, help="More trees: steadier, slower.", search=(50, 300))
 
 ALGORITHMS: dict[str, Algorithm] = {
     a.key: a
@@ -80,7 +88,7 @@ ALGORITHMS: dict[str, Algorithm] = {
                     100.0,
                     help="Smaller C: simpler model, less overfitting.",
                 ),
-                _int("max_iter", "Maximum iterations", 1000, 100, 5000),
+                _int("max_iter", "Maximum iterations", 1000, 100, 5000, tuned=False),
             ),
             "sklearn.linear_model.LogisticRegression",
             needs_scaling=True,
@@ -91,7 +99,15 @@ ALGORITHMS: dict[str, Algorithm] = {
             "Predicts the class most common among the k most similar training rows. No training, intuitive; "
             "slow to predict on large data and sensitive to scaling (done for you).",
             (
-                _int("n_neighbors", "Neighbours k", 5, 1, 50, help="Small k: wiggly boundaries; large k: smooth."),
+                _int(
+                    "n_neighbors",
+                    "Neighbours k",
+                    5,
+                    1,
+                    50,
+                    help="Small k: wiggly boundaries; large k: smooth.",
+                    search=(1, 30),
+                ),
                 _choice("weights", "Vote weights", "uniform", ("uniform", "distance")),
             ),
             "sklearn.neighbors.KNeighborsClassifier",
@@ -146,8 +162,8 @@ ALGORITHMS: dict[str, Algorithm] = {
             "tabular data; fast on large data.",
             (
                 _log("learning_rate", "Learning rate", 0.1, 0.01, 1.0, help="Smaller: slower, often better."),
-                _int("max_iter", "Boosting rounds", 100, 20, 500),
-                _int("max_leaf_nodes", "Leaves per tree", 31, 4, 128),
+                _int("max_iter", "Boosting rounds", 100, 20, 500, search=(20, 300)),
+                _int("max_leaf_nodes", "Leaves per tree", 31, 4, 128, search=(4, 64)),
             ),
             "sklearn.ensemble.HistGradientBoostingClassifier",
             needs_scaling=False,
@@ -170,7 +186,7 @@ ALGORITHMS: dict[str, Algorithm] = {
             (
                 _choice("hidden_layer_sizes", "Hidden layers", (100,), ((50,), (100,), (50, 50), (100, 50))),
                 _log("alpha", "L2 penalty alpha", 1e-4, 1e-6, 1.0),
-                _int("max_iter", "Maximum epochs", 500, 100, 2000),
+                _int("max_iter", "Maximum epochs", 500, 100, 2000, tuned=False),
             ),
             "sklearn.neural_network.MLPClassifier",
             needs_scaling=True,
@@ -220,7 +236,7 @@ def clean_params(key: str, params: dict[str, object]) -> dict[str, object]:
             if spec.none_label and value == 0:
                 value = None
         elif spec.kind == "choice":
-            value = _choice_value(spec, value)
+            value = choice_value(spec, value)
         cleaned[name] = value
     return cleaned
 
@@ -230,7 +246,7 @@ def choice_text(value: object) -> str:
     return ",".join(map(str, value)) if isinstance(value, tuple) else str(value)
 
 
-def _choice_value(spec: Param, value: object) -> object:
+def choice_value(spec: Param, value: object) -> object:
     """The catalogue's value for a choice given as itself or as its text (from the CLI or MLflow)."""
     for choice in spec.choices:
         if value == choice or str(value).replace(" ", "").strip("()[],") == choice_text(choice):
@@ -239,40 +255,16 @@ def _choice_value(spec: Param, value: object) -> object:
     raise AlgorithmError(f"{spec.label} must be one of {options}, not '{value}'.")
 
 
-def build_pipeline(key: str, params: dict[str, object], X: pd.DataFrame, seed: int = 42):
-    """A Pipeline of imputation, scaling and one-hot encoding feeding the classifier; takes raw rows."""
-    from sklearn.compose import ColumnTransformer
-    from sklearn.impute import SimpleImputer
+def build_pipeline(key: str, params: dict[str, object], X: pd.DataFrame, seed: int = 42, steps=None):
+    """The whole model: A2's feature steps (default: impute, scale where needed, one-hot) feeding the classifier.
+
+    It takes raw rows, so the logged model needs no preprocessing code at predict time.
+    """
     from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    from core.features import FeatureSteps, build_preprocessing
 
     algorithm = get_algorithm(key)
-    numeric = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])]
-    boolean = [c for c in X.columns if pd.api.types.is_bool_dtype(X[c])]
-    categorical = [c for c in X.columns if c not in numeric and c not in boolean]
-    numeric_steps = [("impute", SimpleImputer(strategy="median"))]
-    if algorithm.needs_scaling:
-        numeric_steps.append(("scale", StandardScaler()))
-    transformers = []
-    if numeric:
-        transformers.append(("numeric", Pipeline(numeric_steps), numeric))
-    if boolean:  # a bool column has no missing values, and scikit-learn's imputers refuse the dtype
-        transformers.append(("boolean", OneHotEncoder(handle_unknown="ignore", sparse_output=False), boolean))
-    if categorical:
-        transformers.append(
-            (
-                "categorical",
-                Pipeline(
-                    [
-                        ("impute", SimpleImputer(strategy="most_frequent")),
-                        (
-                            "onehot",
-                            OneHotEncoder(handle_unknown="ignore", sparse_output=False),
-                        ),
-                    ]
-                ),
-                categorical,
-            )
-        )
+    steps = steps or FeatureSteps()
     estimator = algorithm.factory(**clean_params(key, params), random_state=seed)
-    return Pipeline([("prepare", ColumnTransformer(transformers)), ("classifier", estimator)])
+    return Pipeline([*build_preprocessing(X, steps, algorithm.needs_scaling, seed), ("classifier", estimator)])

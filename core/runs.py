@@ -34,7 +34,7 @@ def primary_metric(kpis: list[KPI]) -> str:
 
 
 def training_runs(experiment_id: str, metric: str = "accuracy", limit: int = 5000) -> pd.DataFrame:
-    """One row per model run of the project (data runs excluded), newest first, paging through the store."""
+    """One row per model run of the project (data runs and search trials excluded), newest first, paged."""
     from mlflow import MlflowClient
 
     active_store()
@@ -49,7 +49,7 @@ def training_runs(experiment_id: str, metric: str = "accuracy", limit: int = 500
         )
         for run in page:
             tags, metrics = run.data.tags, run.data.metrics
-            if tags.get(TAG_KIND) == "data":
+            if tags.get(TAG_KIND) in ("data", "trial"):  # trials have no model; their search run stands for them
                 continue
             end = run.info.end_time or run.info.start_time
             rows.append(

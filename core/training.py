@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from core.algorithms import build_pipeline, clean_params, get_algorithm
+from core.algorithms import build_pipeline, choice_text, clean_params, get_algorithm
 from core.config import active_store
 from core.data import dataset_digest
 from core.datastore import TAG_DIGEST, TAG_KIND, DatasetRecord, data_source_uri, mlflow_dataset
+from core.features import FeatureSteps
 from core.kpis import SCORE_METRICS
+from core.provenance import provenance_tags
 
 TAG_ALGORITHM = "qua3ck.algorithm"
 TAG_DATA_RUN = "qua3ck.data_run"
@@ -32,6 +34,7 @@ class TrainResult:
     cv_folds: int
     model_uri: str
     seconds: float
+    steps: FeatureSteps = FeatureSteps()
 
 
 def cv_folds_for(y, wanted: int = DEFAULT_CV_FOLDS) -> int:
@@ -46,65 +49,100 @@ def skops_trusted_types(model) -> list[str]:
     return skops.io.get_untrusted_types(data=skops.io.dumps(model))
 
 
+def cross_validated(pipeline, X: pd.DataFrame, y: pd.Series, folds: int, seed: int) -> dict[str, float]:
+    """Stratified k-fold CV of a pipeline: ``cv_<metric>`` mean and ``cv_<metric>_std`` per score, fit seconds."""
+    from sklearn.model_selection import StratifiedKFold, cross_validate
+
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    scores = cross_validate(pipeline, X, y, cv=cv, scoring=SCORE_METRICS, error_score="raise")
+    metrics: dict[str, float] = {}
+    for metric in SCORE_METRICS:
+        values = scores[f"test_{metric}"]
+        metrics[f"cv_{metric}"] = float(values.mean())
+        metrics[f"cv_{metric}_std"] = float(values.std())
+    metrics["cv_fit_seconds"] = float(scores["fit_time"].mean())
+    return metrics
+
+
+def run_params(
+    dataset: DatasetRecord, algorithm: str, params: dict[str, object], steps: FeatureSteps, folds: int
+) -> dict[str, object]:
+    """The params every model run logs: what it is, how it was cross-validated and on which split."""
+    return {
+        "algorithm": algorithm,
+        **{k: choice_text(v) for k, v in params.items()},
+        **steps.as_params(),
+        "cv_folds": folds,
+        "random_seed": dataset.split.seed,
+        "split_seed": dataset.split.seed,
+        "test_size": dataset.split.test_size,
+        "train_rows": len(dataset.split.train),
+        "features": len(dataset.features),
+    }
+
+
+def run_tags(dataset: DatasetRecord, algorithm: str, kind: str = "train") -> dict[str, str]:
+    return {
+        TAG_KIND: kind,
+        TAG_ALGORITHM: algorithm,
+        TAG_DIGEST: dataset.digest,
+        TAG_DATA_RUN: dataset.run_id,
+        **provenance_tags(),
+    }
+
+
+def log_training_inputs(dataset: DatasetRecord) -> None:
+    """Log the training split as the active run's input data set, with its source data run."""
+    import mlflow
+
+    train_rows = dataset.frame.iloc[dataset.split.train]
+    name = f"{dataset.name} (train split)"
+    source = data_source_uri(dataset.run_id)
+    mlflow.log_input(
+        mlflow_dataset(train_rows, name, dataset.target, dataset_digest(train_rows), source), context="training"
+    )
+
+
+def log_fitted_model(pipeline, dataset: DatasetRecord):
+    """Fit on the whole training split and log the model with what serving needs (ranges, schema)."""
+    import mlflow
+
+    X, y = dataset.train_xy()
+    pipeline.fit(X, y)
+    mlflow.log_dict(dataset.stats(), "feature_stats.json")
+    mlflow.log_dict(dataset.schema(), "schema.json")
+    info = log_pipeline(pipeline, X)
+    mlflow.set_tag(TAG_MODEL_URI, info.model_uri)
+    return info
+
+
 def train_model(
     experiment_id: str,
     dataset: DatasetRecord,
     algorithm: str,
     params: dict[str, object] | None = None,
     cv_folds: int = DEFAULT_CV_FOLDS,
+    steps: FeatureSteps | None = None,
 ) -> TrainResult:
     """Cross-validate and fit the pipeline on the training split; log params, metrics, data and model."""
     import mlflow
-    from sklearn.model_selection import StratifiedKFold, cross_validate
 
     spec = get_algorithm(algorithm)
     params = {**{p.name: p.default for p in spec.params}, **(params or {})}
     clean_params(algorithm, params)  # fail before a run exists
+    steps = steps or FeatureSteps()
     active_store()
     started = time.perf_counter()
     X, y = dataset.train_xy()
     folds = cv_folds_for(y, cv_folds)
-    tags = {
-        TAG_KIND: "train",
-        TAG_ALGORITHM: algorithm,
-        TAG_DIGEST: dataset.digest,
-        TAG_DATA_RUN: dataset.run_id,
-    }
     run_name = f"{algorithm}-{time.strftime('%Y%m%d-%H%M%S')}"
-    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags) as run:
-        mlflow.log_params(
-            {
-                "algorithm": algorithm,
-                **params,
-                "cv_folds": folds,
-                "split_seed": dataset.split.seed,
-                "test_size": dataset.split.test_size,
-                "train_rows": len(X),
-                "features": len(dataset.features),
-            }
-        )
-        train_rows = dataset.frame.iloc[dataset.split.train]
-        source = data_source_uri(dataset.run_id)
-        name = f"{dataset.name} (train split)"
-        mlflow.log_input(
-            mlflow_dataset(train_rows, name, dataset.target, dataset_digest(train_rows), source), context="training"
-        )
-        pipeline = build_pipeline(algorithm, params, X, seed=dataset.split.seed)
-        cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=dataset.split.seed)
-        scores = cross_validate(pipeline, X, y, cv=cv, scoring=SCORE_METRICS, error_score="raise")
-        cv_metrics: dict[str, float] = {}
-        for metric in SCORE_METRICS:
-            values = scores[f"test_{metric}"]
-            cv_metrics[f"cv_{metric}"] = float(values.mean())
-            cv_metrics[f"cv_{metric}_std"] = float(values.std())
-        cv_metrics["cv_fit_seconds"] = float(scores["fit_time"].mean())
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=run_tags(dataset, algorithm)) as run:
+        mlflow.log_params(run_params(dataset, algorithm, params, steps, folds))
+        log_training_inputs(dataset)
+        pipeline = build_pipeline(algorithm, params, X, seed=dataset.split.seed, steps=steps)
+        cv_metrics = cross_validated(pipeline, X, y, folds, dataset.split.seed)
         mlflow.log_metrics(cv_metrics)
-        pipeline.fit(X, y)
-        # the model run carries what serving needs: input ranges and the schema that checks batches
-        mlflow.log_dict(dataset.stats(), "feature_stats.json")
-        mlflow.log_dict(dataset.schema(), "schema.json")
-        info = log_pipeline(pipeline, X)
-        mlflow.set_tag(TAG_MODEL_URI, info.model_uri)
+        info = log_fitted_model(pipeline, dataset)
     return TrainResult(
         run_id=run.info.run_id,
         experiment_id=experiment_id,
@@ -114,6 +152,7 @@ def train_model(
         cv_folds=folds,
         model_uri=info.model_uri,
         seconds=time.perf_counter() - started,
+        steps=steps,
     )
 
 

@@ -1,0 +1,397 @@
+"""A3 — a hyperparameter search as one MLflow parent run with a nested child run per trial.
+
+Trials run in worker processes (one per core) while this process logs each finished trial at once, so
+logging overlaps with the next trials' work. When the search ends — budget spent, time up, Stop, or the store
+failing — the best configuration is refit on the whole training split and logged on the parent run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, wait
+from dataclasses import asdict, dataclass, field
+
+import pandas as pd
+
+from core.algorithms import build_pipeline, choice_text, get_algorithm
+from core.errors import one_line
+from core.features import FeatureSteps
+from core.search_space import METHODS, Dimension, Sampler, SearchSpaceError, grid_size, trial_params, validate_space
+from core.training import (
+    TAG_MODEL_URI,
+    cross_validated,
+    cv_folds_for,
+    log_fitted_model,
+    log_training_inputs,
+    run_params,
+    run_tags,
+)
+
+TAG_PARENT = "mlflow.parentRunId"
+TAG_SEARCH_STATUS = "qua3ck.search_status"  # finished, stopped, time_up, store_error
+TAG_ERROR = "qua3ck.error"
+MAX_TRIALS = 1000
+POLL_SECONDS = 0.2
+ABORT = "abort"  # what should_stop returns when the server shuts down: end at once, no refit
+
+
+class StoreError(RuntimeError):
+    """The tracking store failed while the search was logging."""
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """Everything that defines a search; logged as the parent run's search.json and params."""
+
+    algorithm: str
+    method: str = "random"
+    space: tuple[Dimension, ...] = ()
+    base_params: dict[str, object] = field(default_factory=dict)  # hyperparameters not searched
+    steps: FeatureSteps = FeatureSteps()
+    max_trials: int | None = 20
+    time_budget_s: float | None = None
+    cv_folds: int = 5
+    metric: str = "accuracy"
+    seed: int = 42
+    workers: int = 0  # 0: one per core
+
+    def validate(self) -> None:
+        """Refuse a search that cannot run, before any run exists."""
+        get_algorithm(self.algorithm)
+        if self.method not in METHODS:
+            raise SearchSpaceError(f"Search method must be one of {', '.join(METHODS)}, not '{self.method}'.")
+        validate_space(self.algorithm, self.space)
+        if self.max_trials is None and self.time_budget_s is None and self.method != "grid":
+            raise SearchSpaceError("Give a trial budget, a time budget or both.")
+        if self.max_trials is not None and not 1 <= self.max_trials <= MAX_TRIALS:
+            raise SearchSpaceError(f"The trial budget must be between 1 and {MAX_TRIALS}.")
+        if self.time_budget_s is not None and not self.time_budget_s > 0:
+            raise SearchSpaceError("The time budget must be more than 0 seconds.")
+        trial_params(self.algorithm, self.base_params, {})
+
+    def planned_trials(self) -> int | None:
+        """How many trials the search will run at most (None: until the time budget ends)."""
+        budget = self.max_trials
+        if self.method == "grid":
+            size = grid_size(self.space)
+            return size if budget is None else min(size, budget)
+        return budget
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["space"] = [{**asdict(d), "choices": [choice_text(c) for c in d.choices]} for d in self.space]
+        data["base_params"] = {k: choice_text(v) for k, v in self.base_params.items()}
+        return data
+
+    def worker_count(self) -> int:
+        wanted = self.workers or os.cpu_count() or 1
+        planned = self.planned_trials()
+        return max(1, min(wanted, planned or wanted))
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One finished trial: its hyperparameters and CV metrics, or the error that failed it."""
+
+    number: int
+    params: dict[str, object]
+    values: dict[str, object]  # the searched hyperparameters only
+    metrics: dict[str, float]
+    status: str  # FINISHED or FAILED
+    error: str | None
+    seconds: float
+    run_id: str
+
+    def score(self, metric: str) -> float | None:
+        return self.metrics.get(f"cv_{metric}") if self.status == "FINISHED" else None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a search stands after a trial: counts, best so far, and an estimate of the time left."""
+
+    done: int
+    failed: int
+    planned: int | None
+    elapsed_s: float
+    time_budget_s: float | None
+    best: Trial | None
+
+    @property
+    def fraction(self) -> float:
+        parts = []
+        if self.planned:
+            parts.append(self.done / self.planned)
+        if self.time_budget_s:
+            parts.append(self.elapsed_s / self.time_budget_s)
+        return min(1.0, max(parts)) if parts else 0.0
+
+    @property
+    def eta_s(self) -> float | None:
+        """Seconds left: by the pace of trials so far, capped by the time budget."""
+        estimates = []
+        if self.planned and self.done:
+            estimates.append(self.elapsed_s / self.done * (self.planned - self.done))
+        if self.time_budget_s:
+            estimates.append(max(0.0, self.time_budget_s - self.elapsed_s))
+        return min(estimates) if estimates else None
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    run_id: str
+    experiment_id: str
+    config: SearchConfig
+    trials: list[Trial]
+    best: Trial | None
+    status: str  # finished, stopped, time_up, store_error, failed
+    model_uri: str | None
+    error: str | None
+    seconds: float
+
+
+def _init_worker() -> None:
+    """One BLAS/OpenMP thread per worker: the workers already use every core."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+
+
+def evaluate_trial(
+    algorithm: str, params: dict, steps: FeatureSteps, X: pd.DataFrame, y: pd.Series, folds: int, seed: int
+) -> tuple[dict[str, float] | None, str | None, float]:
+    """Cross-validate one configuration (in a worker): metrics, or the one-line error that failed it."""
+    import warnings
+
+    started = time.perf_counter()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # convergence warnings of a trial are noise in a search
+            pipeline = build_pipeline(algorithm, params, X, seed=seed, steps=steps)
+            metrics = cross_validated(pipeline, X, y, folds, seed)
+    except Exception as exc:  # noqa: BLE001 — a bad combination fails its trial, not the search
+        return None, one_line(exc), time.perf_counter() - started
+    return metrics, None, time.perf_counter() - started
+
+
+def _executor(workers: int):
+    from joblib.externals.loky import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=workers, initializer=_init_worker)
+
+
+def _better(trial: Trial, best: Trial | None, metric: str) -> bool:
+    score = trial.score(metric)
+    return score is not None and (best is None or score > best.score(metric))
+
+
+def log_trial(client, experiment_id: str, parent_id: str, tags: dict, trial: Trial, started_ms: int) -> str:
+    """One nested child run with the trial's params and CV metrics, written in three calls."""
+    from mlflow.entities import Metric, Param
+
+    run = client.create_run(
+        experiment_id,
+        start_time=started_ms,
+        tags={**tags, TAG_PARENT: parent_id, **({TAG_ERROR: trial.error[:5000]} if trial.error else {})},
+        run_name=f"trial-{trial.number:03d}",
+    )
+    now = int(time.time() * 1000)
+    params = [Param(k, str(v)[:6000]) for k, v in trial.params.items()]
+    metrics = [Metric(k, v, now, 0) for k, v in trial.metrics.items() if math.isfinite(v)]
+    client.log_batch(run.info.run_id, metrics=metrics, params=params)
+    client.set_terminated(run.info.run_id, status=trial.status, end_time=now)
+    return run.info.run_id
+
+
+def run_search(
+    experiment_id: str,
+    dataset,
+    config: SearchConfig,
+    on_trial: Callable[[Trial, Progress], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    on_start: Callable[[str], None] | None = None,
+) -> SearchResult:
+    """Run a search as a parent run with a child run per trial; refit and log the best on the parent.
+
+    ``on_trial`` hears about each trial as it is logged; ``should_stop`` is polled and ends the search
+    cleanly (trials done are kept, the best is refit) — or at once, as KILLED, when it returns ``ABORT``.
+    A store that stops answering ends the search with ``status='store_error'`` and the message in
+    ``error``; no run is left RUNNING where the store allows.
+    """
+    import mlflow
+    from mlflow import MlflowClient
+
+    from core.config import active_store
+
+    config.validate()
+    active_store()
+    started = time.perf_counter()
+    X, y = dataset.train_xy()
+    folds = cv_folds_for(y, config.cv_folds)
+    seed = dataset.split.seed if config.seed is None else config.seed
+    planned = config.planned_trials()
+    client = MlflowClient()
+    tags = run_tags(dataset, config.algorithm)
+    trial_tags = {**tags, "qua3ck.kind": "trial"}
+    sampler = Sampler(config.method, config.space, seed)
+    trials: list[Trial] = []
+    best: Trial | None = None
+    status, error, model_uri = "finished", None, None
+    run_name = f"{config.method}-search-{config.algorithm}-{time.strftime('%Y%m%d-%H%M%S')}"
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags={**tags, "qua3ck.search": "1"}) as run:
+        parent_id = run.info.run_id
+        if on_start:
+            on_start(parent_id)
+        mlflow.log_params(
+            {
+                "search.method": config.method,
+                "search.max_trials": config.max_trials,
+                "search.time_budget_s": config.time_budget_s,
+                "search.metric": config.metric,
+                "search.seed": seed,
+                "search.space": "; ".join(d.describe() for d in config.space)[:6000],
+            }
+        )
+        mlflow.log_dict(config.as_dict(), "search.json")
+        log_training_inputs(dataset)
+        executor = _executor(config.worker_count())
+        in_flight: dict = {}
+        asked = 0
+        try:
+            while True:
+                out_of_time = config.time_budget_s is not None and time.perf_counter() - started >= config.time_budget_s
+                while (
+                    len(in_flight) < config.worker_count()
+                    and (planned is None or asked < planned)
+                    and not out_of_time
+                    and not (should_stop and should_stop())
+                ):
+                    proposal = sampler.ask()
+                    if proposal is None:
+                        planned = asked
+                        break
+                    number, values = proposal
+                    asked += 1
+                    try:
+                        params = trial_params(config.algorithm, config.base_params, values)
+                    except ValueError as exc:  # an impossible combination fails its trial without a worker
+                        trial = Trial(number, {**config.base_params, **values}, values, {}, "FAILED", str(exc), 0.0, "")
+                        in_flight[_done_future((None, str(exc), 0.0))] = (number, trial.params, values, _now_ms())
+                        continue
+                    future = executor.submit(evaluate_trial, config.algorithm, params, config.steps, X, y, folds, seed)
+                    in_flight[future] = (number, params, values, _now_ms())
+                if not in_flight:
+                    if out_of_time and status == "finished":
+                        status = "time_up"
+                    break
+                done, _ = wait(list(in_flight), timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+                stop = should_stop() if should_stop else None
+                if stop:
+                    status = "aborted" if stop == ABORT else "stopped"
+                    break
+                for future in done:
+                    number, params, values, started_ms = in_flight.pop(future)
+                    try:
+                        metrics, failure, seconds = future.result()
+                    except Exception as exc:  # noqa: BLE001 — a worker that died fails its trial
+                        metrics, failure, seconds = None, f"The worker process failed: {one_line(exc)}", 0.0
+                    trial = Trial(
+                        number,
+                        params,
+                        values,
+                        metrics or {},
+                        "FAILED" if failure else "FINISHED",
+                        failure,
+                        seconds,
+                        "",
+                    )
+                    try:
+                        run_id = log_trial(client, experiment_id, parent_id, trial_tags, trial, started_ms)
+                    except Exception as exc:  # noqa: BLE001 — any failure to write is the store's
+                        raise StoreError(one_line(exc)) from exc
+                    trial = Trial(**{**trial.__dict__, "run_id": run_id})
+                    trials.append(trial)
+                    sampler.tell(number, trial.score(config.metric))
+                    if _better(trial, best, config.metric):
+                        best = trial
+                    if on_trial:
+                        elapsed = time.perf_counter() - started
+                        failed = sum(t.status == "FAILED" for t in trials)
+                        on_trial(trial, Progress(len(trials), failed, planned, elapsed, config.time_budget_s, best))
+        except StoreError as exc:
+            status = "store_error"
+            error = f"The MLflow store stopped answering, so the search ended after {len(trials)} trials: {exc}"
+        except Exception as exc:  # noqa: BLE001 — e.g. the worker pool broke: end cleanly, say why
+            status, error = "failed", f"The search failed after {len(trials)} trials: {one_line(exc)}"
+        finally:
+            executor.shutdown(wait=False, kill_workers=True)
+        if status in ("store_error", "failed", "aborted"):
+            _end_quietly(mlflow, "KILLED" if status == "aborted" else "FAILED")
+            return SearchResult(
+                parent_id, experiment_id, config, trials, best, status, None, error, time.perf_counter() - started
+            )
+        mlflow.set_tag(TAG_SEARCH_STATUS, status)
+        mlflow.log_metric("search.trials", len(trials))
+        mlflow.log_metric("search.failed_trials", sum(t.status == "FAILED" for t in trials))
+        if best is not None:
+            mlflow.log_params(run_params(dataset, config.algorithm, best.params, config.steps, folds))
+            mlflow.log_metrics({**best.metrics, "search.best_trial": best.number})
+            mlflow.set_tag("qua3ck.best_trial_run", best.run_id)
+            pipeline = build_pipeline(config.algorithm, best.params, X, seed=seed, steps=config.steps)
+            info = log_fitted_model(pipeline, dataset)
+            model_uri = info.model_uri
+        else:
+            error = "No trial finished, so there is no model to refit."
+            mlflow.set_tag(TAG_ERROR, error)
+    return SearchResult(
+        parent_id, experiment_id, config, trials, best, status, model_uri, error, time.perf_counter() - started
+    )
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _done_future(value):
+    from concurrent.futures import Future
+
+    future: Future = Future()
+    future.set_result(value)
+    return future
+
+
+def _end_quietly(mlflow, status: str) -> None:
+    """End the active run with this status (the with-block then has nothing to end); the store may be gone."""
+    # the store may be unreachable; the orphan sweep ends the run later then
+    with contextlib.suppress(Exception):
+        mlflow.end_run(status)
+
+
+def trials_frame(trials: list[Trial], metric: str) -> pd.DataFrame:
+    """Trials in order, with the score, the best so far and the searched values, for the live table and chart."""
+    rows, best = [], -math.inf
+    for t in sorted(trials, key=lambda t: t.number):
+        score = t.score(metric)
+        if score is not None:
+            best = max(best, score)
+        rows.append(
+            {
+                "trial": t.number,
+                "status": t.status,
+                f"CV {metric}": score,
+                "± std": t.metrics.get(f"cv_{metric}_std"),
+                "best so far": best if best > -math.inf else None,
+                **{k: choice_text(v) for k, v in t.values.items()},
+                "seconds": round(t.seconds, 2),
+                "error": t.error or "",
+                "run": t.run_id[:8],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+__all__ = ["TAG_MODEL_URI", "SearchConfig", "Trial", "Progress", "SearchResult", "run_search", "trials_frame"]
