@@ -158,3 +158,47 @@ def correlation_heatmap(frame: pd.DataFrame, columns: list[str]) -> go.Figure:
     )
     fig.update_layout(height=200 + 28 * max(len(numeric), 1), yaxis_autorange="reversed", margin={"t": 10, "b": 10})
     return fig
+
+
+def search_progress(trials: pd.DataFrame, metric: str) -> go.Figure:
+    """Score of each finished trial (failed ones marked at the bottom) and the best-so-far line."""
+    score = f"CV {metric}"
+    fig = go.Figure()
+    if not trials.empty:
+        finished = trials[trials["status"] == "FINISHED"]
+        failed = trials[trials["status"] != "FINISHED"]
+        fig.add_trace(
+            go.Scatter(
+                x=finished["trial"],
+                y=finished[score],
+                mode="markers",
+                name="trial",
+                marker={"size": 9},
+                error_y={"type": "data", "array": finished["± std"], "visible": True, "thickness": 1},
+            )
+        )
+        best = trials.dropna(subset=["best so far"])
+        fig.add_trace(
+            go.Scatter(x=best["trial"], y=best["best so far"], mode="lines", name="best so far", line_shape="hv")
+        )
+        if not failed.empty:
+            floor = finished[score].min() if not finished.empty else 0.0
+            fig.add_trace(
+                go.Scatter(
+                    x=failed["trial"],
+                    y=[floor] * len(failed),
+                    mode="markers",
+                    name="failed",
+                    marker={"symbol": "x", "size": 10, "color": "crimson"},
+                    text=failed["error"],
+                    hovertemplate="trial %{x} failed: %{text}<extra></extra>",
+                )
+            )
+    fig.update_layout(
+        xaxis_title="trial",
+        yaxis_title=score,
+        height=320,
+        margin={"t": 20, "b": 10},
+        legend={"orientation": "h", "y": 1.1},
+    )
+    return fig

@@ -182,11 +182,16 @@ def record_dataset(
 def mlflow_dataset(frame: pd.DataFrame, name: str, target: str, digest: str, source: str | None):
     """An ``mlflow.data`` data set with digest and schema, and its stored Parquet file as source when MLflow
     knows how to describe that URI (it does for files; some artifact-store schemes have no resolver)."""
+    import warnings
+
     import mlflow
     from mlflow.exceptions import MlflowException
 
     try:
-        return mlflow.data.from_pandas(frame, source=source, name=name, targets=target, digest=digest)
+        with warnings.catch_warnings():
+            # MLflow registers its local artifact source twice and says so on every call; harmless
+            warnings.filterwarnings("ignore", message="The specified dataset source can be interpreted")
+            return mlflow.data.from_pandas(frame, source=source, name=name, targets=target, digest=digest)
     except MlflowException:
         return mlflow.data.from_pandas(frame, name=name, targets=target, digest=digest)
 
@@ -249,7 +254,7 @@ def load_dataset(run_id: str, frame: pd.DataFrame | None = None) -> DatasetRecor
         with tempfile.TemporaryDirectory() as tmp:
             local = Path(mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=ARTIFACT_DIR, dst_path=tmp))
             if frame is None:
-                frame = pd.read_parquet(local / "data.parquet")
+                frame = _missing_as_nan(pd.read_parquet(local / "data.parquet"))
             positions = json.loads((local / "split.json").read_text())
             roles_file = local / "roles.json"
             stored_roles = json.loads(roles_file.read_text()) if roles_file.exists() else {}
@@ -266,6 +271,16 @@ def load_dataset(run_id: str, frame: pd.DataFrame | None = None) -> DatasetRecor
         stored_roles.get("roles", {}),
         tuple(stored_roles.get("excluded", ())),
     )
+
+
+def _missing_as_nan(frame: pd.DataFrame) -> pd.DataFrame:
+    """Parquet gives missing text back as None; make it NaN, as it was when recorded (the imputers look for NaN)."""
+    import numpy as np
+
+    for column in frame.select_dtypes(include="object").columns:
+        if frame[column].isna().any():
+            frame[column] = frame[column].where(frame[column].notna(), np.nan)
+    return frame
 
 
 def load_json_artifact(run_id: str, name: str) -> dict | list | None:

@@ -116,15 +116,21 @@ def build_preprocessing(X: pd.DataFrame, steps: FeatureSteps, needs_scaling: boo
     if scaling != "none":
         numeric_steps.append(("scale", _scaler(scaling)))
     transformers = []
+
+    def onehot(columns: list[str], impute: bool) -> OneHotEncoder:
+        categories = "auto"
+        if steps.pca:
+            # PCA needs the same width in every CV fold, and a fold may lack a rare category: name them all
+            values = SimpleImputer(strategy="most_frequent").fit_transform(X[columns]) if impute else X[columns]
+            categories = OneHotEncoder().fit(values).categories_
+        return OneHotEncoder(categories=categories, handle_unknown="ignore", sparse_output=False)
+
     if numeric:
         transformers.append(("numeric", Pipeline(numeric_steps), numeric))
     if boolean:  # a bool column has no missing values, and scikit-learn's imputers refuse the dtype
-        transformers.append(("boolean", OneHotEncoder(handle_unknown="ignore", sparse_output=False), boolean))
+        transformers.append(("boolean", onehot(boolean, impute=False), boolean))
     if categorical:
-        encode = [
-            ("impute", SimpleImputer(strategy="most_frequent")),
-            ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
-        ]
+        encode = [("impute", SimpleImputer(strategy="most_frequent")), ("onehot", onehot(categorical, impute=True))]
         transformers.append(("categorical", Pipeline(encode), categorical))
     result: list[tuple] = [("prepare", ColumnTransformer(transformers))]
     if steps.poly_degree > 1:

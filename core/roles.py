@@ -178,7 +178,8 @@ def coerce_for_roles(frame: pd.DataFrame, roles: dict[str, str]) -> pd.DataFrame
         elif role in ("boolean", "categorical"):
             # Every value as text, also in object columns mixing numbers and strings, which the one-hot
             # encoder refuses; missing values stay missing so the imputer, not the encoder, deals with them.
-            out[column] = out[column].map(lambda v: v if pd.isna(v) else category_string(v)).astype(object)
+            # (None becomes NaN: scikit-learn's imputer only counts NaN as missing)
+            out[column] = out[column].map(lambda v: np.nan if pd.isna(v) else category_string(v)).astype(object)
     return out
 
 

@@ -19,7 +19,7 @@ METHODS = {
 }
 DEFAULT_GRID_POINTS = 3
 MAX_GRID_POINTS = 20
-SPACE_COLUMNS = ["search", "hyperparameter", "name", "min", "max", "log", "choices", "grid points"]
+SPACE_COLUMNS = ["search", "hyperparameter", "name", "min", "max", "log", "choices", "grid points", "fixed"]
 
 
 class SearchSpaceError(ValueError):
@@ -91,8 +91,11 @@ def default_space(key: str) -> tuple[Dimension, ...]:
     return tuple(dims)
 
 
-def space_table(key: str, space: tuple[Dimension, ...] | None = None) -> pd.DataFrame:
-    """Every hyperparameter of an algorithm as one editable row; ``search`` marks those in the space."""
+def space_table(
+    key: str, space: tuple[Dimension, ...] | None = None, fixed: dict[str, object] | None = None
+) -> pd.DataFrame:
+    """Every hyperparameter of an algorithm as one editable row: ``search`` marks those in the space, the
+    others keep their ``fixed`` value."""
     chosen = {d.name: d for d in (default_space(key) if space is None else space)}
     rows = []
     for p in get_algorithm(key).params:
@@ -109,12 +112,20 @@ def space_table(key: str, space: tuple[Dimension, ...] | None = None) -> pd.Data
                 "log": bool(dim.log if dim else p.log) if p.kind != "choice" else False,
                 "choices": choice_separator(p).join(choice_text(c) for c in choices) if p.kind == "choice" else "",
                 "grid points": dim.points if dim else DEFAULT_GRID_POINTS,
+                "fixed": choice_text(p.default if fixed is None or p.name not in fixed else fixed[p.name]),
             }
         )
     return pd.DataFrame(rows, columns=SPACE_COLUMNS)
 
 
+def _ticked(value) -> bool:
+    """A checkbox cell: an emptied cell (None/NaN) is unticked."""
+    return value is not None and not (isinstance(value, float) and math.isnan(value)) and bool(value)
+
+
 def _number(value, what: str) -> float:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        raise SearchSpaceError(f"{what} is empty: give a number.")
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -129,7 +140,7 @@ def space_from_table(key: str, table: pd.DataFrame) -> tuple[Dimension, ...]:
     params = {p.name: p for p in get_algorithm(key).params}
     dims = []
     for row in table.to_dict("records"):
-        if not bool(row.get("search")):
+        if not _ticked(row.get("search")):
             continue
         name = str(row.get("name"))
         if name not in params:
@@ -143,7 +154,7 @@ def space_from_table(key: str, table: pd.DataFrame) -> tuple[Dimension, ...]:
             continue
         low = _number(row.get("min"), f"{p.label}: min")
         high = _number(row.get("max"), f"{p.label}: max")
-        dims.append(Dimension(name, p.kind, low, high, bool(row.get("log")), points=points))
+        dims.append(Dimension(name, p.kind, low, high, _ticked(row.get("log")), points=points))
     space = tuple(dims)
     validate_space(key, space)
     return space
@@ -262,3 +273,21 @@ class Sampler:
             self._study.tell(trial, state=optuna.trial.TrialState.FAIL)
         else:
             self._study.tell(trial, score)
+
+
+def fixed_values(key: str, table: pd.DataFrame) -> dict[str, object]:
+    """The hyperparameters a search keeps fixed: the ``fixed`` value of every row not searched, checked."""
+    algorithm = get_algorithm(key)
+    params = {p.name: p for p in algorithm.params}
+    fixed = {}
+    for row in table.to_dict("records"):
+        name = str(row.get("name"))
+        if _ticked(row.get("search")) or name not in params:
+            continue
+        value = row.get("fixed")
+        fixed[name] = params[name].default if value is None or str(value).strip() == "" else str(value).strip()
+    try:
+        clean_params(key, fixed)
+    except AlgorithmError as exc:
+        raise SearchSpaceError(str(exc)) from None
+    return fixed

@@ -65,7 +65,12 @@ def cross_validated(pipeline, X: pd.DataFrame, y: pd.Series, folds: int, seed: i
 
 
 def run_params(
-    dataset: DatasetRecord, algorithm: str, params: dict[str, object], steps: FeatureSteps, folds: int
+    dataset: DatasetRecord,
+    algorithm: str,
+    params: dict[str, object],
+    steps: FeatureSteps,
+    folds: int,
+    seed: int | None = None,
 ) -> dict[str, object]:
     """The params every model run logs: what it is, how it was cross-validated and on which split."""
     return {
@@ -73,7 +78,7 @@ def run_params(
         **{k: choice_text(v) for k, v in params.items()},
         **steps.as_params(),
         "cv_folds": folds,
-        "random_seed": dataset.split.seed,
+        "random_seed": dataset.split.seed if seed is None else seed,
         "split_seed": dataset.split.seed,
         "test_size": dataset.split.test_size,
         "train_rows": len(dataset.split.train),

@@ -20,6 +20,7 @@ import pandas as pd
 from core.algorithms import build_pipeline, choice_text, get_algorithm
 from core.errors import one_line
 from core.features import FeatureSteps
+from core.kpis import METRICS
 from core.search_space import METHODS, Dimension, Sampler, SearchSpaceError, grid_size, trial_params, validate_space
 from core.training import (
     TAG_MODEL_URI,
@@ -36,6 +37,7 @@ TAG_SEARCH_STATUS = "qua3ck.search_status"  # finished, stopped, time_up, store_
 TAG_ERROR = "qua3ck.error"
 MAX_TRIALS = 1000
 POLL_SECONDS = 0.2
+WORKER_IDLE_S = 600  # idle workers exit after this long
 ABORT = "abort"  # what should_stop returns when the server shuts down: end at once, no refit
 
 
@@ -69,6 +71,11 @@ class SearchConfig:
             raise SearchSpaceError("Give a trial budget, a time budget or both.")
         if self.max_trials is not None and not 1 <= self.max_trials <= MAX_TRIALS:
             raise SearchSpaceError(f"The trial budget must be between 1 and {MAX_TRIALS}.")
+        if self.metric not in METRICS or not METRICS[self.metric].is_score:
+            scores = ", ".join(m for m, spec in METRICS.items() if spec.is_score)
+            raise SearchSpaceError(f"A search optimises a score ({scores}), not '{self.metric}'.")
+        if not 2 <= self.cv_folds <= 20:
+            raise SearchSpaceError("Cross-validation needs between 2 and 20 folds.")
         if self.time_budget_s is not None and not self.time_budget_s > 0:
             raise SearchSpaceError("The time budget must be more than 0 seconds.")
         trial_params(self.algorithm, self.base_params, {})
@@ -178,10 +185,23 @@ def evaluate_trial(
     return metrics, None, time.perf_counter() - started
 
 
-def _executor(workers: int):
-    from joblib.externals.loky import ProcessPoolExecutor
+def _executor():
+    """The process-wide pool of worker processes (one per core), kept warm between searches."""
+    from joblib.externals.loky import get_reusable_executor
 
-    return ProcessPoolExecutor(max_workers=workers, initializer=_init_worker)
+    return get_reusable_executor(max_workers=os.cpu_count() or 1, initializer=_init_worker, timeout=WORKER_IDLE_S)
+
+
+def _warm() -> None:
+    import sklearn.ensemble  # noqa: F401 — the imports a first trial would otherwise wait for
+    import sklearn.model_selection  # noqa: F401
+
+    import core.algorithms  # noqa: F401
+
+
+def warm_up_workers() -> None:
+    """Start the worker processes in the background, so the first trial of a search does not wait for them."""
+    _executor().submit(_warm)
 
 
 def _better(trial: Trial, best: Trial | None, metric: str) -> bool:
@@ -200,7 +220,7 @@ def log_trial(client, experiment_id: str, parent_id: str, tags: dict, trial: Tri
         run_name=f"trial-{trial.number:03d}",
     )
     now = int(time.time() * 1000)
-    params = [Param(k, str(v)[:6000]) for k, v in trial.params.items()]
+    params = [Param(k, choice_text(v)[:6000]) for k, v in trial.params.items()]  # (50, 50) -> 50,50 as elsewhere
     metrics = [Metric(k, v, now, 0) for k, v in trial.metrics.items() if math.isfinite(v)]
     client.log_batch(run.info.run_id, metrics=metrics, params=params)
     client.set_terminated(run.info.run_id, status=trial.status, end_time=now)
@@ -258,18 +278,19 @@ def run_search(
         )
         mlflow.log_dict(config.as_dict(), "search.json")
         log_training_inputs(dataset)
-        executor = _executor(config.worker_count())
+        executor = _executor()
         in_flight: dict = {}
         asked = 0
         try:
             while True:
                 out_of_time = config.time_budget_s is not None and time.perf_counter() - started >= config.time_budget_s
+                stop = None
                 while (
-                    len(in_flight) < config.worker_count()
-                    and (planned is None or asked < planned)
-                    and not out_of_time
-                    and not (should_stop and should_stop())
+                    len(in_flight) < config.worker_count() and (planned is None or asked < planned) and not out_of_time
                 ):
+                    stop = should_stop() if should_stop else None
+                    if stop:
+                        break
                     proposal = sampler.ask()
                     if proposal is None:
                         planned = asked
@@ -285,13 +306,15 @@ def run_search(
                     future = executor.submit(evaluate_trial, config.algorithm, params, config.steps, X, y, folds, seed)
                     in_flight[future] = (number, params, values, _now_ms())
                 if not in_flight:
-                    if out_of_time and status == "finished":
+                    if stop:  # asked while no trial was running (one worker, or between trials)
+                        status = "aborted" if stop == ABORT else "stopped"
+                    elif out_of_time and status == "finished":
                         status = "time_up"
                     break
                 done, _ = wait(list(in_flight), timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
                 stop = should_stop() if should_stop else None
-                if stop:
-                    status = "aborted" if stop == ABORT else "stopped"
+                if stop == ABORT:
+                    status = "aborted"
                     break
                 for future in done:
                     number, params, values, started_ms = in_flight.pop(future)
@@ -322,13 +345,19 @@ def run_search(
                         elapsed = time.perf_counter() - started
                         failed = sum(t.status == "FAILED" for t in trials)
                         on_trial(trial, Progress(len(trials), failed, planned, elapsed, config.time_budget_s, best))
+                if stop:  # after logging the trials that finished meanwhile: they are kept too
+                    status = "stopped"
+                    break
         except StoreError as exc:
             status = "store_error"
-            error = f"The MLflow store stopped answering, so the search ended after {len(trials)} trials: {exc}"
+            error = f"The MLflow store stopped answering, so the search ended after {_count(trials)}: {exc}"
         except Exception as exc:  # noqa: BLE001 — e.g. the worker pool broke: end cleanly, say why
-            status, error = "failed", f"The search failed after {len(trials)} trials: {one_line(exc)}"
+            status, error = "failed", f"The search failed after {_count(trials)}: {one_line(exc)}"
         finally:
-            executor.shutdown(wait=False, kill_workers=True)
+            for future in in_flight:  # trials not started yet are dropped; running ones end in their worker
+                future.cancel()
+            if status == "aborted":  # the server is stopping: do not wait for anything
+                executor.shutdown(wait=False, kill_workers=True)
         if status in ("store_error", "failed", "aborted"):
             _end_quietly(mlflow, "KILLED" if status == "aborted" else "FAILED")
             return SearchResult(
@@ -338,18 +367,36 @@ def run_search(
         mlflow.log_metric("search.trials", len(trials))
         mlflow.log_metric("search.failed_trials", sum(t.status == "FAILED" for t in trials))
         if best is not None:
-            mlflow.log_params(run_params(dataset, config.algorithm, best.params, config.steps, folds))
-            mlflow.log_metrics({**best.metrics, "search.best_trial": best.number})
-            mlflow.set_tag("qua3ck.best_trial_run", best.run_id)
-            pipeline = build_pipeline(config.algorithm, best.params, X, seed=seed, steps=config.steps)
-            info = log_fitted_model(pipeline, dataset)
-            model_uri = info.model_uri
+            try:
+                mlflow.log_params(run_params(dataset, config.algorithm, best.params, config.steps, folds, seed))
+                mlflow.log_metrics({**best.metrics, "search.best_trial": best.number})
+                mlflow.set_tag("qua3ck.best_trial_run", best.run_id)
+                pipeline = build_pipeline(config.algorithm, best.params, X, seed=seed, steps=config.steps)
+                model_uri = log_fitted_model(pipeline, dataset).model_uri
+            except Exception as exc:  # noqa: BLE001 — the store failed while the best model was logged
+                error = f"The best trial could not be refit and logged: {one_line(exc)}"
+                _end_quietly(mlflow, "FAILED")
+                return SearchResult(
+                    parent_id,
+                    experiment_id,
+                    config,
+                    trials,
+                    best,
+                    "store_error",
+                    None,
+                    error,
+                    time.perf_counter() - started,
+                )
         else:
             error = "No trial finished, so there is no model to refit."
             mlflow.set_tag(TAG_ERROR, error)
     return SearchResult(
         parent_id, experiment_id, config, trials, best, status, model_uri, error, time.perf_counter() - started
     )
+
+
+def _count(trials: list[Trial]) -> str:
+    return "1 trial" if len(trials) == 1 else f"{len(trials)} trials"
 
 
 def _now_ms() -> int:

@@ -7,6 +7,7 @@ from core import charts, evaluation, runs
 from core.kpis import SCORE_METRICS
 from core.ui.actions import run_action, show_outcome
 from core.ui.common import phase_header, require_project
+from core.ui.widgets import export_button
 
 phase_header(
     "⚖️ C — Conclude and compare",
@@ -36,6 +37,14 @@ chosen = st.multiselect(
     format_func=labels.get,
     key="compare_runs",
 )
+with st.expander("⬇️ Export a run as a Python script"):
+    st.caption(
+        "A standalone script (mlflow, pandas, scikit-learn) that rebuilds the run's model from the same store and "
+        "prints its cross-validated scores next to the recorded ones: the bridge from the browser to train.py."
+    )
+    exported = st.selectbox("Run", list(labels), format_func=labels.get, key="compare_export_run")
+    if exported:
+        export_button(exported, "compare_export")
 if not chosen:
     st.stop()
 

@@ -7,6 +7,7 @@ import math
 import streamlit as st
 
 from core.algorithms import Param, choice_text
+from core.errors import describe
 from core.ui.common import plain
 
 
@@ -55,3 +56,24 @@ def feature_input(feature: str, stat: dict, key: str) -> object:
         low, high = stat["min"] - 0.1 * span, stat["max"] + 0.1 * span
         return st.slider(label, float(low), float(high), float(stat["median"]), key=key)
     return st.number_input(label, value=0.0, key=key)
+
+
+def export_button(run_id: str, key: str) -> None:
+    """Download a run as a standalone Python script; the script is written only when clicked."""
+    from core import export
+
+    try:
+        file_name = export.script_filename(run_id)
+    except ValueError as exc:  # e.g. a run deleted in MLflow meanwhile
+        st.caption(f"Export as Python script is not available: {plain(describe(exc))}")
+        return
+    st.download_button(
+        "⬇️ Export as Python script",
+        data=lambda: export.export_script(run_id),
+        file_name=file_name,
+        mime="text/x-python",
+        key=key,
+        on_click="ignore",
+        help="A standalone script that rebuilds this run's model and CV score from the same MLflow store — "
+        "the bridge to plain train.py code.",
+    )
