@@ -726,6 +726,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=f"Reproduce the QUA³CK Workbench run {SOURCE_RUN_ID}.")
     parser.add_argument("--log", action="store_true", help="log the refit model as a new run in the experiment")
     args = parser.parse_args(argv)
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # keep the output to the scores
     mlflow.set_tracking_uri(TRACKING_URI)
     with tempfile.TemporaryDirectory() as folder:
         data = download_data(folder)

@@ -63,11 +63,14 @@ class FeatureSteps:
             kwargs[name] = int(value) if isinstance(default, int) else str(value)
         return cls(**kwargs)
 
-    def describe(self, needs_scaling: bool = True) -> str:
-        """One plain sentence of what happens to the features."""
+    def describe(self, needs_scaling: bool | None = None) -> str:
+        """One plain sentence of what happens to the features (``needs_scaling`` None: for any algorithm)."""
         parts = [f"missing numbers get the {IMPUTERS[self.impute]}"]
-        scaling = self.effective_scaling(needs_scaling)
-        parts.append("numbers are not scaled" if scaling == "none" else f"numbers get {SCALERS[scaling]} scaling")
+        if self.scaling == "auto" and needs_scaling is None:
+            parts.append("numbers get standard scaling where the algorithm needs it")
+        else:
+            scaling = self.effective_scaling(bool(needs_scaling))
+            parts.append("numbers are not scaled" if scaling == "none" else f"numbers get {SCALERS[scaling]} scaling")
         parts.append("categories are one-hot encoded")
         if self.poly_degree > 1:
             parts.append(f"polynomial features up to degree {self.poly_degree} are added")

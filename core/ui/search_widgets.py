@@ -57,7 +57,7 @@ def feature_steps_input(prefix: str = "train_prep") -> FeatureSteps:
         help="Projects the prepared features onto their main directions of variation.",
     )
     steps = FeatureSteps(impute, scaling, int(poly), int(select_k), int(pca))
-    st.caption("Then: " + steps.describe(needs_scaling=True).replace("standard (", "standard scaling where needed ("))
+    st.caption("Then: " + steps.describe())
     return steps
 
 

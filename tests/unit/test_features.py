@@ -185,9 +185,13 @@ def test_effective_scaling(scaling, needs_scaling, effective):
 
 
 def test_describe_defaults():
-    assert FeatureSteps().describe() == (
+    assert FeatureSteps().describe(needs_scaling=True) == (
         "missing numbers get the median of the column; numbers get standard (mean 0, standard deviation 1) "
         "scaling; categories are one-hot encoded."
+    )
+    assert FeatureSteps().describe() == (
+        "missing numbers get the median of the column; numbers get standard scaling where the algorithm needs it; "
+        "categories are one-hot encoded."
     )
     assert FeatureSteps().describe(needs_scaling=False) == (
         "missing numbers get the median of the column; numbers are not scaled; categories are one-hot encoded."
