@@ -1,4 +1,4 @@
-"""Headless lifecycle for CI/CT pipelines: ``python -m core {kpis,train,evaluate,promote,predict}``."""
+"""Headless lifecycle for CI/CT pipelines: ``python -m core {kpis,train,evaluate,promote,predict,export}``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,22 @@ from pathlib import Path
 
 from core.algorithms import ALGORITHMS
 from core.errors import describe
+from core.features import IMPUTERS, SCALERS
+
+# the names only: importing core.search_space or core.training here would cost every command their imports
+SEARCH_METHODS = ("grid", "random", "optuna")
+DEFAULT_CV_FOLDS = 5
+DEFAULT_TRIALS = 20
+SPACE_FORMAT = "NAME=LOW:HIGH[:log|:linear][:POINTS] or NAME=a,b,c"
+TRAIN_HELP = """Record the data set, then:
+  one --algorithm                       train one model (cross-validated, logged with its model)
+  several --algorithm                   a quick compare: one run each, ranked by the project's primary metric
+  --search grid|random|optuna           a hyperparameter search of one algorithm: a parent run with a child run
+                                        per trial; the best configuration is refit and logged on the parent
+
+The optimised metric is the project's primary KPI metric (its first score KPI, else accuracy).
+Search progress: one line per finished trial on stdout; with --json on stderr, and stdout holds only
+the final JSON object."""
 
 EXIT_KPI_FAILED = 1
 EXIT_ERROR = 2
@@ -44,25 +60,55 @@ def _parser() -> argparse.ArgumentParser:
     kpis.add_argument("--question", help="also set the project's question")
     kpis.add_argument("--json", action="store_true")
 
-    train = sub.add_parser("train", help="record the data set and train one model")
+    train = sub.add_parser(
+        "train",
+        help="record the data set, then train one model, compare several, or run a hyperparameter search",
+        description=TRAIN_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     train.add_argument("--experiment", required=True)
     train.add_argument("--data", required=True, help="iris, wine, breast_cancer or a CSV/Parquet/Excel path")
     train.add_argument("--target", help="target column (required for CSV files)")
     train.add_argument(
         "--algorithm",
-        default="random_forest",
+        action="append",
         choices=list(ALGORITHMS),
+        help="repeatable: several algorithms are a quick compare (default: random_forest)",
     )
     train.add_argument(
         "--param",
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="hyperparameter (repeatable)",
+        help="hyperparameter (repeatable); in a search it is fixed and left out of the searched space",
     )
     train.add_argument("--exclude", action="append", default=[], metavar="COL", help="leave a column out (repeatable)")
     train.add_argument("--test-size", type=float, default=0.2)
     train.add_argument("--seed", type=int, default=42)
+    train.add_argument("--cv-folds", type=int, default=DEFAULT_CV_FOLDS, metavar="K", help="stratified CV folds")
+    search = train.add_argument_group("hyperparameter search (one algorithm)")
+    search.add_argument("--search", choices=["none", *SEARCH_METHODS], default="none")
+    search.add_argument(
+        "--trials",
+        type=int,
+        metavar="N",
+        help=f"trial budget (default {DEFAULT_TRIALS}; with only --time-budget: until the time is up)",
+    )
+    search.add_argument("--time-budget", type=float, metavar="SECONDS", help="start no trial after this")
+    search.add_argument(
+        "--space",
+        action="append",
+        default=[],
+        metavar="NAME=RANGE",
+        help=f"override a dimension of the default space: {SPACE_FORMAT} (repeatable; POINTS: grid values)",
+    )
+    search.add_argument("--workers", type=int, default=0, metavar="N", help="worker processes (default: one per core)")
+    steps = train.add_argument_group("feature steps")
+    steps.add_argument("--impute", choices=list(IMPUTERS), default="median", help="missing numbers")
+    steps.add_argument("--scaling", choices=list(SCALERS), default="auto")
+    steps.add_argument("--poly-degree", type=int, default=1, metavar="N", help="polynomial features (1: off)")
+    steps.add_argument("--select-k", type=int, default=0, metavar="K", help="keep the K best features (0: off)")
+    steps.add_argument("--pca", type=int, default=0, metavar="N", help="principal components (0: off)")
     train.add_argument("--json", action="store_true")
 
     evaluate = sub.add_parser("evaluate", help="held-out metrics and KPI verdict; exit 1 when a KPI fails")
@@ -82,6 +128,10 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("--alias", required=True)
     predict.add_argument("--input", required=True, type=Path)
     predict.add_argument("--output", type=Path, help="CSV to write (default: stdout)")
+
+    export = sub.add_parser("export", help="a standalone Python script that retrains a run's model")
+    export.add_argument("--run", required=True)
+    export.add_argument("--output", type=Path, help="file or folder to write (default: stdout)")
     return parser
 
 
@@ -141,20 +191,139 @@ def _parse_params(items: list[str]) -> dict[str, str]:
     return params
 
 
+def _typed_params(algorithm: str, raw: dict[str, str]) -> dict[str, object]:
+    """Hyperparameters from the command line, checked, as the catalogue's types (0 stays 0: 'unlimited')."""
+    from core.algorithms import choice_value, clean_params, get_algorithm
+
+    clean_params(algorithm, raw)  # refuses unknown names and bad values with a message for people
+    specs = {p.name: p for p in get_algorithm(algorithm).params}
+    typed: dict[str, object] = {}
+    for name, value in raw.items():
+        spec = specs[name]
+        if spec.kind == "choice":
+            typed[name] = choice_value(spec, value)
+        else:
+            number = float(value)
+            typed[name] = int(number) if spec.kind == "int" else number
+    return typed
+
+
+def _params_per_algorithm(algorithms: list[str], raw: dict[str, str]) -> dict[str, dict[str, object]]:
+    """Each algorithm's share of the --param settings; in a compare a setting goes to every algorithm that has it."""
+    if len(algorithms) == 1:
+        return {algorithms[0]: _typed_params(algorithms[0], raw)}
+    names = {a: {p.name for p in ALGORITHMS[a].params} for a in algorithms}
+    orphans = [n for n in raw if not any(n in known for known in names.values())]
+    if orphans:
+        raise CLIError(f"None of the chosen algorithms has a hyperparameter {', '.join(orphans)}.")
+    return {a: _typed_params(a, {k: v for k, v in raw.items() if k in names[a]}) for a in algorithms}
+
+
+def _search_space(algorithm: str, fixed: set[str], overrides: list[str]):
+    """The catalogue's default space without the fixed hyperparameters, with the --space overrides, validated."""
+    import pandas as pd
+
+    from core.search_space import SearchSpaceError, default_space, space_from_table, space_table
+
+    spec = ALGORITHMS[algorithm]
+    kinds = {p.name: p.kind for p in spec.params}
+    rows = space_table(algorithm, tuple(d for d in default_space(algorithm) if d.name not in fixed))
+    records = {row["name"]: row for row in rows.to_dict("records")}
+    for item in overrides:
+        name, sep, text = (part.strip() for part in item.partition("="))
+        if not sep or not name or not text:
+            raise CLIError(f"--space '{item}' must look like {SPACE_FORMAT}.")
+        if name not in kinds:
+            raise SearchSpaceError(f"{spec.label} has no hyperparameter '{name}'.")
+        if name in fixed:
+            raise CLIError(f"--space {name}: --param fixes this hyperparameter; give one or the other.")
+        row = records[name]
+        row["search"] = True
+        if kinds[name] == "choice":
+            row["choices"] = text
+            continue
+        low, _, rest = text.partition(":")
+        high, *extra = rest.split(":") if rest else [""]
+        if not rest or not high:
+            raise CLIError(f"--space {name}: give a range LOW:HIGH, not '{text}' ({SPACE_FORMAT}).")
+        row["min"], row["max"] = low, high  # checked (numbers, order, range) by space_from_table
+        for token in (t.strip().lower() for t in extra):
+            if token in ("log", "linear"):
+                row["log"] = token == "log"
+            elif token.isdigit():
+                row["grid points"] = int(token)
+            else:
+                raise CLIError(f"--space {name}: '{token}' is neither log, linear nor a number of grid points.")
+    return space_from_table(algorithm, pd.DataFrame(list(records.values())))
+
+
+def _search_config(args, algorithm: str, base_params: dict[str, object], steps):
+    """The search as the CLI describes it, validated before any run or project exists."""
+    from core.tuning import SearchConfig
+
+    if args.time_budget is not None and not 0 < args.time_budget < float("inf"):
+        raise CLIError(f"--time-budget must be a positive number of seconds, not {args.time_budget:g}.")
+    if args.workers < 0:
+        raise CLIError("--workers must be 0 (one per core) or more.")
+    trials = args.trials
+    if trials is None:  # a time budget alone runs until the time is up
+        trials = None if args.time_budget is not None else DEFAULT_TRIALS
+    config = SearchConfig(
+        algorithm,
+        args.search,
+        _search_space(algorithm, set(base_params), args.space),
+        base_params=base_params,
+        steps=steps,
+        max_trials=trials,
+        time_budget_s=args.time_budget,
+        cv_folds=args.cv_folds,
+        seed=args.seed,
+        workers=args.workers,
+    )
+    config.validate()
+    return config
+
+
+def _feature_steps(args):
+    from core.features import FeatureSteps
+
+    return FeatureSteps(
+        impute=args.impute, scaling=args.scaling, poly_degree=args.poly_degree, select_k=args.select_k, pca=args.pca
+    )
+
+
+def _progress_stream(args):
+    """Where progress lines go: stdout for people, stderr with --json (stdout holds only the JSON object)."""
+    return sys.stderr if args.json else sys.stdout
+
+
 def cmd_train(args) -> int:
-    from core import datastore, projects, training
-    from core.algorithms import clean_params
+    from core import datastore, projects
     from core.data import make_split
+    from core.runs import primary_metric
+
+    algorithms = list(dict.fromkeys(args.algorithm or ["random_forest"]))
+    searching = args.search != "none"
+    if searching and len(algorithms) != 1:
+        raise CLIError(f"--search tunes one algorithm; {len(algorithms)} were given ({', '.join(algorithms)}).")
+    if not searching and (args.trials is not None or args.time_budget is not None or args.space or args.workers):
+        raise CLIError("--trials, --time-budget, --space and --workers need --search grid, random or optuna.")
+    if args.cv_folds < 2:
+        raise CLIError(f"--cv-folds must be at least 2, not {args.cv_folds}.")
+    steps = _feature_steps(args)
+    raw_params = _parse_params(args.param)
+    params = _params_per_algorithm(algorithms, raw_params)
+    config = _search_config(args, algorithms[0], params[algorithms[0]], steps) if searching else None
 
     name, frame, target = _load_data(args.data, args.target)
-    params = _parse_params(args.param)
-    clean_params(args.algorithm, params)
     excluded = set(args.exclude)
     unknown = excluded - set(map(str, frame.columns))
     if unknown:
         raise CLIError(f"--exclude names columns that are not in the data: {', '.join(sorted(unknown))}.")
     # refuse bad data before a project is created
-    _, _, findings = datastore.check_dataset(frame, target, excluded=excluded, test_size=args.test_size)
+    _, _, findings = datastore.check_dataset(
+        frame, target, excluded=excluded, test_size=args.test_size, cv_folds=args.cv_folds
+    )
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         raise CLIError(" ".join(f.message for f in errors[:3]))
@@ -163,21 +332,137 @@ def cmd_train(args) -> int:
     dataset = datastore.record_dataset(
         project.experiment_id, frame, name, target, args.test_size, args.seed, excluded=excluded
     )
-    result = training.train_model(project.experiment_id, dataset, args.algorithm, params)
-    payload = {
-        "run_id": result.run_id,
-        "experiment_id": result.experiment_id,
-        "metrics": result.cv_metrics,
-        "model_uri": result.model_uri,
+    context = {
         "data_digest": dataset.digest,
         "features": dataset.features,
         "warnings": [f.message for f in findings if f.severity == "warning"],
     }
-    _emit(
-        args,
-        payload,
-        f"run {result.run_id}: CV accuracy {result.cv_metrics['cv_accuracy']:.4f}",
+    metric = primary_metric(project.kpis)
+    if config is not None:
+        from dataclasses import replace
+
+        return _run_search(args, project.experiment_id, dataset, replace(config, metric=metric), context)
+    return _train_each(args, project.experiment_id, dataset, algorithms, params, steps, metric, context)
+
+
+def _run_entry(result) -> dict:
+    from core.algorithms import choice_text
+
+    return {
+        "run_id": result.run_id,
+        "algorithm": result.algorithm,
+        "params": {k: choice_text(v) if isinstance(v, tuple) else v for k, v in result.params.items()},
+        "metrics": result.cv_metrics,
+        "model_uri": result.model_uri,
+        "seconds": round(result.seconds, 3),
+    }
+
+
+def _train_each(args, experiment_id, dataset, algorithms, params, steps, metric, context) -> int:
+    """One run per algorithm; several are ranked by the primary metric's CV mean."""
+    from core import training
+
+    progress = _progress_stream(args)
+    results = []
+    for algorithm in algorithms:
+        result = training.train_model(experiment_id, dataset, algorithm, params[algorithm], args.cv_folds, steps)
+        results.append(result)
+        if len(algorithms) > 1:
+            score = result.cv_metrics[f"cv_{metric}"]
+            print(f"{algorithm}: run {result.run_id}: CV {metric} {score:.4f}", file=progress, flush=True)
+    if len(results) == 1:
+        (result,) = results
+        payload = {
+            "run_id": result.run_id,
+            "experiment_id": result.experiment_id,
+            "algorithm": result.algorithm,
+            "metric": metric,
+            "metrics": result.cv_metrics,
+            "model_uri": result.model_uri,
+            **context,
+        }
+        _emit(args, payload, f"run {result.run_id}: CV {metric} {result.cv_metrics[f'cv_{metric}']:.4f}")
+        return 0
+    ranked = sorted(results, key=lambda r: r.cv_metrics[f"cv_{metric}"], reverse=True)
+    runs = [{"rank": rank, **_run_entry(r)} for rank, r in enumerate(ranked, start=1)]
+    payload = {"experiment_id": experiment_id, "metric": metric, "runs": runs, "best": runs[0], **context}
+    table = training.results_table(results, metric).drop(columns="params")
+    full_ids = {r.run_id[:8]: r.run_id for r in results}
+    table["run"] = table["run"].map(full_ids)
+    best = ranked[0]
+    text = (
+        f"{table.to_string(index=False)}\n"
+        f"best: {best.algorithm}, run {best.run_id}: CV {metric} {best.cv_metrics[f'cv_{metric}']:.4f}"
     )
+    _emit(args, payload, text)
+    return 0
+
+
+def _run_search(args, experiment_id, dataset, config, context) -> int:
+    """A search as a parent run with a child run per trial; progress per trial, the refit best at the end."""
+    from core.algorithms import choice_text
+    from core.tuning import run_search
+
+    progress = _progress_stream(args)
+    metric = config.metric
+
+    def on_start(parent_id: str) -> None:
+        space = "; ".join(d.describe() for d in config.space)
+        planned = config.planned_trials()
+        budget = f"{planned} trials" if planned else "no trial limit"
+        if config.time_budget_s:
+            budget += f", at most {config.time_budget_s:g} s"
+        print(
+            f"search run {parent_id}: {config.method} search of {config.algorithm} ({budget}) "
+            f"on CV {metric}, {config.worker_count()} workers; {space}",
+            file=progress,
+            flush=True,
+        )
+
+    def on_trial(trial, state) -> None:
+        of = f"/{state.planned}" if state.planned else ""
+        values = " ".join(f"{k}={choice_text(v)}" for k, v in trial.values.items())
+        if trial.status == "FINISHED":
+            outcome = f"CV {metric} {trial.score(metric):.4f} ± {trial.metrics.get(f'cv_{metric}_std', 0.0):.4f}"
+        else:
+            outcome = f"FAILED ({trial.error})"
+        best = f"best {state.best.score(metric):.4f} (trial {state.best.number})" if state.best else "no best yet"
+        line = f"trial {trial.number} [{state.done}{of}] {outcome}  {values}  {trial.seconds:.1f} s; {best}"
+        print(line, file=progress, flush=True)
+
+    result = run_search(experiment_id, dataset, config, on_trial=on_trial, on_start=on_start)
+    if result.status in ("store_error", "failed", "aborted") or result.best is None:
+        raise CLIError(result.error or f"The search ended with status '{result.status}' and no model.")
+    failed = sum(t.status == "FAILED" for t in result.trials)
+    best = result.best
+    score = best.score(metric)
+    payload = {
+        "run_id": result.run_id,
+        "experiment_id": result.experiment_id,
+        "status": result.status,
+        "method": config.method,
+        "algorithm": config.algorithm,
+        "metric": metric,
+        "best": {
+            "trial": best.number,
+            "run_id": best.run_id,
+            "params": {k: choice_text(v) if isinstance(v, tuple) else v for k, v in best.params.items()},
+            "values": {k: choice_text(v) if isinstance(v, tuple) else v for k, v in best.values.items()},
+            "metrics": best.metrics,
+        },
+        "trials": len(result.trials),
+        "failed_trials": failed,
+        "model_uri": result.model_uri,
+        "seconds": round(result.seconds, 3),
+        **context,
+    }
+    ended = {"finished": "", "time_up": " (time budget reached)", "stopped": " (stopped)"}.get(result.status, "")
+    summary = f"{len(result.trials)} trials, {failed} failed, {result.seconds:.1f} s{ended}"
+    text = (
+        f"{summary}\nsearch run {result.run_id}: best CV {metric} {score:.4f} (trial {best.number}), "
+        f"model {result.model_uri}"
+    )
+    _emit(args, payload, text)
     return 0
 
 
@@ -239,12 +524,27 @@ def cmd_predict(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from core.config import active_store
+    from core.export import export_script, script_filename
+
+    active_store()
+    script = export_script(args.run)
+    if args.output is None:
+        sys.stdout.write(script)
+    else:
+        target = args.output / script_filename(args.run) if args.output.is_dir() else args.output
+        target.write_text(script, encoding="utf-8")
+    return 0
+
+
 COMMANDS = {
     "kpis": cmd_kpis,
     "train": cmd_train,
     "evaluate": cmd_evaluate,
     "promote": cmd_promote,
     "predict": cmd_predict,
+    "export": cmd_export,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -206,6 +207,131 @@ def test_evaluate_exits_1_when_a_kpi_fails(store):
     assert client().get_run(wine["run_id"]).data.tags["qua3ck.kpi_verdict"] == "fail"
 
 
+# --------------------------------------------------------------------------------------------------- compare and search
+
+
+def child_runs(parent_id: str) -> list:
+    c = client()
+    experiment_id = c.get_run(parent_id).info.experiment_id
+    return c.search_runs([experiment_id], filter_string=f"tags.`mlflow.parentRunId` = '{parent_id}'")
+
+
+def test_quick_compare_ranks_three_algorithms_with_feature_steps(store):
+    """Several --algorithm: one run each, ranked by the primary KPI metric; feature flags reach every run."""
+    ok(run_cli("kpis", "--experiment", "Compare", "--set", "f1_macro>=0.8"))
+    argv = ["train", "--experiment", "Compare", "--data", "iris", "--json"]
+    for algorithm in ("logistic_regression", "gaussian_nb", "decision_tree"):
+        argv += ["--algorithm", algorithm]
+    argv += ["--param", "max_depth=3", "--impute", "mean", "--scaling", "minmax", "--poly-degree", "2"]
+    argv += ["--select-k", "6", "--cv-folds", "4"]
+    proc = ok(run_cli(*argv))
+
+    payload = json_out(proc)
+    assert payload["metric"] == "f1_macro"  # the project's first score KPI, not accuracy
+    runs = payload["runs"]
+    assert sorted(r["algorithm"] for r in runs) == ["decision_tree", "gaussian_nb", "logistic_regression"]
+    scores = [r["metrics"]["cv_f1_macro"] for r in runs]
+    assert scores == sorted(scores, reverse=True)
+    assert [r["rank"] for r in runs] == [1, 2, 3]
+    assert payload["best"] == runs[0]
+    assert len(proc.stderr.strip().splitlines()) == 3  # one progress line per algorithm, on stderr with --json
+    for entry in runs:
+        run = client().get_run(entry["run_id"])
+        assert run.info.status == "FINISHED"
+        assert run.data.params["algorithm"] == entry["algorithm"]
+        assert run.data.params["prep.impute"] == "mean"
+        assert run.data.params["prep.scaling"] == "minmax"
+        assert run.data.params["prep.poly_degree"] == "2"
+        assert run.data.params["prep.select_k"] == "6"
+        assert run.data.params["cv_folds"] == "4"
+        assert entry["model_uri"]
+    for entry in runs:  # --param max_depth goes to the one algorithm that has it
+        params = client().get_run(entry["run_id"]).data.params
+        assert params.get("max_depth") == ("3" if entry["algorithm"] == "decision_tree" else None)
+
+
+def test_random_search_logs_a_parent_with_child_runs_and_a_loadable_model(store):
+    import mlflow
+
+    argv = ["train", "--experiment", "Search", "--data", "iris", "--search", "random", "--trials", "4"]
+    argv += ["--param", "n_estimators=20", "--space", "max_depth=2:6", "--scaling", "robust", "--json"]
+    proc = ok(run_cli(*argv))
+
+    payload = json_out(proc)
+    assert (payload["status"], payload["trials"], payload["failed_trials"]) == ("finished", 4, 0)
+    assert payload["metric"] == "accuracy"
+    parent_id = payload["run_id"]
+    parent = client().get_run(parent_id)
+    assert parent.info.status == "FINISHED"
+    assert parent.data.params["prep.scaling"] == "robust"
+    assert parent.data.params["n_estimators"] == "20"
+    assert parent.data.tags["qua3ck.search_status"] == "finished"
+    assert parent.data.metrics["cv_accuracy"] == pytest.approx(payload["best"]["metrics"]["cv_accuracy"])
+    children = child_runs(parent_id)
+    assert len(children) == 4
+    assert {c.info.status for c in children} == {"FINISHED"}
+    for child in children:
+        assert child.data.params["n_estimators"] == "20"  # fixed by --param, not searched
+        assert 2 <= int(child.data.params["max_depth"]) <= 6  # the --space override
+    assert payload["best"]["run_id"] in {c.info.run_id for c in children}
+    assert set(payload["best"]["values"]) == {"max_depth", "min_samples_leaf"}
+    trial_lines = [line for line in proc.stderr.splitlines() if line.startswith("trial ")]
+    assert len(trial_lines) == 4  # progress on stderr, the JSON object alone on stdout
+
+    model = mlflow.pyfunc.load_model(payload["model_uri"])
+    predicted = model.predict(iris_features().head(5))
+    assert set(predicted) <= set(IRIS_CLASSES)
+    assert not [r.info.run_id for r in all_runs() if r.info.status == "RUNNING"]
+
+
+SUMMARY = re.compile(r"^search run (\w{32}): best CV accuracy (0\.\d{4}|1\.0000) \(trial (\d+)\), model (\S+)$")
+
+
+@pytest.mark.parametrize(
+    ("method", "algorithm", "trials"),
+    [pytest.param("optuna", "knn", 3, id="optuna"), pytest.param("grid", "logistic_regression", 2, id="grid")],
+)
+def test_search_text_output(store, method, algorithm, trials):
+    """Text mode: one line per trial as it finishes, a summary, and the final line naming run and model."""
+    argv = ["train", "--experiment", "Search", "--data", "iris", "--algorithm", algorithm, "--search", method]
+    proc = ok(run_cli(*argv, "--trials", str(trials)))
+
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0].startswith("search run "), describe(proc)
+    assert len([line for line in lines if line.startswith("trial ")]) == trials, describe(proc)
+    match = SUMMARY.match(lines[-1])
+    assert match, describe(proc)
+    parent_id, _, best_trial, model_uri = match.groups()
+    assert int(best_trial) < trials
+    parent = client().get_run(parent_id)
+    assert parent.info.status == "FINISHED"
+    assert parent.data.params["search.method"] == method
+    assert parent.data.tags["qua3ck.model_uri"] == model_uri
+    assert len(child_runs(parent_id)) == trials
+    assert proc.stderr.strip() == "", describe(proc)
+
+
+def test_export_round_trip(store, tmp_path):
+    """``export`` writes a run's script to a file or stdout; the script reproduces the run's CV score."""
+    if not (ROOT / "core" / "export.py").is_file():
+        pytest.skip("core/export.py is not there yet")
+
+    argv = ["train", "--experiment", "Export", "--data", "iris", "--algorithm", "decision_tree", "--json"]
+    run_id = json_out(ok(run_cli(*argv, "--param", "max_depth=3", "--scaling", "standard")))["run_id"]
+    target = tmp_path / "retrain.py"
+    ok(run_cli("export", "--run", run_id, "--output", str(target)))
+    script = target.read_text(encoding="utf-8")
+    assert run_id in script
+    assert ok(run_cli("export", "--run", run_id)).stdout == script
+
+    proc = subprocess.run(
+        [sys.executable, str(target)], cwd=tmp_path, capture_output=True, text=True, timeout=TIMEOUT, check=False
+    )
+    assert proc.returncode == 0, describe(proc)
+    assert "does NOT reproduce" not in proc.stdout and "reproduces" in proc.stdout, describe(proc)
+    assert_one_line_error(run_cli("export", "--run", "0123456789abcdef0123456789abcdef"))
+
+
 # --------------------------------------------------------------------------------------------------- bad input
 
 
@@ -265,6 +391,38 @@ BAD_INPUT = [
     pytest.param("none", ["train", "--experiment", "T", "--data", "{tmp}/no_target.csv"], id="train-csv-no-target"),
     pytest.param(
         "none", ["train", "--experiment", "T", "--data", "iris", "--param", "n_estimators=many"], id="train-bad-param"
+    ),
+    pytest.param(
+        "none",
+        [
+            "train",
+            "--experiment",
+            "T",
+            "--data",
+            "iris",
+            "--algorithm",
+            "knn",
+            "--algorithm",
+            "svc",
+            "--search",
+            "random",
+        ],
+        id="search-two-algorithms",
+    ),
+    pytest.param(
+        "none",
+        ["train", "--experiment", "T", "--data", "iris", "--search", "random", "--trials", "0"],
+        id="search-0-trials",
+    ),
+    pytest.param(
+        "none",
+        ["train", "--experiment", "T", "--data", "iris", "--search", "grid", "--space", "max_depth=9:3"],
+        id="search-space-min-above-max",
+    ),
+    pytest.param(
+        "none",
+        ["train", "--experiment", "T", "--data", "iris", "--search", "optuna", "--space", "depth=2:9"],
+        id="search-space-unknown-name",
     ),
     # evaluate
     pytest.param("none", ["evaluate", "--run", "0123456789abcdef0123456789abcdef"], id="evaluate-unknown-run"),
