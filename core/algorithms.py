@@ -221,6 +221,9 @@ def clean_params(key: str, params: dict[str, object]) -> dict[str, object]:
     cleaned: dict[str, object] = {}
     for name, spec in known.items():
         value = params.get(name, spec.default)
+        if value is None and spec.none_label:  # already cleaned: None is what 0 stands for
+            cleaned[name] = None
+            continue
         if spec.kind in ("int", "float"):
             try:
                 number = float(value)

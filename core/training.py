@@ -161,13 +161,40 @@ def train_model(
     )
 
 
+_trusted_by_structure: dict[tuple[str, ...], list[str]] = {}
+
+
+def pipeline_structure(model) -> tuple[str, ...]:
+    """The classes a fitted pipeline is built from; pipelines of the same classes hold the same types."""
+    objects = [model, *(v for v in model.get_params(deep=True).values() if hasattr(v, "get_params"))]
+    return tuple(sorted({f"{type(o).__module__}.{type(o).__qualname__}" for o in objects}))
+
+
 def log_pipeline(pipeline, X):
     """Log a fitted pipeline in the active run: skops with its trusted types, signature, input example.
 
-    skops is the safe format; its allow-list is computed here from the pipeline we built, so plain
-    ``mlflow.pyfunc.load_model`` and ``mlflow models serve`` load it anywhere. Explicit pip requirements
-    skip MLflow's slow requirement inference subprocess.
+    skops is the safe format; its allow-list is computed from the pipeline we built, so plain
+    ``mlflow.pyfunc.load_model`` and ``mlflow models serve`` load it anywhere. Computing the list serialises
+    the whole model, so it is kept per pipeline structure; MLflow loads the saved model with the list before
+    it returns, so a list that no longer suffices fails loudly and is computed afresh. Explicit pip
+    requirements skip MLflow's slow requirement inference subprocess.
     """
+    from mlflow.exceptions import MlflowException
+
+    key = pipeline_structure(pipeline)
+    known = key in _trusted_by_structure
+    if not known:
+        _trusted_by_structure[key] = skops_trusted_types(pipeline)
+    try:
+        return _log_skops_model(pipeline, X, _trusted_by_structure[key])
+    except MlflowException as exc:
+        if not known or "untrusted" not in str(exc).lower():
+            raise
+    _trusted_by_structure[key] = skops_trusted_types(pipeline)
+    return _log_skops_model(pipeline, X, _trusted_by_structure[key])
+
+
+def _log_skops_model(pipeline, X, trusted: list[str]):
     import mlflow
     from mlflow.models import infer_signature
 
@@ -179,7 +206,7 @@ def log_pipeline(pipeline, X):
         signature=signature,
         input_example=example,
         serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_SKOPS,
-        skops_trusted_types=skops_trusted_types(pipeline),
+        skops_trusted_types=trusted,
         pip_requirements=mlflow.sklearn.get_default_pip_requirements(include_skops=True),
     )
 
@@ -204,6 +231,6 @@ def results_table(results: list[TrainResult], metric: str = "accuracy") -> pd.Da
                 "params": ", ".join(f"{k}={choice_text(v)}" for k, v in r.params.items()),
             }
         )
-    table = pd.DataFrame(rows).sort_values("rank_score", ascending=False).drop(columns="rank_score")
+    table = pd.DataFrame(rows).sort_values("rank_score", ascending=False, kind="stable").drop(columns="rank_score")
     table.insert(0, "rank", range(1, len(table) + 1))
     return table

@@ -71,6 +71,11 @@ class SearchConfig:
             raise SearchSpaceError("Give a trial budget, a time budget or both.")
         if self.max_trials is not None and not 1 <= self.max_trials <= MAX_TRIALS:
             raise SearchSpaceError(f"The trial budget must be between 1 and {MAX_TRIALS}.")
+        if self.method == "grid" and self.max_trials is None and grid_size(self.space) > MAX_TRIALS:
+            raise SearchSpaceError(
+                f"The grid has {grid_size(self.space)} combinations, more than {MAX_TRIALS}: "
+                "set a trial budget or fewer grid points."
+            )
         if self.metric not in METRICS or not METRICS[self.metric].is_score:
             scores = ", ".join(m for m, spec in METRICS.items() if spec.is_score)
             raise SearchSpaceError(f"A search optimises a score ({scores}), not '{self.metric}'.")
@@ -209,8 +214,17 @@ def _better(trial: Trial, best: Trial | None, metric: str) -> bool:
     return score is not None and (best is None or score > best.score(metric))
 
 
-def log_trial(client, experiment_id: str, parent_id: str, tags: dict, trial: Trial, started_ms: int) -> str:
-    """One nested child run with the trial's params and CV metrics, written in three calls."""
+def log_trial(
+    client,
+    experiment_id: str,
+    parent_id: str,
+    tags: dict,
+    trial: Trial,
+    started_ms: int,
+    context: dict[str, object] | None = None,
+) -> str:
+    """One nested child run with the trial's params (plus the search's ``context`` params: algorithm, feature
+    steps, folds, seed) and CV metrics, written in three calls."""
     from mlflow.entities import Metric, Param
 
     run = client.create_run(
@@ -220,7 +234,8 @@ def log_trial(client, experiment_id: str, parent_id: str, tags: dict, trial: Tri
         run_name=f"trial-{trial.number:03d}",
     )
     now = int(time.time() * 1000)
-    params = [Param(k, choice_text(v)[:6000]) for k, v in trial.params.items()]  # (50, 50) -> 50,50 as elsewhere
+    values = {**(context or {}), **trial.params}
+    params = [Param(k, choice_text(v)[:6000]) for k, v in values.items()]  # (50, 50) -> 50,50 as elsewhere
     metrics = [Metric(k, v, now, 0) for k, v in trial.metrics.items() if math.isfinite(v)]
     client.log_batch(run.info.run_id, metrics=metrics, params=params)
     client.set_terminated(run.info.run_id, status=trial.status, end_time=now)
@@ -257,6 +272,7 @@ def run_search(
     client = MlflowClient()
     tags = run_tags(dataset, config.algorithm)
     trial_tags = {**tags, "qua3ck.kind": "trial"}
+    trial_context = {"algorithm": config.algorithm, **config.steps.as_params(), "cv_folds": folds, "random_seed": seed}
     sampler = Sampler(config.method, config.space, seed)
     trials: list[Trial] = []
     best: Trial | None = None
@@ -333,7 +349,9 @@ def run_search(
                         "",
                     )
                     try:
-                        run_id = log_trial(client, experiment_id, parent_id, trial_tags, trial, started_ms)
+                        run_id = log_trial(
+                            client, experiment_id, parent_id, trial_tags, trial, started_ms, trial_context
+                        )
                     except Exception as exc:  # noqa: BLE001 — any failure to write is the store's
                         raise StoreError(one_line(exc)) from exc
                     trial = Trial(**{**trial.__dict__, "run_id": run_id})

@@ -165,3 +165,9 @@ def test_build_pipeline_refuses_bad_params():
     X, _ = mixed_frame()
     with pytest.raises(AlgorithmError):
         build_pipeline("random_forest", {"n_estimators": 1}, X)
+
+
+def test_clean_params_accepts_its_own_output():
+    once = clean_params("random_forest", {"max_depth": 0, "n_estimators": 50})
+    assert once["max_depth"] is None
+    assert clean_params("random_forest", once) == once

@@ -195,3 +195,35 @@ def test_skops_trusted_types_come_from_known_libraries():
     assert trusted
     assert all(t.startswith(("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")) for t in trusted)
     assert "sklearn.tree._tree.Tree" in trusted
+
+
+def test_a_stale_trusted_type_list_is_computed_afresh_and_the_model_still_loads(store):
+    import mlflow
+
+    from core.algorithms import build_pipeline
+    from core.data import load_builtin
+
+    frame = load_builtin("iris")
+    X, y = frame.drop(columns="species"), frame["species"]
+    pipeline = build_pipeline("random_forest", {"n_estimators": 10}, X).fit(X, y)
+    key = training.pipeline_structure(pipeline)
+    training._trusted_by_structure[key] = ["numpy.dtype"]  # too short: the tree type is missing
+    try:
+        with mlflow.start_run():
+            info = training.log_pipeline(pipeline, X)
+        assert "sklearn.tree._tree.Tree" in training._trusted_by_structure[key]
+        assert list(mlflow.pyfunc.load_model(info.model_uri).predict(X.head(3))) == list(pipeline.predict(X.head(3)))
+    finally:
+        training._trusted_by_structure.pop(key, None)
+
+
+def test_pipelines_of_the_same_classes_share_a_structure():
+    from core.algorithms import build_pipeline
+    from core.data import load_builtin
+
+    X = load_builtin("iris").drop(columns="species")
+    small = build_pipeline("random_forest", {"n_estimators": 10}, X)
+    large = build_pipeline("random_forest", {"n_estimators": 300, "max_depth": 0}, X)
+    other = build_pipeline("extra_trees", {}, X)
+    assert training.pipeline_structure(small) == training.pipeline_structure(large)
+    assert training.pipeline_structure(small) != training.pipeline_structure(other)

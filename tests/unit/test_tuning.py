@@ -296,7 +296,11 @@ def check_children(experiment_id: str, result) -> list:
         assert run.data.tags[TAG_KIND] == "trial"
         assert run.data.tags[TAG_PARENT] == result.run_id
         assert run.data.tags[TAG_ALGORITHM] == result.config.algorithm
-        assert set(run.data.params) == set(trial.params)
+        # the trial's hyperparameters plus what the search holds fixed, so a trial reads on its own in MLflow
+        context = {"algorithm", "cv_folds", "random_seed", *result.config.steps.as_params()}
+        assert set(run.data.params) == set(trial.params) | context
+        assert run.data.params["algorithm"] == result.config.algorithm
+        assert run.data.params["prep.scaling"] == result.config.steps.scaling
         if trial.status == "FINISHED":
             assert set(run.data.metrics) >= CV_KEYS
             assert run.data.metrics["cv_accuracy"] == pytest.approx(trial.metrics["cv_accuracy"])
@@ -477,7 +481,8 @@ def test_failing_trials_are_marked_failed_and_the_search_goes_on(project, monkey
 
     runs = {r.info.run_id: r for r in check_children(project.experiment_id, result)}
     assert runs[by_k[26].run_id].data.tags[TAG_ERROR] == "26 neighbours are refused here"
-    assert runs[by_k[26].run_id].data.params == {"n_neighbors": "26"}
+    assert runs[by_k[26].run_id].data.params["n_neighbors"] == "26"
+    assert runs[by_k[26].run_id].data.params["algorithm"] == "knn"
     assert "n_neighbors" in runs[by_k[50].run_id].data.tags[TAG_ERROR]
     parent = client().get_run(result.run_id)
     assert parent.info.status == "FINISHED"
@@ -578,3 +583,14 @@ def test_abort_ends_the_parent_killed_without_a_model(project, stop_after):
     assert TAG_SEARCH_STATUS not in parent.data.tags
     assert [m for m in client().search_logged_models([project.experiment_id]) if m.source_run_id == result.run_id] == []
     check_children(project.experiment_id, result)
+
+
+def test_a_grid_larger_than_the_trial_limit_needs_a_budget():
+    from core.search_space import Dimension
+    from core.tuning import MAX_TRIALS, SearchConfig, SearchSpaceError
+
+    space = tuple(Dimension(n, "int", 1, 20, points=20) for n in ("n_estimators", "max_depth", "min_samples_leaf"))
+    space = (Dimension("n_estimators", "int", 10, 500, points=20), *space[1:])
+    with pytest.raises(SearchSpaceError, match=f"more than {MAX_TRIALS}: set a trial budget"):
+        SearchConfig("random_forest", "grid", space, max_trials=None).validate()
+    SearchConfig("random_forest", "grid", space, max_trials=50).validate()
