@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -545,10 +546,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def tracking_server(store_template, tmp_path):
-    """A real ``mlflow server`` (HTTP) on a copy of the migrated store, as a team would run it."""
-    folder = tmp_path / "server"
+@contextlib.contextmanager
+def _mlflow_server(store_template, folder: Path):
+    """A real ``mlflow server`` (HTTP) on a copy of the migrated store; yields (url, process)."""
     folder.mkdir()
     shutil.copy(store_template, folder / "server.db")
     port = _free_port()
@@ -581,15 +581,66 @@ def tracking_server(store_template, tmp_path):
             if server.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"mlflow server did not start:\n{(folder / 'server.log').read_text()[-3000:]}")
             time.sleep(0.5)
-        yield url
+        yield url, server
     finally:
-        os.killpg(server.pid, signal.SIGTERM)  # the server and the uvicorn/job workers it started
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        _stop_server(server)
         log.close()
+
+
+def _stop_server(server: subprocess.Popen) -> None:
+    if server.poll() is not None:
+        return
+    os.killpg(server.pid, signal.SIGTERM)  # the server and the uvicorn/job workers it started
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+@pytest.fixture
+def tracking_server(store_template, tmp_path):
+    """A real ``mlflow server`` (HTTP) on a copy of the migrated store, as a team would run it."""
+    with _mlflow_server(store_template, tmp_path / "server") as (url, _):
+        yield url
+
+
+def test_a_search_ends_with_one_clear_line_when_the_tracking_server_goes_away(store, store_template, tmp_path):
+    with _mlflow_server(store_template, tmp_path / "server") as (url, server):
+        env = os.environ.copy()
+        env.pop("MLFLOW_REGISTRY_URI", None)
+        env.update(
+            MLFLOW_TRACKING_URI=url,
+            MLFLOW_HTTP_REQUEST_MAX_RETRIES="0",  # fail fast instead of MLflow's minutes of retries
+            MLFLOW_HTTP_REQUEST_TIMEOUT="10",
+            QUA3CK_DATA_DIR=str(tmp_path / "unused"),
+            PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p),
+        )
+        argv = ["train", "--experiment", "Team", "--data", "iris", "--search", "random", "--trials", "500"]
+        search = subprocess.Popen(
+            [sys.executable, "-m", "core", *argv],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            seen = []
+            for line in search.stdout:  # wait until trials are being logged to the server
+                seen.append(line)
+                if line.startswith("trial "):
+                    break
+            assert any(line.startswith("trial ") for line in seen), "".join(seen) + search.stderr.read()
+            _stop_server(server)  # the store goes away mid-search
+            _, stderr = search.communicate(timeout=TIMEOUT)
+        finally:
+            if search.poll() is None:
+                search.kill()
+    assert search.returncode == 2, stderr
+    assert "Traceback" not in stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: The MLflow store stopped answering"), stderr
 
 
 def test_train_json_is_the_only_stdout_with_a_tracking_server(store, tmp_path, tracking_server):
