@@ -202,3 +202,223 @@ def search_progress(trials: pd.DataFrame, metric: str) -> go.Figure:
         legend={"orientation": "h", "y": 1.1},
     )
     return fig
+
+
+# ---- C phase: diagnostics of runs on the held-out rows (inputs from core.diagnostics) ----
+
+CLASS_COLORS = px.colors.qualitative.Plotly
+
+
+def confusion_heatmap_normalized(labels: list[str], matrix: list[list[int]], title: str = "") -> go.Figure:
+    """Confusion matrix coloured by each true class's share (row-normalised), with the counts alongside."""
+    from core.diagnostics import normalized_confusion
+
+    shares = normalized_confusion(matrix)
+    text = [
+        [f"{s:.0%}<br>({n})" for s, n in zip(share_row, row, strict=True)]
+        for share_row, row in zip(shares, matrix, strict=True)
+    ]
+    fig = go.Figure(
+        go.Heatmap(
+            z=shares,
+            x=labels,
+            y=labels,
+            zmin=0,
+            zmax=1,
+            colorscale="Blues",
+            text=text,
+            texttemplate="%{text}",
+            customdata=matrix,
+            hovertemplate="true %{y}<br>predicted %{x}<br>%{z:.1%} of true %{y} (%{customdata} rows)<extra></extra>",
+            showscale=False,
+        )
+    )
+    fig.update_layout(
+        title=title,
+        xaxis_title="predicted",
+        yaxis_title="true",
+        yaxis_autorange="reversed",
+        height=320,
+        margin={"t": 40 if title else 10, "l": 10, "r": 10, "b": 10},
+    )
+    return fig
+
+
+def roc_curves(curves: dict, title: str = "") -> go.Figure:
+    """One-vs-rest ROC curve per class (AUC in the legend) and the chance diagonal."""
+    fig = go.Figure()
+    for i, (cls, curve) in enumerate(curves.get("curves", {}).items()):
+        fig.add_trace(
+            go.Scatter(
+                x=curve["fpr"],
+                y=curve["tpr"],
+                mode="lines",
+                name=f"{cls} (AUC {curve['auc']:.3f})",
+                line={"color": CLASS_COLORS[i % len(CLASS_COLORS)]},
+                hovertemplate=f"{cls}<br>false positive rate %{{x:.2f}}<br>"
+                "true positive rate %{y:.2f}<extra></extra>",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[0, 1], y=[0, 1], mode="lines", name="chance", line={"dash": "dash", "color": "grey"}, hoverinfo="skip"
+        )
+    )
+    return _curve_layout(fig, title, "false positive rate", "true positive rate")
+
+
+def precision_recall_curves(curves: dict, title: str = "") -> go.Figure:
+    """One-vs-rest precision-recall curve per class, average precision in the legend."""
+    fig = go.Figure()
+    for i, (cls, curve) in enumerate(curves.get("curves", {}).items()):
+        fig.add_trace(
+            go.Scatter(
+                x=curve["recall"],
+                y=curve["precision"],
+                mode="lines",
+                line_shape="hv",
+                name=f"{cls} (AP {curve['average_precision']:.3f})",
+                line={"color": CLASS_COLORS[i % len(CLASS_COLORS)]},
+                hovertemplate=f"{cls}<br>recall %{{x:.2f}}<br>precision %{{y:.2f}}<extra></extra>",
+            )
+        )
+    return _curve_layout(fig, title, "recall", "precision")
+
+
+def _curve_layout(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
+    fig.update_layout(
+        title=title,
+        xaxis={"title": x_title, "range": [0, 1.01]},
+        yaxis={"title": y_title, "range": [0, 1.02]},
+        height=380,
+        margin={"t": 40 if title else 10, "l": 10, "r": 10, "b": 10},
+        legend={"x": 1.0, "y": 0.0, "xanchor": "right", "yanchor": "bottom"},
+    )
+    return fig
+
+
+def metric_bars_with_cv(table: pd.DataFrame) -> go.Figure:
+    """Held-out score bars per run and metric, with the CV mean ± std beside them where known.
+
+    ``table`` is long: run, metric, test, and optionally cv_mean, cv_std (core.diagnostics.comparison_table).
+    """
+    fig = go.Figure()
+    for i, (run, rows) in enumerate(table.groupby("run", sort=False)):
+        color = CLASS_COLORS[i % len(CLASS_COLORS)]
+        fig.add_trace(
+            go.Bar(
+                x=rows["metric"],
+                y=rows["test"],
+                name=str(run),
+                offsetgroup=str(run),
+                legendgroup=str(run),
+                marker_color=color,
+                text=[f"{v:.3f}" if pd.notna(v) else "" for v in rows["test"]],
+                hovertemplate=f"{run}<br>%{{x}} on the test rows: %{{y:.4f}}<extra></extra>",
+            )
+        )
+        if "cv_mean" in rows and rows["cv_mean"].notna().any():
+            std = rows["cv_std"] if "cv_std" in rows else pd.Series(0.0, index=rows.index)
+            fig.add_trace(
+                go.Scatter(
+                    x=rows["metric"],
+                    y=rows["cv_mean"],
+                    name=f"{run} CV mean ± std",
+                    offsetgroup=str(run),
+                    legendgroup=str(run),
+                    mode="markers",
+                    marker={"symbol": "diamond", "size": 9, "color": "black", "line": {"color": color, "width": 2}},
+                    error_y={"type": "data", "array": std.fillna(0.0), "visible": True, "thickness": 1.5},
+                    hovertemplate=f"{run}<br>%{{x}} in CV: %{{y:.4f}}<extra></extra>",
+                )
+            )
+    fig.update_layout(
+        barmode="group",
+        scattermode="group",  # CV markers sit on their run's bar, not between the bars
+        yaxis={"range": [0, 1.05], "title": "score"},
+        height=340,
+        margin={"t": 10, "b": 10},
+        legend={"orientation": "h", "y": 1.12},
+    )
+    return fig
+
+
+def permutation_importance_bar(frame: pd.DataFrame, title: str = "") -> go.Figure:
+    """Drop in score when each feature is shuffled (feature, mean, std), the largest at the top."""
+    ordered = frame.iloc[::-1]  # horizontal bars draw bottom-up
+    fig = go.Figure(
+        go.Bar(
+            x=ordered["mean"],
+            y=ordered["feature"].astype(str),
+            orientation="h",
+            error_x={"type": "data", "array": ordered["std"], "visible": True},
+            hovertemplate="%{y}: score drops by %{x:.4f} when shuffled<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=title,
+        xaxis_title="drop in score when shuffled",
+        height=120 + 26 * max(len(frame), 1),
+        margin={"t": 40 if title else 10, "l": 10, "r": 10, "b": 10},
+    )
+    return fig
+
+
+def parallel_coordinates(trials: pd.DataFrame, metric: str, params: list[str] | None = None) -> go.Figure:
+    """A search's finished trials across their hyperparameters and score; categories become labelled codes.
+
+    ``trials`` is core.tuning.trials_frame's table (score column ``CV <metric>``); a plain ``metric`` column works too.
+    """
+    from core.diagnostics import finished_trials, trial_params
+
+    score = f"CV {metric}" if f"CV {metric}" in trials.columns else metric
+    finished = finished_trials(trials, score) if not trials.empty else trials
+    params = trial_params(trials) if params is None else params
+    dimensions = [_parcoords_dimension(finished[p], str(p)) for p in params if p in finished.columns]
+    values = pd.to_numeric(finished[score], errors="coerce") if score in finished else pd.Series(dtype=float)
+    dimensions.append({"label": score, "values": values.tolist()})
+    fig = go.Figure(
+        go.Parcoords(
+            line={"color": values.tolist(), "colorscale": "Viridis", "showscale": True, "colorbar": {"title": score}},
+            dimensions=dimensions,
+        )
+    )
+    fig.update_layout(height=380, margin={"t": 50, "l": 40, "r": 40, "b": 20})
+    return fig
+
+
+def _parcoords_dimension(column: pd.Series, label: str) -> dict:
+    numbers = pd.to_numeric(column, errors="coerce")
+    if column.notna().all() and numbers.notna().all() and not pd.api.types.is_bool_dtype(column):
+        return {"label": label, "values": numbers.astype(float).tolist()}
+    text = column.astype(str)
+    categories = sorted(text.unique())
+    codes = {c: i for i, c in enumerate(categories)}
+    return {
+        "label": label,
+        "values": [codes[v] for v in text],
+        "tickvals": list(range(len(categories))),
+        "ticktext": categories,
+        "range": [-0.5, len(categories) - 0.5] if len(categories) == 1 else [0, len(categories) - 1],
+    }
+
+
+def param_importance_bar(importances: dict[str, float], title: str = "") -> go.Figure:
+    """Share of the score's variation per hyperparameter, the largest at the top."""
+    ordered = sorted(importances.items(), key=lambda item: item[1])
+    fig = go.Figure(
+        go.Bar(
+            x=[v for _, v in ordered],
+            y=[k for k, _ in ordered],
+            orientation="h",
+            text=[f"{v:.0%}" for _, v in ordered],
+            hovertemplate="%{y}: %{x:.1%} of the importance<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title=title,
+        xaxis={"range": [0, 1.05], "tickformat": ".0%", "title": "importance"},
+        height=120 + 30 * max(len(importances), 1),
+        margin={"t": 40 if title else 10, "l": 10, "r": 10, "b": 10},
+    )
+    return fig
