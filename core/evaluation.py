@@ -8,13 +8,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core import datastore
+from core import datastore, diagnostics
 from core.config import active_store
 from core.errors import one_line
 from core.kpis import KPI, KPIResult, check_kpis, verdict
 from core.training import TAG_DATA_RUN, TAG_MODEL_URI
 
 EVALUATION_ARTIFACT = "evaluation/evaluation.json"
+PER_CLASS_ARTIFACT = "evaluation/per_class.json"
 TAG_VERDICT = "qua3ck.kpi_verdict"
 TAG_VERDICT_KPIS = "qua3ck.kpi_verdict_kpis"
 LATENCY_ROWS = 50
@@ -33,6 +34,10 @@ class Evaluation:
     labels: list[str]
     confusion: list[list[int]]
     test_rows: int
+    predictions: list[str] | None = None  # per held-out row, in the split's order (None: evaluated before)
+    proba_classes: list[str] | None = None
+    probabilities: list[list[float]] | None = None  # per held-out row and class (None: model has none)
+    no_probabilities: str | None = None  # why there are no probabilities
 
     def kpi_results(self, kpis: list[KPI]) -> list[KPIResult]:
         return check_kpis(kpis, self.metrics)
@@ -96,11 +101,16 @@ def load_evaluation(run_id: str) -> Evaluation | None:
         stored["labels"],
         stored["confusion"],
         stored["test_rows"],
+        stored.get("predictions"),
+        stored.get("proba_classes"),
+        stored.get("probabilities"),
+        stored.get("no_probabilities"),
     )
 
 
-def evaluate_run(run_id: str, kpis: list[KPI] | None = None) -> Evaluation:
-    """Evaluate a run's model on its recorded held-out rows once, log the results to the run, reuse them after."""
+def evaluate_run(run_id: str, kpis: list[KPI] | None = None, again: bool = False) -> Evaluation:
+    """Evaluate a run's model on its recorded held-out rows once, log the results to the run, reuse them after
+    (``again``: evaluate anew, e.g. a run evaluated before predictions per row were stored)."""
     import mlflow
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
@@ -111,7 +121,7 @@ def evaluate_run(run_id: str, kpis: list[KPI] | None = None) -> Evaluation:
         run = client.get_run(run_id)
     except MlflowException:
         raise EvaluationError(f"There is no run '{run_id}' in this store.") from None
-    evaluation = load_evaluation(run_id)
+    evaluation = None if again else load_evaluation(run_id)
     if evaluation is None:
         data_run = run.data.tags.get(TAG_DATA_RUN)
         model_uri = run.data.tags.get(TAG_MODEL_URI)
@@ -132,18 +142,26 @@ def evaluate_run(run_id: str, kpis: list[KPI] | None = None) -> Evaluation:
         metrics["latency_ms"] = p95
         metrics["latency_ms_p50"] = p50
         labels, matrix = confusion(y_test, y_pred)
-        evaluation = Evaluation(run_id, metrics, labels, matrix, len(X_test))
+        predictions = [str(v) for v in np.asarray(y_pred).ravel()]
+        with_proba = diagnostics.model_probabilities(model, X_test)
         stored = {
             "metrics": metrics,
             "labels": labels,
             "confusion": matrix,
             "test_rows": len(X_test),
+            "predictions": predictions,
+            "proba_classes": with_proba[1] if with_proba else None,
+            "probabilities": np.round(with_proba[0], 6).tolist() if with_proba else None,
+            "no_probabilities": None if with_proba else diagnostics.no_probabilities_reason(model),
         }
+        evaluation = Evaluation(run_id, **stored)
         client.log_batch(
             run_id,
             metrics=[_metric(f"test_{k}", v) for k, v in metrics.items()],
         )
         client.log_dict(run_id, stored, EVALUATION_ARTIFACT)
+        # the per-class report as an MLflow table, so `mlflow ui` shows it next to the run
+        client.log_table(run_id, diagnostics.per_class_report(y_test, predictions, labels), PER_CLASS_ARTIFACT)
     if kpis is not None:
         client.set_tag(run_id, TAG_VERDICT, evaluation.verdict(kpis))
         client.set_tag(run_id, TAG_VERDICT_KPIS, ", ".join(str(k) for k in kpis))

@@ -7,6 +7,7 @@ from core import charts, evaluation, runs
 from core.kpis import SCORE_METRICS
 from core.ui.actions import run_action, show_outcome
 from core.ui.common import phase_header, require_project
+from core.ui.compare_widgets import collect_evidence, show_difference, show_evidence
 from core.ui.widgets import export_button
 
 phase_header(
@@ -58,6 +59,14 @@ def evaluate_missing() -> str:
     return f"Evaluated {len(todo)} run(s) on {project.name}'s held-out test rows; results are logged to each run."
 
 
+def reevaluate(run_ids: list[str]) -> str:
+    """Evaluate runs again (callback), storing predictions and probabilities per held-out row."""
+    with st.spinner("Predicting the held-out rows again…"):
+        for run_id in run_ids:
+            evaluation.evaluate_run(run_id, project.kpis, again=True)
+    return f"Evaluated {len(run_ids)} run(s) again; the per-row evidence is stored with each run."
+
+
 stored = {run_id: evaluation.load_evaluation(run_id) for run_id in chosen}
 missing = [run_id for run_id, ev in stored.items() if ev is None]
 if missing:
@@ -98,4 +107,19 @@ for column, (run_id, ev) in zip(st.columns(len(evaluated)), evaluated.items(), s
             charts.confusion_heatmap(ev.labels, ev.confusion),
             key=f"compare_cm_{run_id}",
         )
+
+found, data_runs, datasets = collect_evidence(evaluated)
+stale = [r for r, ev in evaluated.items() if ev.predictions is None]
+if stale:
+    st.button(
+        f"🔁 Evaluate {len(stale)} run(s) again to add per-row evidence",
+        key="compare_reevaluate",
+        on_click=run_action,
+        args=(lambda: reevaluate(stale),),
+        help="These runs were evaluated before predictions per held-out row were stored.",
+    )
+st.subheader("Evidence on the held-out rows")
+show_evidence(found, evaluated, labels)
+if len(evaluated) == 2:
+    show_difference(evaluated, labels, data_runs, datasets)
 st.page_link("pages/registry.py", label="Next: register the model you trust", icon="➡️")

@@ -170,7 +170,8 @@ def test_compare_page_evaluates_runs_and_shows_verdicts(app):
     no_exception(app)
     markdown = texts(app.markdown)
     assert "KPI verdict" in markdown and "latency_ms < 500" in markdown
-    assert len(app.get("plotly_chart")) == 3  # metric bars + two confusion matrices
+    # metric bars, two confusion matrices; per run: row-normalised confusion, ROC and precision-recall curves
+    assert len(app.get("plotly_chart")) == 9
     run = MlflowClient().get_run(first.run_id)
     assert "test_accuracy" in run.data.metrics and run.data.tags["qua3ck.kpi_verdict"] in {"pass", "fail"}
     goto(app, "compare")  # stored evaluations show without the button

@@ -126,7 +126,7 @@ def test_evaluate_run_logs_metrics_and_artifact(trained):
     assert run.data.tags[evaluation.TAG_VERDICT] == "pass"
     assert run.data.tags[evaluation.TAG_VERDICT_KPIS] == "accuracy > 0.5, latency_ms < 10000"
     paths = {f.path for f in fresh_client().list_artifacts(result.run_id, "evaluation")}
-    assert paths == {evaluation.EVALUATION_ARTIFACT}
+    assert paths == {evaluation.EVALUATION_ARTIFACT, evaluation.PER_CLASS_ARTIFACT}
     assert evaluation.load_evaluation(result.run_id) == ev
 
 

@@ -1,0 +1,89 @@
+"""C — the evidence behind a verdict, built from a run's stored held-out evaluation (no model is reloaded).
+
+Per-class precision/recall/F1, one-vs-rest ROC and precision-recall curves, the test rows a model gets wrong,
+and whether the difference between two runs is real (McNemar's test on the same held-out rows).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core import diagnostics, stats
+from core.datastore import DatasetRecord
+from core.evaluation import Evaluation
+
+REEVALUATE = "it was evaluated before the workbench stored predictions per test row"
+
+
+@dataclass(frozen=True)
+class RunEvidence:
+    """What the compare page shows for one evaluated run; ``None`` parts come with a reason in ``notes``."""
+
+    run_id: str
+    per_class: pd.DataFrame | None
+    curves: dict | None
+    wrong: pd.DataFrame | None
+    notes: tuple[str, ...]
+
+
+def data_run_of(run_id: str) -> str | None:
+    """The data run a model run was trained on (None for runs other code logged)."""
+    from mlflow import MlflowClient
+
+    from core.config import active_store
+    from core.training import TAG_DATA_RUN
+
+    active_store()
+    return MlflowClient().get_run(run_id).data.tags.get(TAG_DATA_RUN)
+
+
+def _usable(evaluation: Evaluation, dataset: DatasetRecord) -> str | None:
+    """Why the stored predictions cannot be matched to the data set's test rows, or None."""
+    if evaluation.predictions is None:
+        return f"Per-row evidence is missing: {REEVALUATE}."
+    if len(evaluation.predictions) != len(dataset.split.test):
+        return (
+            f"The stored predictions ({len(evaluation.predictions)} rows) do not match the "
+            f"{len(dataset.split.test)} held-out rows of data set '{dataset.name}'."
+        )
+    return None
+
+
+def run_evidence(evaluation: Evaluation, dataset: DatasetRecord) -> RunEvidence:
+    """Per-class report, curves and wrong rows of one run on its data set's held-out rows."""
+    problem = _usable(evaluation, dataset)
+    if problem:
+        return RunEvidence(evaluation.run_id, None, None, None, (problem,))
+    X_test, y_test = dataset.test_xy()
+    y_true = y_test.astype(str).to_numpy()
+    notes: list[str] = []
+    per_class = diagnostics.per_class_report(y_true, evaluation.predictions, evaluation.labels)
+    proba, curves = None, None
+    if evaluation.probabilities is not None:
+        proba = np.asarray(evaluation.probabilities, dtype=float)
+        curves = diagnostics.one_vs_rest_curves(y_true, proba, evaluation.proba_classes)
+        notes.extend(curves.get("notes", []))
+    else:
+        notes.append(evaluation.no_probabilities or "The model gives no class probabilities, so there are no curves.")
+    wrong = diagnostics.wrong_rows(X_test, y_true, evaluation.predictions, proba, evaluation.proba_classes)
+    return RunEvidence(evaluation.run_id, per_class, curves, wrong, tuple(notes))
+
+
+def held_out_difference(
+    a: Evaluation, b: Evaluation, name_a: str, name_b: str, data_run_a: str | None, data_run_b: str | None, dataset
+) -> stats.Comparison | str:
+    """Whether B and A differ in accuracy on the same held-out rows (McNemar), in words; or why it can't be said."""
+    if not data_run_a or data_run_a != data_run_b:
+        return "The two runs were trained on different data sets, so their held-out rows differ and cannot be paired."
+    for evaluation, name in ((a, name_a), (b, name_b)):
+        problem = _usable(evaluation, dataset)
+        if problem:
+            return f"{name}: {problem} Evaluate it again to compare."
+    y_true = dataset.test_xy()[1].astype(str).to_numpy()
+    result = stats.mcnemar(y_true, a.predictions, b.predictions)
+    acc_a = float(np.mean(np.asarray(a.predictions) == y_true))
+    acc_b = float(np.mean(np.asarray(b.predictions) == y_true))
+    return stats.compare_in_words(name_a, name_b, acc_a, acc_b, result)

@@ -1,0 +1,53 @@
+"""Evidence from stored evaluations: per-class report, curves, wrong rows and the paired held-out test."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from core import evaluation, evidence, training
+
+
+def _evaluated(project, record, algorithm="random_forest", params=None):
+    run = training.train_model(project.experiment_id, record, algorithm, params or {})
+    return run.run_id, evaluation.evaluate_run(run.run_id, project.kpis)
+
+
+def test_run_evidence_comes_from_the_stored_predictions(iris_project):
+    project, record = iris_project
+    run_id, ev = _evaluated(project, record, params={"n_estimators": 10})
+    stored = evaluation.load_evaluation(run_id)
+    assert stored.predictions == ev.predictions and stored.proba_classes == ["setosa", "versicolor", "virginica"]
+    found = evidence.run_evidence(stored, record)
+    assert list(found.per_class["class"][:3]) == ["setosa", "versicolor", "virginica"]
+    assert found.per_class["support"][:3].sum() == len(record.split.test)
+    assert set(found.curves["curves"]) == {"setosa", "versicolor", "virginica"}
+    wrong_expected = sum(p != t for p, t in zip(stored.predictions, record.test_xy()[1].astype(str), strict=True))
+    assert len(found.wrong) == wrong_expected
+    assert evidence.data_run_of(run_id) == record.run_id
+
+
+def test_old_or_mismatched_evaluations_explain_themselves(iris_project):
+    project, record = iris_project
+    _, ev = _evaluated(project, record, "logistic_regression")
+    old = dataclasses.replace(ev, predictions=None, probabilities=None)
+    found = evidence.run_evidence(old, record)
+    assert found.per_class is None and evidence.REEVALUATE in found.notes[0]
+    short = dataclasses.replace(ev, predictions=ev.predictions[:5])
+    assert "do not match" in evidence.run_evidence(short, record).notes[0]
+    no_proba = dataclasses.replace(ev, probabilities=None, no_probabilities="This model gives no probabilities.")
+    found = evidence.run_evidence(no_proba, record)
+    assert found.curves is None and found.per_class is not None
+    assert "no probabilities" in " ".join(found.notes)
+
+
+def test_held_out_difference_pairs_only_the_same_rows(iris_project):
+    project, record = iris_project
+    a_id, a = _evaluated(project, record, "gaussian_nb")
+    b_id, b = _evaluated(project, record, "logistic_regression")
+    said = evidence.held_out_difference(a, b, "A", "B", record.run_id, record.run_id, record)
+    assert said.p_value <= 1.0 and ("No significant difference" in said.sentence or "more accurate" in said.sentence)
+    same = evidence.held_out_difference(a, a, "A", "A again", record.run_id, record.run_id, record)
+    assert same.p_value == 1.0 and not same.significant
+    assert "different data sets" in evidence.held_out_difference(a, b, "A", "B", record.run_id, "other", record)
+    old = dataclasses.replace(b, predictions=None)
+    assert "Evaluate it again" in evidence.held_out_difference(a, old, "A", "B", record.run_id, record.run_id, record)
