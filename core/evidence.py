@@ -87,3 +87,51 @@ def held_out_difference(
     acc_a = float(np.mean(np.asarray(a.predictions) == y_true))
     acc_b = float(np.mean(np.asarray(b.predictions) == y_true))
     return stats.compare_in_words(name_a, name_b, acc_a, acc_b, result)
+
+
+TAG_CONCLUSION = "qua3ck.conclusion"
+TAG_CONCLUSION_NOTE = "qua3ck.conclusion_note"
+CONCLUSIONS = {
+    "use": "Good enough: use it",
+    "promising": "Promising: needs more work",
+    "reject": "Not good enough: reject",
+}
+MAX_NOTE = 2000
+
+
+def record_conclusion(run_id: str, verdict: str, note: str = "") -> str:
+    """Store a person's conclusion on a run as tags (shown in the registry phase); returns a confirmation."""
+    from mlflow import MlflowClient
+
+    from core.config import active_store
+
+    if verdict not in CONCLUSIONS:
+        raise ValueError(f"A conclusion is one of {', '.join(CONCLUSIONS)}, not '{verdict}'.")
+    note = note.strip()
+    if len(note) > MAX_NOTE:
+        raise ValueError(f"Keep the note under {MAX_NOTE} characters (it has {len(note)}).")
+    active_store()
+    client = MlflowClient()
+    client.set_tag(run_id, TAG_CONCLUSION, verdict)
+    client.set_tag(run_id, TAG_CONCLUSION_NOTE, note)
+    return f"Conclusion recorded on run {run_id[:8]}: {CONCLUSIONS[verdict]}."
+
+
+def conclusion_text(tags: dict[str, str]) -> str:
+    """How a run's recorded conclusion reads in tables: label, then the note."""
+    verdict = tags.get(TAG_CONCLUSION)
+    if verdict not in CONCLUSIONS:
+        return ""
+    note = tags.get(TAG_CONCLUSION_NOTE, "")
+    return f"{CONCLUSIONS[verdict]}" + (f" — {note}" if note else "")
+
+
+def run_metrics(run_ids: list[str]) -> dict[str, dict[str, float]]:
+    """The MLflow metrics of each run (test_* and cv_*), for the metric bars with CV error bars."""
+    from mlflow import MlflowClient
+
+    from core.config import active_store
+
+    active_store()
+    client = MlflowClient()
+    return {run_id: dict(client.get_run(run_id).data.metrics) for run_id in run_ids}

@@ -211,8 +211,10 @@ def _quote(name: str) -> str:
 
 
 def versions_table(name: str) -> list[dict]:
-    """Rows for the versions table: version, aliases, source run, test accuracy and KPI verdict."""
+    """Rows for the versions table: version, aliases, source run, test accuracy, KPI verdict, conclusion."""
     from mlflow.exceptions import MlflowException
+
+    from core.evidence import conclusion_text
 
     client = _client()
     rows = []
@@ -232,6 +234,7 @@ def versions_table(name: str) -> list[dict]:
                 "algorithm": tags.get("qua3ck.algorithm", ""),
                 "test_accuracy": metrics.get("test_accuracy"),
                 "verdict": tags.get("qua3ck.kpi_verdict", "not evaluated"),
+                "conclusion": conclusion_text(tags),
                 "created": info.created,
                 "description": info.description,
             }

@@ -3,11 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from core import charts, evaluation, runs
+from core import charts, diagnostics, evaluation, evidence, runs
 from core.kpis import SCORE_METRICS
 from core.ui.actions import run_action, show_outcome
 from core.ui.common import phase_header, require_project
-from core.ui.compare_widgets import collect_evidence, show_difference, show_evidence
+from core.ui.compare_widgets import collect_evidence, conclusion_form, show_difference, show_evidence
 from core.ui.widgets import export_button
 
 phase_header(
@@ -95,7 +95,11 @@ summary = pd.DataFrame(
     ]
 )
 st.dataframe(summary, hide_index=True, width="stretch")
-st.plotly_chart(charts.test_metric_bars(summary, SCORE_METRICS), key="compare_metric_bars")
+bars = diagnostics.comparison_table(
+    {labels[r].split(" · ")[0]: m for r, m in evidence.run_metrics(list(evaluated)).items()}, SCORE_METRICS
+)
+st.plotly_chart(charts.metric_bars_with_cv(bars), key="compare_metric_bars")
+st.caption("Bars: scores on the held-out test rows. Diamonds: cross-validation mean ± standard deviation.")
 for column, (run_id, ev) in zip(st.columns(len(evaluated)), evaluated.items(), strict=True):
     with column:
         verdict = ev.verdict(project.kpis)
@@ -122,4 +126,5 @@ st.subheader("Evidence on the held-out rows")
 show_evidence(found, evaluated, labels)
 if len(evaluated) == 2:
     show_difference(evaluated, labels, data_runs, datasets)
+conclusion_form(evaluated, labels)
 st.page_link("pages/registry.py", label="Next: register the model you trust", icon="➡️")

@@ -90,3 +90,24 @@ def show_difference(evaluated: dict[str, Evaluation], labels: dict, data_runs: d
         "McNemar's test counts the held-out rows exactly one of the two models gets right; a small p-value "
         "means such a lopsided count is unlikely if both were equally accurate."
     )
+
+
+def _record_conclusion() -> str:
+    state = st.session_state
+    return evidence.record_conclusion(
+        state["compare_conclusion_run"], state["compare_conclusion_verdict"], state["compare_conclusion_note"]
+    )
+
+
+def conclusion_form(evaluated: dict[str, Evaluation], labels: dict) -> None:
+    """Record the person's conclusion on one of the compared runs (tags on the run, shown in the registry)."""
+    from core.ui.actions import run_action, show_outcome
+
+    st.subheader("Your conclusion")
+    with st.form("compare_conclusion", border=True):
+        st.selectbox("Run", list(evaluated), format_func=labels.get, key="compare_conclusion_run")
+        verdicts = list(evidence.CONCLUSIONS)
+        st.radio("Verdict", verdicts, format_func=evidence.CONCLUSIONS.get, key="compare_conclusion_verdict")
+        st.text_area("Note (why)", key="compare_conclusion_note", max_chars=evidence.MAX_NOTE)
+        st.form_submit_button("Record the conclusion", on_click=run_action, args=(_record_conclusion, "conclusion"))
+    show_outcome(slot="conclusion")

@@ -71,3 +71,23 @@ def test_an_evaluation_without_per_row_predictions_can_be_renewed(app):
     assert evaluation.load_evaluation(run.run_id).predictions is not None
     assert not [b for b in app.button if b.key == "compare_reevaluate"]
     assert mlflow.get_run(run.run_id).data.metrics["test_accuracy"] == old.metrics["accuracy"]
+
+
+def test_a_recorded_conclusion_is_a_run_tag_shown_in_the_registry(app):
+    from core import registry
+
+    project = example(app)
+    run = _train(project, "random_forest")
+    _compare(app, [run.run_id])
+    specs = [chart.proto.spec for chart in app.get("plotly_chart")]
+    assert any("CV mean" in spec for spec in specs)  # metric bars carry the CV error bars
+    app.radio(key="compare_conclusion_verdict").set_value("use")
+    app.text_area(key="compare_conclusion_note").set_value("Meets both KPIs; simplest model.")
+    next(b for b in app.button if "FormSubmitter" in b.id).click().run()  # the form's submit button
+    no_exception(app)
+    assert "Conclusion recorded" in texts(app.success)
+    tags = MlflowClient().get_run(run.run_id).data.tags
+    assert tags["qua3ck.conclusion"] == "use" and tags["qua3ck.conclusion_note"] == "Meets both KPIs; simplest model."
+    registry.register(run.run_id, "iris-classifier")
+    row = registry.versions_table("iris-classifier")[0]
+    assert row["conclusion"] == "Good enough: use it — Meets both KPIs; simplest model."

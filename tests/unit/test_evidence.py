@@ -51,3 +51,21 @@ def test_held_out_difference_pairs_only_the_same_rows(iris_project):
     assert "different data sets" in evidence.held_out_difference(a, b, "A", "B", record.run_id, "other", record)
     old = dataclasses.replace(b, predictions=None)
     assert "Evaluate it again" in evidence.held_out_difference(a, old, "A", "B", record.run_id, record.run_id, record)
+
+
+def test_a_conclusion_is_checked_and_stored_as_tags(iris_project):
+    import pytest
+    from mlflow import MlflowClient
+
+    project, record = iris_project
+    run_id, _ = _evaluated(project, record, "gaussian_nb")
+    with pytest.raises(ValueError, match="one of use, promising, reject"):
+        evidence.record_conclusion(run_id, "maybe")
+    with pytest.raises(ValueError, match="under 2000 characters"):
+        evidence.record_conclusion(run_id, "use", "x" * 2001)
+    assert "Promising" in evidence.record_conclusion(run_id, "promising", "  try more trees  ")
+    tags = MlflowClient().get_run(run_id).data.tags
+    assert evidence.conclusion_text(tags) == "Promising: needs more work — try more trees"
+    assert evidence.conclusion_text({}) == ""
+    metrics = evidence.run_metrics([run_id])[run_id]
+    assert {"cv_accuracy", "cv_accuracy_std", "test_accuracy"} <= set(metrics)
