@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -96,16 +97,29 @@ def run_tags(dataset: DatasetRecord, algorithm: str, kind: str = "train") -> dic
     }
 
 
+_inputs_lock = threading.Lock()
+
+
 def log_training_inputs(dataset: DatasetRecord) -> None:
-    """Log the training split as the active run's input data set, with its source data run."""
+    """Log the training split as the active run's input data set, with its source data run.
+
+    MLflow inserts a data set it has not seen yet; two searches starting at once on the same data would both
+    try (a UNIQUE constraint error), so threads take turns, and another process's insert is retried once.
+    """
     import mlflow
+    from mlflow.exceptions import MlflowException
 
     train_rows = dataset.frame.iloc[dataset.split.train]
     name = f"{dataset.name} (train split)"
     source = data_source_uri(dataset.run_id)
-    mlflow.log_input(
-        mlflow_dataset(train_rows, name, dataset.target, dataset_digest(train_rows), source), context="training"
-    )
+    data = mlflow_dataset(train_rows, name, dataset.target, dataset_digest(train_rows), source)
+    with _inputs_lock:
+        try:
+            mlflow.log_input(data, context="training")
+        except MlflowException as exc:
+            if "unique constraint" not in str(exc).lower():
+                raise
+            mlflow.log_input(data, context="training")  # the data set exists now: MLflow links it
 
 
 def log_fitted_model(pipeline, dataset: DatasetRecord):

@@ -371,6 +371,8 @@ def run_search(
             error = f"The MLflow store stopped answering, so the search ended after {_count(trials)}: {exc}"
         except Exception as exc:  # noqa: BLE001 — e.g. the worker pool broke: end cleanly, say why
             status, error = "failed", f"The search failed after {_count(trials)}: {one_line(exc)}"
+            if should_stop and should_stop() == ABORT:  # the pool is torn down at shutdown: expected, not a fault
+                status, error = "aborted", None
         finally:
             for future in in_flight:  # trials not started yet are dropped; running ones end in their worker
                 future.cancel()

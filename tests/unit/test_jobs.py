@@ -52,7 +52,7 @@ def test_stop_keeps_the_trials_done_and_shutdown_kills(iris_project):
     assert stopped.wait(120)
     assert stopped.view().status == "stopped" and stopped.view().result.model_uri
     jobs.shutdown(timeout=60)  # what the server does on exit
-    assert aborted.view().status == "aborted"
+    assert aborted.view().status == "aborted", aborted.view().error
     assert MlflowClient().get_run(aborted.view().run_id).info.status == "KILLED"
     assert not _running(project.experiment_id)
 
