@@ -300,7 +300,7 @@ def _progress_stream(args):
 def cmd_train(args) -> int:
     from core import datastore, projects
     from core.data import make_split
-    from core.runs import primary_metric
+    from core.kpis import primary_metric
 
     algorithms = list(dict.fromkeys(args.algorithm or ["random_forest"]))
     searching = args.search != "none"

@@ -1,9 +1,12 @@
-"""C phase: held-out test metrics, confusion matrix, predict latency and KPI verdict, computed once per run."""
+"""C phase: held-out test metrics, confusion matrix, predict latency, permutation importance and KPI verdict,
+computed once per run and stored on it (a JSON artifact the workbench reads back, plus MLflow tables and a figure
+that `mlflow ui` shows next to the run)."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -11,14 +14,27 @@ import pandas as pd
 from core import datastore, diagnostics
 from core.config import active_store
 from core.errors import one_line
-from core.kpis import KPI, KPIResult, check_kpis, verdict
+from core.kpis import KPI, KPIResult, check_kpis, primary_metric, verdict
 from core.training import TAG_DATA_RUN, TAG_MODEL_URI
+
+if TYPE_CHECKING:  # matplotlib is imported only when a figure is drawn
+    from matplotlib.figure import Figure
 
 EVALUATION_ARTIFACT = "evaluation/evaluation.json"
 PER_CLASS_ARTIFACT = "evaluation/per_class.json"
+IMPORTANCE_ARTIFACT = "evaluation/permutation_importance.json"
+CONFUSION_FIGURE_ARTIFACT = "evaluation/confusion_matrix.png"
 TAG_VERDICT = "qua3ck.kpi_verdict"
 TAG_VERDICT_KPIS = "qua3ck.kpi_verdict_kpis"
 LATENCY_ROWS = 50
+# Permutation importance costs (1 + repeats × features) predictions of up to IMPORTANCE_MAX_ROWS rows; these bounds
+# keep it to a few seconds for a 100-tree forest on 20 features (measured, see the evaluate_run docstring).
+IMPORTANCE_MAX_ROWS = 2000
+IMPORTANCE_REPEATS = 5
+IMPORTANCE_SEED = 42
+NO_IMPORTANCE_BEFORE = (
+    "This run was evaluated before the workbench computed permutation importance; evaluate it again to add it."
+)
 
 
 class EvaluationError(ValueError):
@@ -38,6 +54,23 @@ class Evaluation:
     proba_classes: list[str] | None = None
     probabilities: list[list[float]] | None = None  # per held-out row and class (None: model has none)
     no_probabilities: str | None = None  # why there are no probabilities
+    # permutation importance on the held-out rows: metric, rows, repeats, seed, sampled_from, seconds, features,
+    # mean, std (see held_out_importance); None with the reason in no_importance
+    importance: dict | None = None
+    no_importance: str | None = None
+
+    def importance_frame(self) -> pd.DataFrame | None:
+        """Permutation importance as columns feature, mean, std, largest mean first (None: there is none)."""
+        if self.importance is None:
+            return None
+        frame = pd.DataFrame(
+            {
+                "feature": [str(f) for f in self.importance["features"]],
+                "mean": np.asarray(self.importance["mean"], dtype=float),
+                "std": np.asarray(self.importance["std"], dtype=float),
+            }
+        )
+        return frame.sort_values("mean", ascending=False, kind="stable").reset_index(drop=True)
 
     def kpi_results(self, kpis: list[KPI]) -> list[KPIResult]:
         return check_kpis(kpis, self.metrics)
@@ -85,6 +118,101 @@ def single_row_latency_ms(predict, X: pd.DataFrame, rows: int = LATENCY_ROWS) ->
     return float(np.percentile(timings, 50)), float(np.percentile(timings, 95))
 
 
+def held_out_importance(
+    model,
+    X_test: pd.DataFrame,
+    y_test,
+    metric: str = "accuracy",
+    max_rows: int = IMPORTANCE_MAX_ROWS,
+    repeats: int = IMPORTANCE_REPEATS,
+    seed: int = IMPORTANCE_SEED,
+) -> tuple[dict | None, str | None]:
+    """Permutation importance of each raw feature column on (a seeded sample of at most ``max_rows``) held-out rows.
+
+    Returns ``(record, None)`` with record keys metric, rows (rows used), sampled_from (all held-out rows when a
+    sample was drawn, else None), repeats, seed, seconds, features, mean, std (largest mean first); or
+    ``(None, reason)`` when the model fails on the shuffled rows, so the evaluation itself still succeeds.
+    """
+    y = np.asarray(y_test)
+    sampled_from = None
+    if len(X_test) > max_rows:
+        sampled_from = len(X_test)
+        positions = np.sort(np.random.default_rng(seed).choice(len(X_test), size=max_rows, replace=False))
+        X_test, y = X_test.iloc[positions], y[positions]
+    started = time.perf_counter()
+    try:
+        frame = diagnostics.permutation_importance_frame(_fittable(model), X_test, y, metric, repeats, seed)
+    except Exception as exc:  # noqa: BLE001 — any model code may fail on shuffled rows; the evaluation must not
+        return None, f"Permutation importance could not be computed: {one_line(exc)}"
+    record = {
+        "metric": metric,
+        "rows": len(X_test),
+        "sampled_from": sampled_from,
+        "repeats": repeats,
+        "seed": seed,
+        "seconds": round(time.perf_counter() - started, 3),
+        "features": frame["feature"].tolist(),
+        "mean": [float(v) for v in frame["mean"]],
+        "std": [float(v) for v in frame["std"]],
+    }
+    return record, None
+
+
+class _Predicting:
+    """A model with only ``predict`` (e.g. a pyfunc model without scikit-learn inside) dressed as an estimator:
+    scikit-learn's permutation_importance insists on a ``fit`` method it never calls."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+
+    def fit(self, X, y=None):
+        raise NotImplementedError("A logged model is not refitted here.")
+
+    def predict(self, X):
+        return self.model.predict(X)
+
+
+def _fittable(model):
+    """The scikit-learn model inside a pyfunc model (no schema check per call; same predictions, as in
+    diagnostics.model_probabilities), else the model wrapped so that permutation_importance accepts it."""
+    if hasattr(model, "get_raw_model"):
+        try:
+            raw = model.get_raw_model()
+        except (NotImplementedError, AttributeError, ValueError):
+            raw = None
+        if hasattr(raw, "fit") and hasattr(raw, "predict"):
+            return raw
+    return model if hasattr(model, "fit") else _Predicting(model)
+
+
+def confusion_figure(labels: list[str], matrix: list[list[int]]) -> Figure:
+    """The confusion matrix as a matplotlib Figure (Agg canvas, no pyplot state): counts in the cells, rows the
+    true class, columns the predicted class."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    counts = np.asarray(matrix, dtype=int)
+    n = len(labels)
+    side = min(max(4.0, 1.2 + 0.55 * n), 16.0)
+    figure = Figure(figsize=(side + 1.0, side), dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)
+    ax = figure.add_subplot()
+    image = ax.imshow(counts, cmap="Blues", vmin=0)
+    figure.colorbar(image, ax=ax, shrink=0.8)
+    ax.set_xticks(range(n), labels=labels, rotation=45 if n > 4 or max(map(len, labels), default=0) > 8 else 0)
+    ax.set_yticks(range(n), labels=labels)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.set_title(f"Confusion matrix ({int(counts.sum())} held-out rows)")
+    threshold = counts.max() / 2 if counts.size else 0
+    fontsize = max(5.0, min(10.0, 120.0 / max(n, 1)))
+    for i in range(n):
+        for j in range(n):
+            colour = "white" if counts[i, j] > threshold else "black"
+            ax.text(j, i, str(counts[i, j]), ha="center", va="center", color=colour, fontsize=fontsize)
+    return figure
+
+
 def load_evaluation(run_id: str) -> Evaluation | None:
     """The stored evaluation of a run, or None when it has not been evaluated yet."""
     import mlflow
@@ -105,12 +233,22 @@ def load_evaluation(run_id: str) -> Evaluation | None:
         stored.get("proba_classes"),
         stored.get("probabilities"),
         stored.get("no_probabilities"),
+        stored.get("importance"),
+        stored.get("no_importance") if "importance" in stored else NO_IMPORTANCE_BEFORE,
     )
 
 
 def evaluate_run(run_id: str, kpis: list[KPI] | None = None, again: bool = False) -> Evaluation:
     """Evaluate a run's model on its recorded held-out rows once, log the results to the run, reuse them after
-    (``again``: evaluate anew, e.g. a run evaluated before predictions per row were stored)."""
+    (``again``: evaluate anew, e.g. a run evaluated before predictions per row or importances were stored).
+
+    Besides metrics, predictions and probabilities it computes permutation importance of the raw feature columns
+    for the project's primary score (``kpis``' first score KPI, else accuracy; see held_out_importance) and logs
+    the confusion matrix as a figure. Measured on a busy 2-core machine (medians of 5): importance took about
+    0.4 s on Iris with a random forest (evaluation 0.7 → 1.25 s) and 2.4 s on 2,000 held-out rows of a
+    10,000 × 20 synthetic set (1.1 → 3.6 s; 0.5 s for logistic regression); the figure about 0.15 s, plus about
+    0.4 s to import matplotlib the first time in a process.
+    """
     import mlflow
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
@@ -134,6 +272,11 @@ def evaluate_run(run_id: str, kpis: list[KPI] | None = None, again: bool = False
         try:
             model = mlflow.pyfunc.load_model(model_uri)
         except (MlflowException, OSError) as exc:
+            if isinstance(exc, FileNotFoundError) or "No such" in one_line(exc):
+                raise EvaluationError(
+                    f"The model files of run {run_id[:8]} ({model_uri}) are missing from the artifact store, "
+                    "so its held-out rows cannot be predicted; train it again."
+                ) from None
             raise EvaluationError(f"The model of run {run_id} cannot be loaded: {one_line(exc)}") from None
         X_test, y_test = dataset.test_xy()
         y_pred = model.predict(X_test)
@@ -144,6 +287,7 @@ def evaluate_run(run_id: str, kpis: list[KPI] | None = None, again: bool = False
         labels, matrix = confusion(y_test, y_pred)
         predictions = [str(v) for v in np.asarray(y_pred).ravel()]
         with_proba = diagnostics.model_probabilities(model, X_test)
+        importance, no_importance = held_out_importance(model, X_test, y_test, primary_metric(kpis))
         stored = {
             "metrics": metrics,
             "labels": labels,
@@ -153,6 +297,8 @@ def evaluate_run(run_id: str, kpis: list[KPI] | None = None, again: bool = False
             "proba_classes": with_proba[1] if with_proba else None,
             "probabilities": np.round(with_proba[0], 6).tolist() if with_proba else None,
             "no_probabilities": None if with_proba else diagnostics.no_probabilities_reason(model),
+            "importance": importance,
+            "no_importance": no_importance,
         }
         evaluation = Evaluation(run_id, **stored)
         client.log_batch(
@@ -162,10 +308,24 @@ def evaluate_run(run_id: str, kpis: list[KPI] | None = None, again: bool = False
         client.log_dict(run_id, stored, EVALUATION_ARTIFACT)
         # the per-class report as an MLflow table, so `mlflow ui` shows it next to the run
         client.log_table(run_id, diagnostics.per_class_report(y_test, predictions, labels), PER_CLASS_ARTIFACT)
+        if importance is not None:
+            client.log_table(run_id, evaluation.importance_frame(), IMPORTANCE_ARTIFACT)
+        _log_confusion_figure(client, run_id, labels, matrix)
     if kpis is not None:
         client.set_tag(run_id, TAG_VERDICT, evaluation.verdict(kpis))
         client.set_tag(run_id, TAG_VERDICT_KPIS, ", ".join(str(k) for k in kpis))
     return evaluation
+
+
+def _log_confusion_figure(client, run_id: str, labels: list[str], matrix: list[list[int]]) -> None:
+    try:
+        figure = confusion_figure(labels, matrix)
+    except ImportError:  # matplotlib arrives with ydata-profiling; without it there is no picture, nothing else lost
+        return
+    try:
+        client.log_figure(run_id, figure, CONFUSION_FIGURE_ARTIFACT)
+    finally:
+        figure.clear()  # not registered with pyplot, so nothing else holds it; clearing frees the artists now
 
 
 def _metric(key: str, value: float):

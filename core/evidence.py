@@ -13,7 +13,7 @@ import pandas as pd
 
 from core import diagnostics, stats
 from core.datastore import DatasetRecord
-from core.evaluation import Evaluation
+from core.evaluation import NO_IMPORTANCE_BEFORE, Evaluation
 
 REEVALUATE = "it was evaluated before the workbench stored predictions per test row"
 
@@ -70,6 +70,11 @@ def run_evidence(evaluation: Evaluation, dataset: DatasetRecord) -> RunEvidence:
         notes.append(evaluation.no_probabilities or "The model gives no class probabilities, so there are no curves.")
     wrong = diagnostics.wrong_rows(X_test, y_true, evaluation.predictions, proba, evaluation.proba_classes)
     return RunEvidence(evaluation.run_id, per_class, curves, wrong, tuple(notes))
+
+
+def needs_renewal(evaluation: Evaluation) -> bool:
+    """Whether a stored evaluation predates evidence the workbench now stores (per-row predictions, importance)."""
+    return evaluation.predictions is None or evaluation.no_importance == NO_IMPORTANCE_BEFORE
 
 
 def held_out_difference(
@@ -135,3 +140,19 @@ def run_metrics(run_ids: list[str]) -> dict[str, dict[str, float]]:
     active_store()
     client = MlflowClient()
     return {run_id: dict(client.get_run(run_id).data.metrics) for run_id in run_ids}
+
+
+def evaluate_many(run_ids: list[str], kpis, again: bool = False) -> tuple[list[str], dict[str, str]]:
+    """Evaluate each run on its held-out rows; the ones evaluated, and for each that could not be, why."""
+    from core.errors import describe
+    from core.evaluation import evaluate_run
+
+    done, failed = [], {}
+    for run_id in run_ids:
+        try:
+            evaluate_run(run_id, kpis, again=again)
+        except Exception as exc:  # noqa: BLE001 — one run that cannot be evaluated must not stop the others
+            failed[run_id] = describe(exc)
+        else:
+            done.append(run_id)
+    return done, failed

@@ -149,3 +149,8 @@ def verdict(results: list[KPIResult]) -> str:
     if not results:
         return "none"
     return "pass" if all(r.passed for r in results) else "fail"
+
+
+def primary_metric(kpis: list[KPI] | tuple[KPI, ...] | None) -> str:
+    """The score the project optimises: the metric of its first score KPI, else accuracy (no KPIs: accuracy)."""
+    return next((k.metric for k in kpis or () if METRICS[k.metric].is_score), "accuracy")

@@ -163,8 +163,12 @@ def compare_in_words(
     result: McNemarResult | PairedTestResult,
     alpha: float = 0.05,
     what: str = "accurate",
+    comparative: str | None = None,
 ) -> Comparison:
-    """The verdict in one sentence; acc_a and acc_b are the scores the test compared (held-out or mean fold)."""
+    """The verdict in one sentence; acc_a and acc_b are the scores the test compared (held-out or mean fold).
+
+    The better model "is more {what} than" the other, unless ``comparative`` gives other words
+    (e.g. "scores higher in macro F1 than")."""
     if not 0 < alpha < 1:
         raise ValueError(f"The significance level must be between 0 and 1; got {alpha}.")
     p = result.p_value
@@ -188,5 +192,6 @@ def compare_in_words(
         where = f"on the same {result.rows} held-out rows ({acc_better:.3f} vs {acc_worse:.3f})"
     else:
         where = f"across the same {result.folds} cross-validation folds (mean {acc_better:.3f} vs {acc_worse:.3f})"
-    sentence = f"{better} is more {what} than {worse} {where}; the difference is significant at {format_p(p)}."
+    comparative = comparative or f"is more {what} than"
+    sentence = f"{better} {comparative} {worse} {where}; the difference is significant at {format_p(p)}."
     return Comparison(better, p, True, sentence)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core import registry
+from core.kpis import primary_metric
 from core.projects import Project
-from core.runs import primary_metric, training_runs
+from core.runs import training_runs
 
 PREFERRED_ALIASES = ("production", "champion")
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -15,6 +17,9 @@ from core.datastore import TAG_DIGEST, TAG_KIND, DatasetRecord, data_source_uri,
 from core.features import FeatureSteps
 from core.kpis import SCORE_METRICS
 from core.provenance import provenance_tags
+
+if TYPE_CHECKING:
+    from mlflow.entities import Metric
 
 TAG_ALGORITHM = "qua3ck.algorithm"
 TAG_DATA_RUN = "qua3ck.data_run"
@@ -50,19 +55,49 @@ def skops_trusted_types(model) -> list[str]:
     return skops.io.get_untrusted_types(data=skops.io.dumps(model))
 
 
-def cross_validated(pipeline, X: pd.DataFrame, y: pd.Series, folds: int, seed: int) -> dict[str, float]:
-    """Stratified k-fold CV of a pipeline: ``cv_<metric>`` mean and ``cv_<metric>_std`` per score, fit seconds."""
+def fold_key(metric: str) -> str:
+    """The MLflow metric key of a score's per-fold values, one step per fold: ``cv_<metric>_folds``."""
+    return f"cv_{metric}_folds"
+
+
+def cross_validated_folds(
+    pipeline, X: pd.DataFrame, y: pd.Series, folds: int, seed: int
+) -> tuple[dict[str, float], dict[str, list[float]]]:
+    """Stratified k-fold CV: the metrics of :func:`cross_validated` and each score per fold, in fold order."""
     from sklearn.model_selection import StratifiedKFold, cross_validate
 
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     scores = cross_validate(pipeline, X, y, cv=cv, scoring=SCORE_METRICS, error_score="raise")
     metrics: dict[str, float] = {}
+    fold_scores: dict[str, list[float]] = {}
     for metric in SCORE_METRICS:
         values = scores[f"test_{metric}"]
         metrics[f"cv_{metric}"] = float(values.mean())
         metrics[f"cv_{metric}_std"] = float(values.std())
+        fold_scores[metric] = [float(v) for v in values]  # plain floats: they cross process boundaries
     metrics["cv_fit_seconds"] = float(scores["fit_time"].mean())
-    return metrics
+    return metrics, fold_scores
+
+
+def cross_validated(pipeline, X: pd.DataFrame, y: pd.Series, folds: int, seed: int) -> dict[str, float]:
+    """Stratified k-fold CV of a pipeline: ``cv_<metric>`` mean and ``cv_<metric>_std`` per score, fit seconds."""
+    return cross_validated_folds(pipeline, X, y, folds, seed)[0]
+
+
+def fold_metrics(fold_scores: dict[str, list[float]], timestamp_ms: int | None = None) -> list[Metric]:
+    """Per-fold scores as MLflow ``Metric`` entities: key :func:`fold_key`, step = fold index (0-based).
+
+    A non-finite score is left out (as elsewhere), so its fold's step is missing rather than NaN.
+    """
+    from mlflow.entities import Metric
+
+    now = int(time.time() * 1000) if timestamp_ms is None else timestamp_ms
+    return [
+        Metric(fold_key(metric), float(value), now, step)
+        for metric, values in fold_scores.items()
+        for step, value in enumerate(values)
+        if math.isfinite(value)
+    ]
 
 
 def run_params(
@@ -159,8 +194,10 @@ def train_model(
         mlflow.log_params(run_params(dataset, algorithm, params, steps, folds))
         log_training_inputs(dataset)
         pipeline = build_pipeline(algorithm, params, X, seed=dataset.split.seed, steps=steps)
-        cv_metrics = cross_validated(pipeline, X, y, folds, dataset.split.seed)
+        cv_metrics, fold_scores = cross_validated_folds(pipeline, X, y, folds, dataset.split.seed)
         mlflow.log_metrics(cv_metrics)
+        # one metric key per score with a step per fold, so two runs on the same folds can be paired later
+        mlflow.MlflowClient().log_batch(run.info.run_id, metrics=fold_metrics(fold_scores))
         info = log_fitted_model(pipeline, dataset)
     return TrainResult(
         run_id=run.info.run_id,

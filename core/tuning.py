@@ -24,8 +24,9 @@ from core.kpis import METRICS
 from core.search_space import METHODS, Dimension, Sampler, SearchSpaceError, grid_size, trial_params, validate_space
 from core.training import (
     TAG_MODEL_URI,
-    cross_validated,
+    cross_validated_folds,
     cv_folds_for,
+    fold_metrics,
     log_fitted_model,
     log_training_inputs,
     run_params,
@@ -107,7 +108,7 @@ class SearchConfig:
 
 @dataclass(frozen=True)
 class Trial:
-    """One finished trial: its hyperparameters and CV metrics, or the error that failed it."""
+    """One finished trial: its hyperparameters, CV metrics and per-fold scores, or the error that failed it."""
 
     number: int
     params: dict[str, object]
@@ -117,6 +118,7 @@ class Trial:
     error: str | None
     seconds: float
     run_id: str
+    folds: dict[str, list[float]] = field(default_factory=dict)  # score -> value per fold; empty when failed
 
     def score(self, metric: str) -> float | None:
         return self.metrics.get(f"cv_{metric}") if self.status == "FINISHED" else None
@@ -175,8 +177,9 @@ def _init_worker() -> None:
 
 def evaluate_trial(
     algorithm: str, params: dict, steps: FeatureSteps, X: pd.DataFrame, y: pd.Series, folds: int, seed: int
-) -> tuple[dict[str, float] | None, str | None, float]:
-    """Cross-validate one configuration (in a worker): metrics, or the one-line error that failed it."""
+) -> tuple[dict[str, float] | None, dict[str, list[float]], str | None, float]:
+    """Cross-validate one configuration (in a worker): metrics and per-fold scores, or the one-line error that
+    failed it (then no metrics and no fold scores), and the seconds it took."""
     import warnings
 
     started = time.perf_counter()
@@ -184,10 +187,10 @@ def evaluate_trial(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # convergence warnings of a trial are noise in a search
             pipeline = build_pipeline(algorithm, params, X, seed=seed, steps=steps)
-            metrics = cross_validated(pipeline, X, y, folds, seed)
+            metrics, fold_scores = cross_validated_folds(pipeline, X, y, folds, seed)
     except Exception as exc:  # noqa: BLE001 — a bad combination fails its trial, not the search
-        return None, one_line(exc), time.perf_counter() - started
-    return metrics, None, time.perf_counter() - started
+        return None, {}, one_line(exc), time.perf_counter() - started
+    return metrics, fold_scores, None, time.perf_counter() - started
 
 
 def _executor():
@@ -224,7 +227,7 @@ def log_trial(
     context: dict[str, object] | None = None,
 ) -> str:
     """One nested child run with the trial's params (plus the search's ``context`` params: algorithm, feature
-    steps, folds, seed) and CV metrics, written in three calls."""
+    steps, folds, seed), CV metrics and per-fold scores (a step per fold), written in three calls."""
     from mlflow.entities import Metric, Param
 
     run = client.create_run(
@@ -237,6 +240,7 @@ def log_trial(
     values = {**(context or {}), **trial.params}
     params = [Param(k, choice_text(v)[:6000]) for k, v in values.items()]  # (50, 50) -> 50,50 as elsewhere
     metrics = [Metric(k, v, now, 0) for k, v in trial.metrics.items() if math.isfinite(v)]
+    metrics += fold_metrics(trial.folds, now)
     client.log_batch(run.info.run_id, metrics=metrics, params=params)
     client.set_terminated(run.info.run_id, status=trial.status, end_time=now)
     return run.info.run_id
@@ -317,7 +321,7 @@ def run_search(
                         params = trial_params(config.algorithm, config.base_params, values)
                     except ValueError as exc:  # an impossible combination fails its trial without a worker
                         trial = Trial(number, {**config.base_params, **values}, values, {}, "FAILED", str(exc), 0.0, "")
-                        in_flight[_done_future((None, str(exc), 0.0))] = (number, trial.params, values, _now_ms())
+                        in_flight[_done_future((None, {}, str(exc), 0.0))] = (number, trial.params, values, _now_ms())
                         continue
                     future = executor.submit(evaluate_trial, config.algorithm, params, config.steps, X, y, folds, seed)
                     in_flight[future] = (number, params, values, _now_ms())
@@ -335,9 +339,10 @@ def run_search(
                 for future in done:
                     number, params, values, started_ms = in_flight.pop(future)
                     try:
-                        metrics, failure, seconds = future.result()
+                        metrics, fold_scores, failure, seconds = future.result()
                     except Exception as exc:  # noqa: BLE001 — a worker that died fails its trial
-                        metrics, failure, seconds = None, f"The worker process failed: {one_line(exc)}", 0.0
+                        metrics, fold_scores = None, {}
+                        failure, seconds = f"The worker process failed: {one_line(exc)}", 0.0
                     trial = Trial(
                         number,
                         params,
@@ -347,6 +352,7 @@ def run_search(
                         failure,
                         seconds,
                         "",
+                        {} if failure else fold_scores,
                     )
                     try:
                         run_id = log_trial(
@@ -390,6 +396,8 @@ def run_search(
             try:
                 mlflow.log_params(run_params(dataset, config.algorithm, best.params, config.steps, folds, seed))
                 mlflow.log_metrics({**best.metrics, "search.best_trial": best.number})
+                if best.folds:  # the best trial's folds, so the parent pairs with other runs on the same folds
+                    client.log_batch(parent_id, metrics=fold_metrics(best.folds))
                 mlflow.set_tag("qua3ck.best_trial_run", best.run_id)
                 pipeline = build_pipeline(config.algorithm, best.params, X, seed=seed, steps=config.steps)
                 model_uri = log_fitted_model(pipeline, dataset).model_uri

@@ -3,39 +3,49 @@
 import pandas as pd
 import streamlit as st
 
-from core import charts, diagnostics, evaluation, evidence, runs
-from core.kpis import SCORE_METRICS
+from core import charts, diagnostics, evidence, runs
+from core.kpis import SCORE_METRICS, primary_metric
+from core.ui import cache, keys
 from core.ui.actions import run_action, show_outcome
-from core.ui.common import phase_header, require_project
+from core.ui.common import phase_header, plain, require_project
 from core.ui.compare_widgets import collect_evidence, conclusion_form, show_difference, show_evidence
+from core.ui.runs_widgets import runs_table, search_view
 from core.ui.widgets import export_button
 
 phase_header(
     "⚖️ C — Conclude and compare",
     "Cross-validation scores guide the search; the verdict comes from rows no model has seen. Here each "
     "chosen run's model predicts the project's held-out test rows once: accuracy and the other scores, a "
-    "confusion matrix and the single-row predict latency (p95) are logged back to the run in MLflow, and "
-    "checked against the KPIs from the Q phase.",
+    "confusion matrix, permutation importance and the single-row predict latency (p50/p95) are logged back to "
+    "the run in MLflow, and checked against the KPIs from the Q phase. For two runs, a statistical test says "
+    "whether their difference is real.",
 )
 project = require_project()
 show_outcome()
-metric = runs.primary_metric(project.kpis)
-table = runs.training_runs(project.experiment_id, metric)
+metric = primary_metric(project.kpis)
+fingerprint = runs.latest_change(project.experiment_id)
+table = cache.runs_table(project.experiment_id, metric, fingerprint)
 if table.empty:
     st.info("No runs yet: train a model first.")
     st.page_link("pages/train.py", label="Go to training", icon="⚙️")
     st.stop()
 
 st.subheader(f"Runs of '{project.name}' ({len(table)})")
-st.dataframe(runs.overview(table, metric), hide_index=True, width="stretch")
+runs_table(project, table, metric, fingerprint)
+searches = int((table["kind"] == "search").sum())
+with st.expander(f"🔎 Inside a search ({searches} search{'' if searches == 1 else 'es'})"):
+    search_view(table, metric, fingerprint)
 candidates = table[table["has_model"]]
+if candidates.empty:
+    st.info("None of these runs has a model the workbench logged, so there is nothing to evaluate yet.")
+    st.stop()
 labels = runs.run_labels(candidates)
-default = list(candidates.sort_values("cv_score", ascending=False)["run_id"][:2])
 chosen = st.multiselect(
-    "Runs to compare",
+    "Runs to compare (up to four)",
     list(labels),
-    default=default,
+    default=list(candidates.sort_values("cv_score", ascending=False)["run_id"][:2]),
     format_func=labels.get,
+    max_selections=4,
     key="compare_runs",
 )
 with st.expander("⬇️ Export a run as a Python script"):
@@ -50,24 +60,26 @@ if not chosen:
     st.stop()
 
 
-def evaluate_missing() -> str:
-    """Evaluate the chosen runs that have no stored evaluation yet (callback: runs before the page)."""
-    todo = [r for r in st.session_state["compare_runs"] if evaluation.load_evaluation(r) is None]
+def evaluate(run_ids: list[str], again: bool = False) -> str:
+    """Evaluate runs on the held-out rows (callback: runs before the page); failures are kept per run."""
     with st.spinner("Predicting the held-out rows and timing single-row predictions…"):
-        for run_id in todo:
-            evaluation.evaluate_run(run_id, project.kpis)
-    return f"Evaluated {len(todo)} run(s) on {project.name}'s held-out test rows; results are logged to each run."
+        done, failed = evidence.evaluate_many(run_ids, project.kpis, again=again)
+    errors = st.session_state.setdefault(keys.EVALUATION_ERRORS, {})
+    errors.update(failed)
+    for run_id in done:
+        errors.pop(run_id, None)
+    cache.forget_runs()
+    if not done:
+        raise ValueError(f"No run could be evaluated: {next(iter(failed.values()))}")
+    said = f"Evaluated {len(done)} run(s) on {project.name}'s held-out test rows; results are logged to each run."
+    return said + (f" {len(failed)} could not be evaluated (see below)." if failed else "")
 
 
-def reevaluate(run_ids: list[str]) -> str:
-    """Evaluate runs again (callback), storing predictions and probabilities per held-out row."""
-    with st.spinner("Predicting the held-out rows again…"):
-        for run_id in run_ids:
-            evaluation.evaluate_run(run_id, project.kpis, again=True)
-    return f"Evaluated {len(run_ids)} run(s) again; the per-row evidence is stored with each run."
-
-
-stored = {run_id: evaluation.load_evaluation(run_id) for run_id in chosen}
+stored = {run_id: cache.stored_evaluation(run_id) for run_id in chosen}
+errors = st.session_state.get(keys.EVALUATION_ERRORS, {})
+for run_id in chosen:
+    if stored[run_id] is None and run_id in errors:
+        st.warning(f"**{plain(labels[run_id])}** cannot be evaluated: {plain(errors[run_id])}")
 missing = [run_id for run_id, ev in stored.items() if ev is None]
 if missing:
     st.button(
@@ -75,7 +87,7 @@ if missing:
         type="primary",
         key="compare_evaluate",
         on_click=run_action,
-        args=(evaluate_missing,),
+        args=(lambda: evaluate(missing),),
     )
     st.caption(f"{len(missing)} chosen run(s) are not evaluated yet.")
 
@@ -88,43 +100,41 @@ summary = pd.DataFrame(
         {
             "run": labels[r].split(" · ")[0],
             **{m: ev.metrics[m] for m in SCORE_METRICS},
-            "latency_ms": ev.metrics["latency_ms"],
-            "verdict": ev.verdict(project.kpis),
+            "latency p50 (ms)": ev.metrics.get("latency_ms_p50"),
+            "latency p95 (ms)": ev.metrics["latency_ms"],
+            "verdict": runs.VERDICTS.get(ev.verdict(project.kpis), ev.verdict(project.kpis)),
         }
         for r, ev in evaluated.items()
     ]
 )
 st.dataframe(summary, hide_index=True, width="stretch")
 bars = diagnostics.comparison_table(
-    {labels[r].split(" · ")[0]: m for r, m in evidence.run_metrics(list(evaluated)).items()}, SCORE_METRICS
+    {labels[r].split(" · ")[0]: m for r, m in cache.run_metrics(tuple(evaluated)).items()}, SCORE_METRICS
 )
 st.plotly_chart(charts.metric_bars_with_cv(bars), key="compare_metric_bars")
 st.caption("Bars: scores on the held-out test rows. Diamonds: cross-validation mean ± standard deviation.")
 for column, (run_id, ev) in zip(st.columns(len(evaluated)), evaluated.items(), strict=True):
     with column:
         verdict = ev.verdict(project.kpis)
-        st.markdown(f"**{labels[run_id]}** — KPI verdict: {'✅ pass' if verdict == 'pass' else '❌ ' + verdict}")
+        st.markdown(f"**{plain(labels[run_id])}** — KPI verdict: {runs.VERDICTS.get(verdict, verdict)}")
         for result in ev.kpi_results(project.kpis):
             value = "—" if result.value is None else f"{result.value:.4g}"
             st.markdown(f"{'✅' if result.passed else '❌'} `{result.kpi}` — measured {value}")
-        st.plotly_chart(
-            charts.confusion_heatmap(ev.labels, ev.confusion),
-            key=f"compare_cm_{run_id}",
-        )
+        st.plotly_chart(charts.confusion_heatmap(ev.labels, ev.confusion), key=f"compare_cm_{run_id}")
 
 found, data_runs, datasets = collect_evidence(evaluated)
-stale = [r for r, ev in evaluated.items() if ev.predictions is None]
+stale = [r for r, ev in evaluated.items() if evidence.needs_renewal(ev)]
 if stale:
     st.button(
-        f"🔁 Evaluate {len(stale)} run(s) again to add per-row evidence",
+        f"🔁 Evaluate {len(stale)} run(s) again to add the newer evidence",
         key="compare_reevaluate",
         on_click=run_action,
-        args=(lambda: reevaluate(stale),),
-        help="These runs were evaluated before predictions per held-out row were stored.",
+        args=(lambda: evaluate(stale, again=True),),
+        help="These runs were evaluated before the workbench stored predictions per row or permutation importance.",
     )
 st.subheader("Evidence on the held-out rows")
 show_evidence(found, evaluated, labels)
 if len(evaluated) == 2:
-    show_difference(evaluated, labels, data_runs, datasets)
+    show_difference(evaluated, labels, data_runs, datasets, metric)
 conclusion_form(evaluated, labels)
 st.page_link("pages/registry.py", label="Next: register the model you trust", icon="➡️")

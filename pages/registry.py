@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core import registry, runs
+from core.kpis import primary_metric
 from core.ui.actions import run_action, show_outcome
 from core.ui.common import phase_header, require_project
 
@@ -40,7 +41,7 @@ def remove_alias() -> str:
 
 
 st.subheader("Register a run's model")
-table = runs.training_runs(project.experiment_id, runs.primary_metric(project.kpis))
+table = runs.training_runs(project.experiment_id, primary_metric(project.kpis))
 with_model = table[table["has_model"]] if not table.empty else table
 if with_model.empty:
     st.info("No run with a model yet: train one first.")

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from core import jobs, runs, training, tuning
+from core import jobs, training, tuning
 from core.algorithms import ALGORITHMS
+from core.kpis import primary_metric
 from core.search_space import fixed_values, space_from_table
 from core.tuning import SearchConfig
 from core.ui import cache, keys
@@ -33,7 +34,7 @@ except ValueError as exc:
 if st.session_state.get(keys.ORPHANS_SWEPT) != project.experiment_id:
     jobs.end_orphaned_runs(project.experiment_id)  # runs a killed server left RUNNING
     st.session_state[keys.ORPHANS_SWEPT] = project.experiment_id
-metric = runs.primary_metric(project.kpis)
+metric = primary_metric(project.kpis)
 st.caption(
     f"Data: **{plain(record.name)}** · {len(record.split.train)} training rows · target '{plain(record.target)}' · "
     f"digest `{record.digest}` · optimising CV **{metric}** (the project's first score KPI)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import data, datastore, loading, predict, profiling
+from core import data, datastore, evaluation, evidence, loading, predict, profiling, runs
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -42,6 +42,47 @@ def profile_report(_frame: pd.DataFrame, digest: str, title: str) -> str:
 def served_model(name: str, version: str) -> predict.ServedModel:
     """Keyed by version, not alias: when an alias moves, the next run loads the new version."""
     return predict.load_served_model(name, version)
+
+
+@st.cache_data(show_spinner="Reading the runs from MLflow…", ttl=60, max_entries=16)
+def runs_table(experiment_id: str, metric: str, fingerprint: tuple) -> pd.DataFrame:
+    """The project's runs; ``fingerprint`` (runs.latest_change) renews it when a run starts or ends, the TTL
+    when someone else tags a run, forget_runs when this app does."""
+    return runs.training_runs(experiment_id, metric)
+
+
+@st.cache_data(show_spinner="Reading the search trials from MLflow…", ttl=60, max_entries=16)
+def search_children(experiment_id: str, metric: str, fingerprint: tuple) -> pd.DataFrame:
+    return runs.search_children(experiment_id, metric)
+
+
+@st.cache_data(show_spinner="Reading the trials of the search…", ttl=60, max_entries=16)
+def search_insight(parent_run_id: str, metric: str, fingerprint: tuple) -> runs.SearchInsight:
+    """A search's trials and which hyperparameters mattered (fANOVA takes a moment: computed once per search)."""
+    return runs.search_insight(parent_run_id, metric)
+
+
+@st.cache_resource(show_spinner=False, ttl=300, max_entries=64)
+def stored_evaluation(run_id: str) -> evaluation.Evaluation | None:
+    """A run's stored evaluation; not copied per rerun (it holds every held-out prediction), never mutated."""
+    return evaluation.load_evaluation(run_id)
+
+
+@st.cache_data(show_spinner=False, ttl=300, max_entries=64)
+def run_metrics(run_ids: tuple[str, ...]) -> dict[str, dict[str, float]]:
+    return evidence.run_metrics(list(run_ids))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def data_run_of(run_id: str) -> str | None:
+    """The data run a model run was trained on: set once when the run is created."""
+    return evidence.data_run_of(run_id)
+
+
+def forget_runs() -> None:
+    """Forget what was read about runs, after this app evaluated or tagged one."""
+    for cached in (runs_table, search_children, search_insight, stored_evaluation, run_metrics):
+        cached.clear()
 
 
 def clear() -> None:

@@ -6,3 +6,4 @@ PREDICT_RESULT = "predict_result"  # last single-row Prediction
 PROFILED = "data_profiled_digest"  # digest of the data whose profile report is shown
 SEARCH_JOB = "search_job"  # id of the search (core.jobs) this session watches
 ORPHANS_SWEPT = "orphans_swept"  # experiment whose orphaned RUNNING runs this session has ended
+EVALUATION_ERRORS = "compare_evaluation_errors"  # run id -> why the compare page could not evaluate it

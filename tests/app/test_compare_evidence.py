@@ -33,7 +33,9 @@ def test_two_runs_get_per_class_evidence_and_a_plain_words_verdict(app):
     assert "Evidence on the held-out rows" in subheaders and "Is the difference real?" in subheaders
     verdict = texts(app.success) + texts(app.info)
     assert "No significant difference" in verdict or "is more accurate than" in verdict
-    assert "McNemar" in texts(app.caption)
+    assert "McNemar" in texts(app.caption) and "Nadeau–Bengio" in texts(app.caption)
+    assert len(app.success) + len(app.info) >= 2  # one verdict from the held-out rows, one from the CV folds
+    assert "cross-validation folds" in verdict or verdict.count("No significant difference") == 2
     tables = [df.value for df in app.dataframe]
     reports = [t for t in tables if "precision" in t.columns and "support" in t.columns]
     assert len(reports) == 2 and set(reports[0]["class"]) >= {"setosa", "versicolor", "virginica"}

@@ -69,3 +69,15 @@ def test_a_conclusion_is_checked_and_stored_as_tags(iris_project):
     assert evidence.conclusion_text({}) == ""
     metrics = evidence.run_metrics([run_id])[run_id]
     assert {"cv_accuracy", "cv_accuracy_std", "test_accuracy"} <= set(metrics)
+
+
+def test_an_evaluation_missing_newer_evidence_needs_renewal():
+    from core.evaluation import NO_IMPORTANCE_BEFORE, Evaluation
+
+    current = Evaluation("r", {}, ["a"], [[1]], 1, ["a"], importance={"features": []})
+    no_rows = Evaluation("r", {}, ["a"], [[1]], 1, None, importance={"features": []})
+    no_importance_yet = Evaluation("r", {}, ["a"], [[1]], 1, ["a"], no_importance=NO_IMPORTANCE_BEFORE)
+    importance_failed = Evaluation("r", {}, ["a"], [[1]], 1, ["a"], no_importance="could not be computed: boom")
+    assert not evidence.needs_renewal(current)
+    assert evidence.needs_renewal(no_rows) and evidence.needs_renewal(no_importance_yet)
+    assert not evidence.needs_renewal(importance_failed)  # evaluating again would fail the same way

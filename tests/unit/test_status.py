@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from core import evaluation, projects, registry, runs, status, training
-from core.kpis import KPI
+from core.kpis import KPI, primary_metric
 
 
 def by_phase(board):
@@ -123,7 +123,7 @@ def test_serving_alias(aliases, expected):
     ],
 )
 def test_primary_metric(kpis, expected):
-    assert runs.primary_metric(kpis) == expected
+    assert primary_metric(kpis) == expected
 
 
 def test_training_runs_excludes_data_runs(iris_project):

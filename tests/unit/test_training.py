@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -16,6 +18,7 @@ from core.datastore import TAG_DIGEST, TAG_KIND
 from core.kpis import SCORE_METRICS
 
 CV_KEYS = {f"cv_{m}" for m in SCORE_METRICS} | {f"cv_{m}_std" for m in SCORE_METRICS} | {"cv_fit_seconds"}
+FOLD_KEYS = {f"cv_{m}_folds" for m in SCORE_METRICS}
 
 
 def fresh_client():
@@ -65,7 +68,7 @@ def test_train_model_logs_params_metrics_tags_and_model(iris_project, algorithm,
         "train_rows": "120",
         "features": "4",
     }
-    assert set(run.data.metrics) == CV_KEYS
+    assert set(run.data.metrics) == CV_KEYS | FOLD_KEYS
     assert run.data.metrics["cv_accuracy"] == pytest.approx(result.cv_metrics["cv_accuracy"])
     assert run.data.tags[TAG_KIND] == "train"
     assert run.data.tags[training.TAG_ALGORITHM] == algorithm
@@ -82,6 +85,70 @@ def test_train_model_logs_params_metrics_tags_and_model(iris_project, algorithm,
     models = fresh_client().search_logged_models(experiment_ids=[project.experiment_id])
     assert [m.source_run_id for m in models] == [result.run_id]
     assert models[0].name == training.MODEL_NAME
+
+
+def test_train_model_logs_every_score_per_fold(iris_project):
+    project, record = iris_project
+    result = training.train_model(project.experiment_id, record, "logistic_regression", cv_folds=4)
+    client = fresh_client()
+    for metric in SCORE_METRICS:
+        history = client.get_metric_history(result.run_id, f"cv_{metric}_folds")
+        assert sorted(m.step for m in history) == [0, 1, 2, 3]
+        values = [m.value for m in sorted(history, key=lambda m: m.step)]
+        assert all(0 <= v <= 1 for v in values)
+        assert sum(values) / 4 == pytest.approx(result.cv_metrics[f"cv_{metric}"])
+        assert float(np.std(values)) == pytest.approx(result.cv_metrics[f"cv_{metric}_std"])
+    # the per-fold values are the folds of the split cross_validated uses, in fold order
+    X, y = record.train_xy()
+    expected = fold_by_fold_accuracy(training.build_pipeline("logistic_regression", {}, X, seed=42), X, y, 4, 42)
+    logged = sorted(client.get_metric_history(result.run_id, "cv_accuracy_folds"), key=lambda m: m.step)
+    assert [m.value for m in logged] == pytest.approx(expected)
+
+
+def fold_by_fold_accuracy(pipeline, X, y, folds: int, seed: int) -> list[float]:
+    """Accuracy on each stratified fold, fitted one fold at a time: what cross_validate must agree with."""
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold
+
+    scores = []
+    for train, test in StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(X, y):
+        model = clone(pipeline).fit(X.iloc[train], y.iloc[train])
+        scores.append(float((model.predict(X.iloc[test]) == y.iloc[test].to_numpy()).mean()))
+    return scores
+
+
+def test_cross_validated_folds_agrees_with_cross_validated_and_fold_order():
+    from core.algorithms import build_pipeline
+    from core.data import load_builtin
+
+    frame = load_builtin("iris").sample(frac=1.0, random_state=3).reset_index(drop=True)
+    X, y = frame.drop(columns="species"), frame["species"]
+    pipeline = build_pipeline("decision_tree", {"max_depth": 2}, X, seed=0)
+    metrics, folds = training.cross_validated_folds(pipeline, X, y, 3, 7)
+    plain = training.cross_validated(pipeline, X, y, 3, 7)
+    assert set(plain) == set(metrics) == CV_KEYS
+    assert {k: v for k, v in plain.items() if k != "cv_fit_seconds"} == {
+        k: v for k, v in metrics.items() if k != "cv_fit_seconds"
+    }
+    assert list(folds) == SCORE_METRICS
+    for metric, values in folds.items():
+        assert len(values) == 3 and all(type(v) is float for v in values)
+        assert sum(values) / 3 == pytest.approx(metrics[f"cv_{metric}"])
+        assert float(np.std(values)) == pytest.approx(metrics[f"cv_{metric}_std"])
+    assert folds["accuracy"] == pytest.approx(fold_by_fold_accuracy(pipeline, X, y, 3, 7))
+    # the fold order matters: another seed shuffles other rows into the folds
+    assert folds["accuracy"] != training.cross_validated_folds(pipeline, X, y, 3, 8)[1]["accuracy"]
+
+
+def test_fold_key_and_fold_metrics():
+    assert training.fold_key("f1_macro") == "cv_f1_macro_folds"
+    entities = training.fold_metrics({"accuracy": [0.5, 0.75, math.nan], "f1_macro": [0.25]}, timestamp_ms=123)
+    assert [(m.key, m.value, m.step, m.timestamp) for m in entities] == [
+        ("cv_accuracy_folds", 0.5, 0, 123),
+        ("cv_accuracy_folds", 0.75, 1, 123),  # a non-finite fold is left out, the others keep their index
+        ("cv_f1_macro_folds", 0.25, 0, 123),
+    ]
+    assert training.fold_metrics({}) == []
 
 
 def test_trained_model_loads_in_a_fresh_process(iris_project, store):

@@ -15,10 +15,13 @@ import pytest
 
 from core import tuning
 from core.algorithms import AlgorithmError
+from core.cv_compare import cv_difference, fold_scores
 from core.datastore import TAG_KIND
 from core.features import FeatureSteps
+from core.kpis import SCORE_METRICS
 from core.search_space import Dimension, Sampler, SearchSpaceError
-from core.training import TAG_ALGORITHM, TAG_MODEL_URI
+from core.stats import Comparison, corrected_paired_t_test
+from core.training import TAG_ALGORITHM, TAG_MODEL_URI, train_model
 from core.tuning import (
     ABORT,
     MAX_TRIALS,
@@ -247,6 +250,48 @@ def test_trials_frame_shows_choices_as_text():
     assert trials_frame([trial], "accuracy")["hidden_layer_sizes"].tolist() == ["50,50"]
 
 
+class CountingClient:
+    """An MlflowClient that remembers which of its methods were called, in order."""
+
+    def __init__(self, real):
+        self.real, self.calls = real, []
+
+    def __getattr__(self, name):
+        self.calls.append(name)
+        return getattr(self.real, name)
+
+
+def fold_history(run_id: str, metric: str) -> list[tuple[int, float]]:
+    """A run's per-fold values of a score as (step, value), by step."""
+    history = client().get_metric_history(run_id, f"cv_{metric}_folds")
+    return sorted((m.step, m.value) for m in history)
+
+
+def test_trial_is_still_built_positionally_without_folds():
+    trial = Trial(3, {}, {}, {"cv_accuracy": 0.5}, "FINISHED", None, 0.1, "r")
+    assert trial.folds == {}
+    assert Trial(**{**trial.__dict__, "run_id": "s"}).folds == {}
+    assert trial.folds is not make_trial(0, 0.5).folds  # no shared mutable default
+
+
+def test_evaluate_trial_returns_picklable_metrics_and_fold_scores():
+    import pickle
+
+    from core.data import load_builtin
+
+    frame = load_builtin("iris")
+    X, y = frame.drop(columns="species"), frame["species"]
+    result = tuning.evaluate_trial("decision_tree", {"max_depth": 2}, FeatureSteps(), X, y, 3, 42)
+    metrics, folds, error, seconds = pickle.loads(pickle.dumps(result))
+    assert error is None and seconds > 0
+    assert set(folds) == set(SCORE_METRICS)
+    for metric, values in folds.items():
+        assert len(values) == 3
+        assert sum(values) / 3 == pytest.approx(metrics[f"cv_{metric}"])
+    failed = tuning.evaluate_trial("knn", {"n_neighbors": 500}, FeatureSteps(), X, y, 3, 42)
+    assert failed[0] is None and failed[1] == {} and failed[2]
+
+
 def test_log_trial_writes_a_finished_or_failed_child(project):
     import mlflow
 
@@ -262,19 +307,26 @@ def test_log_trial_writes_a_finished_or_failed_child(project):
         None,
         1.0,
         "",
+        {"accuracy": [0.8, 1.0, 0.9], "f1_macro": [0.7, 0.6, math.nan]},
     )
     failed = Trial(1, {"alpha": 0.1}, {}, {}, "FAILED", "x" * 6000, 1.0, "")
     started = int(time.time() * 1000)
+    calls = CountingClient(client())
     ids = [
-        tuning.log_trial(client(), project.experiment_id, parent_id, {"qua3ck.kind": "trial"}, t, started)
+        tuning.log_trial(calls, project.experiment_id, parent_id, {"qua3ck.kind": "trial"}, t, started)
         for t in (ok, failed)
     ]
+    assert calls.calls == ["create_run", "log_batch", "set_terminated"] * 2  # folds ride in the one batch
     first, second = (client().get_run(i) for i in ids)
     assert first.info.status == "FINISHED" and second.info.status == "FAILED"
     assert first.info.run_name == "trial-000" and second.info.run_name == "trial-001"
     # choices are logged as everywhere else: 50,50 (not a Python tuple's text)
     assert first.data.params == {"hidden_layer_sizes": "50,50", "alpha": "0.01"}
-    assert first.data.metrics == {"cv_accuracy": 0.9}  # non-finite metrics are left out
+    # non-finite metrics are left out; a fold key shows its last fold there, the history has every fold
+    assert first.data.metrics == {"cv_accuracy": 0.9, "cv_accuracy_folds": 0.9, "cv_f1_macro_folds": 0.6}
+    assert fold_history(ids[0], "accuracy") == [(0, 0.8), (1, 1.0), (2, 0.9)]
+    assert fold_history(ids[0], "f1_macro") == [(0, 0.7), (1, 0.6)]
+    assert fold_history(ids[1], "accuracy") == []
     assert first.data.tags[TAG_PARENT] == parent_id
     assert TAG_ERROR not in first.data.tags
     assert second.data.tags[TAG_ERROR] == "x" * 5000
@@ -282,6 +334,18 @@ def test_log_trial_writes_a_finished_or_failed_child(project):
 
 
 # --- searches ---------------------------------------------------------------------------------------------------------
+
+
+def check_folds(run, folds: dict[str, list[float]], metrics: dict[str, float]) -> None:
+    """The run logged every score once per fold (steps 0..k-1) as ``folds`` holds them; means match the CV scores."""
+    k = int(run.data.params["cv_folds"])
+    assert set(folds) == set(SCORE_METRICS)
+    for metric in SCORE_METRICS:
+        history = fold_history(run.info.run_id, metric)
+        assert [step for step, _ in history] == list(range(k))
+        assert [value for _, value in history] == pytest.approx(folds[metric])
+        assert sum(folds[metric]) / k == pytest.approx(metrics[f"cv_{metric}"])
+        assert run.data.metrics[f"cv_{metric}"] == pytest.approx(sum(v for _, v in history) / k)
 
 
 def check_children(experiment_id: str, result) -> list:
@@ -305,9 +369,11 @@ def check_children(experiment_id: str, result) -> list:
             assert set(run.data.metrics) >= CV_KEYS
             assert run.data.metrics["cv_accuracy"] == pytest.approx(trial.metrics["cv_accuracy"])
             assert TAG_ERROR not in run.data.tags
+            check_folds(run, trial.folds, trial.metrics)
         else:
             assert run.data.tags[TAG_ERROR] == trial.error
             assert not run.data.metrics
+            assert trial.folds == {}
     return runs
 
 
@@ -375,6 +441,19 @@ def test_random_search_logs_a_parent_with_a_child_per_trial_and_the_best_model(p
     assert metrics["search.trials"] == 4 and metrics["search.failed_trials"] == 0
     assert metrics["search.best_trial"] == result.best.number
     assert metrics["cv_accuracy"] == pytest.approx(result.best.metrics["cv_accuracy"])
+    # the parent carries the best trial's per-fold scores, and pairs with it fold by fold: no difference
+    check_folds(parent, result.best.folds, result.best.metrics)
+    same = cv_difference(result.run_id, result.best.run_id, "accuracy", "the search", "its best trial")
+    assert isinstance(same, Comparison) and same.p_value == 1.0 and same.better is None
+    # a training run on the same data, folds and seed pairs with a trial; the p-value is the test on the logged folds
+    trained = train_model(project.experiment_id, record, "logistic_regression", cv_folds=3)
+    worst = min(result.trials, key=lambda t: t.metrics["cv_accuracy"])
+    verdict = cv_difference(trained.run_id, worst.run_id, "f1_macro", "logistic regression", "the worst trial")
+    assert isinstance(verdict, Comparison)
+    expected = corrected_paired_t_test(
+        fold_scores(trained.run_id, "f1_macro"), worst.folds["f1_macro"], test_fraction=0.5
+    )
+    assert verdict.p_value == pytest.approx(expected.p_value)
 
     search_json = mlflow.artifacts.load_dict(f"runs:/{result.run_id}/search.json")
     assert search_json["algorithm"] == "random_forest"
