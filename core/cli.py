@@ -1,4 +1,6 @@
-"""Headless lifecycle for CI/CT pipelines: ``python -m core {kpis,train,evaluate,promote,predict,export}``."""
+"""Headless lifecycle for CI/CT pipelines: ``python -m core COMMAND``.
+
+Commands: kpis, train, evaluate, promote, rollback, audit, predict, export."""
 
 from __future__ import annotations
 
@@ -31,10 +33,27 @@ the final JSON object."""
 
 EXIT_KPI_FAILED = 1
 EXIT_ERROR = 2
+EXIT_REFUSED = 3
+EXIT_CODES = f"""exit codes:
+  0  done
+  {EXIT_KPI_FAILED}  evaluate: a KPI fails
+  {EXIT_ERROR}  usage or input error, or the store refused (one line on stderr)
+  {EXIT_REFUSED}  promote: the promotion gate refused (one line on stderr); nothing was registered or moved"""
+PROMOTE_HELP = """Point an alias at a run's model (registered as a new version first) or at an existing version.
+
+Every move goes through the promotion gate and writes an audit entry on the registered model (who, when,
+from which version to which, why). Protected aliases (production and champion unless the model's
+qua3ck.protected_aliases tag says otherwise) only take a version whose run's KPI verdict is 'pass'
+(see 'evaluate'); --force --reason TEXT overrides the gate and records the override and the reason.
+A refused promote registers nothing and moves nothing."""
 
 
 class CLIError(Exception):
     """A usage or input problem reported as one line on stderr."""
+
+
+class GateRefused(CLIError):
+    """The promotion gate refused a move: one line on stderr and exit code 3."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,7 +64,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m core", description=__doc__)
+    parser = _Parser(
+        prog="python -m core",
+        description=__doc__,
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     kpis = sub.add_parser("kpis", help="show or replace a project's KPIs")
@@ -115,13 +139,40 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--run", required=True)
     evaluate.add_argument("--json", action="store_true")
 
-    promote = sub.add_parser("promote", help="point an alias at a run's model or an existing version")
+    promote = sub.add_parser(
+        "promote",
+        help="point an alias at a run's model or an existing version, through the promotion gate; exit 3 if refused",
+        description=PROMOTE_HELP,
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     promote.add_argument("--model", required=True)
     promote.add_argument("--alias", required=True)
     source = promote.add_mutually_exclusive_group(required=True)
-    source.add_argument("--run")
-    source.add_argument("--version")
+    source.add_argument("--run", help="register this run's model as a new version, then move the alias to it")
+    source.add_argument("--version", help="move the alias to this existing version")
+    promote.add_argument("--force", action="store_true", help="override the gate on a protected alias (needs --reason)")
+    promote.add_argument("--reason", metavar="TEXT", help="why, recorded in the audit entry (--force: required)")
+    promote.add_argument("--by", metavar="NAME", help="who promotes (default: $QUA3CK_USER, else the login name)")
     promote.add_argument("--json", action="store_true")
+    promote.set_defaults(usage_error=promote.error)  # for the checks argparse cannot express
+
+    rollback = sub.add_parser(
+        "rollback",
+        help="move an alias back to the version it held before its last recorded change (audited)",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    rollback.add_argument("--model", required=True)
+    rollback.add_argument("--alias", required=True)
+    rollback.add_argument("--by", metavar="NAME", help="who rolls back (default: $QUA3CK_USER, else the login name)")
+    rollback.add_argument("--reason", metavar="TEXT", help="why, recorded in the audit entry")
+    rollback.add_argument("--json", action="store_true")
+
+    audit = sub.add_parser("audit", help="a model's alias changes (who, when, from, to, why), newest first")
+    audit.add_argument("--model", required=True)
+    audit.add_argument("--alias", help="only this alias's changes")
+    audit.add_argument("--json", action="store_true", help="a JSON list of entries")
 
     predict = sub.add_parser("predict", help="predict a CSV with models:/MODEL@ALIAS")
     predict.add_argument("--model", required=True)
@@ -494,17 +545,112 @@ def cmd_evaluate(args) -> int:
     return 0 if passed else EXIT_KPI_FAILED
 
 
-def cmd_promote(args) -> int:
-    from core.registry import promote
+def _actor(args):
+    """Who acts: --by, else $QUA3CK_USER, else the login name; checked before anything is written."""
+    import getpass
 
-    info = promote(args.model, args.alias, run_id=args.run, version=args.version)
+    from core import governance
+
+    name = args.by
+    if name is None:
+        try:
+            name = os.environ.get("QUA3CK_USER") or getpass.getuser()
+        except (KeyError, OSError):  # no login name in a bare container
+            name = ""
+    name = name.strip()
+    if not name:
+        raise CLIError("Say who you are with --by NAME (or set QUA3CK_USER): every alias change records a name.")
+    if len(name) > governance.MAX_NAME:
+        raise CLIError(f"--by: keep the name under {governance.MAX_NAME} characters.")
+    return governance.Actor(name)
+
+
+def _enforce_gate(decision, force: bool) -> None:
+    """Refuse (exit 3) what the gate refuses; --force (with its reason, checked earlier) overrides a verdict."""
+    if not decision.approver_ok or (not decision.verdict_ok and not force):
+        hint = "" if not decision.approver_ok else " (CLI: --force --reason TEXT)"
+        raise GateRefused(decision.message + hint)
+
+
+def cmd_promote(args) -> int:
+    from core import governance, registry
+
+    reason = (args.reason or "").strip()
+    if args.force and len(reason) < governance.MIN_REASON:
+        raise CLIError(
+            f"--force needs a --reason of at least {governance.MIN_REASON} characters (it has {len(reason)})."
+        )
+    if len(reason) > governance.MAX_REASON:
+        raise CLIError(f"--reason: keep it under {governance.MAX_REASON} characters (it has {len(reason)}).")
+    actor = _actor(args)
+    alias = registry.validate_alias(args.alias)
+    name = registry.validate_model_name(args.model)
+    if args.run is not None:
+        registry.run_model_uri(args.run)  # no run or no model: nothing to register, exit 2
+        _enforce_gate(governance.check_run_gate(name, alias, args.run, actor), args.force)
+        version = registry.register(args.run, name).version
+    else:
+        version = str(args.version).strip()
+        _enforce_gate(governance.check_gate(name, alias, version, actor), args.force)
+    try:
+        entry = governance.move_alias(name, alias, version, actor, reason=reason, override=args.force)
+    except governance.GovernanceError as exc:
+        if args.run is None:
+            raise
+        raise CLIError(f"{exc} Version {version} was registered, but @{alias} was not moved.") from None
+    info = registry.get_version(name, version)
     payload = {
-        "model": info.name,
-        "version": int(info.version),
-        "alias": args.alias,
+        "model": name,
+        "alias": alias,
+        "version": int(version),
+        "from_version": int(entry.from_version) if entry.from_version is not None else None,
         "run_id": info.run_id,
+        "who": entry.who,
+        "override": entry.override,
+        "reason": entry.reason,
+        "verdict": entry.verdict,
+        "audit_key": entry.key,
     }
-    _emit(args, payload, f"models:/{info.name}@{args.alias} -> version {info.version}")
+    was = f"was version {entry.from_version}" if entry.from_version is not None else "new alias"
+    overridden = f"; gate overridden: {entry.reason}" if entry.override else ""
+    text = f"models:/{name}@{alias} -> version {version} ({was}; by {entry.who}; verdict {entry.verdict}{overridden})"
+    _emit(args, payload, text)
+    return 0
+
+
+def cmd_rollback(args) -> int:
+    from core import governance
+
+    actor = _actor(args)
+    entry = governance.rollback(args.model, args.alias, actor, reason=args.reason or "")
+
+    def v(version):
+        return f"v{version}" if version is not None else "—"
+
+    payload = {
+        "model": args.model,
+        "alias": entry.alias,
+        "from_version": int(entry.from_version) if entry.from_version is not None else None,
+        "to_version": int(entry.to_version) if entry.to_version is not None else None,
+        "who": entry.who,
+        "reason": entry.reason,
+        "audit_key": entry.key,
+    }
+    _emit(args, payload, f"@{entry.alias}: {v(entry.from_version)} → {v(entry.to_version)} (rolled back)")
+    return 0
+
+
+def cmd_audit(args) -> int:
+    from core import governance
+
+    entries = governance.history(args.model, args.alias)
+    if args.json:
+        print(json.dumps([e.as_dict() for e in entries], default=str, ensure_ascii=False))
+        return 0
+    scope = f"@{args.alias} of " if args.alias else ""
+    print(
+        "\n".join(governance.describe_entry(e) for e in entries) or f"no recorded alias changes for {scope}{args.model}"
+    )
     return 0
 
 
@@ -543,14 +689,19 @@ COMMANDS = {
     "train": cmd_train,
     "evaluate": cmd_evaluate,
     "promote": cmd_promote,
+    "rollback": cmd_rollback,
+    "audit": cmd_audit,
     "predict": cmd_predict,
     "export": cmd_export,
 }
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one CLI command; errors become one line on stderr and exit code 2."""
-    args = _parser().parse_args(argv)
+    """Run one CLI command; errors become one line on stderr and exit code 2 (a gate refusal: 3)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "promote" and args.force and not (args.reason or "").strip():
+        args.usage_error("--force needs --reason TEXT: an override of the gate is recorded with why")
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")  # stdout is for --json only
     import mlflow  # noqa: F401 — mlflow sets its own log level on import; quieten it afterwards
@@ -560,6 +711,9 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore")
     try:
         return COMMANDS[args.command](args)
+    except GateRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REFUSED
     except CLIError as exc:
         message = str(exc)
     except Exception as exc:  # noqa: BLE001 — our errors and the store's alike: one line, no traceback

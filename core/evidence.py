@@ -156,3 +156,49 @@ def evaluate_many(run_ids: list[str], kpis, again: bool = False) -> tuple[list[s
         else:
             done.append(run_id)
     return done, failed
+
+
+@dataclass(frozen=True)
+class PromotionComparison:
+    """A candidate version's run against the run of the version that holds the alias now."""
+
+    metrics: pd.DataFrame  # metric, candidate, current, change
+    held_out: stats.Comparison | str  # McNemar on the held-out rows, or why it cannot be said
+    folds: stats.Comparison | str  # corrected paired t-test on the CV folds, or why not
+    candidate: Evaluation | None
+    current: Evaluation | None
+
+
+def promotion_comparison(candidate_run: str, current_run: str, metric: str) -> PromotionComparison:
+    """Test metrics side by side with their change, and both paired tests, for a promotion decision."""
+    from core import cv_compare, datastore
+    from core.evaluation import load_evaluation
+    from core.kpis import SCORE_METRICS
+
+    candidate, current = load_evaluation(candidate_run), load_evaluation(current_run)
+    names = ("candidate", "current holder")
+    rows = []
+    for key in [*SCORE_METRICS, "latency_ms"]:
+        new = candidate.metrics.get(key) if candidate else None
+        old = current.metrics.get(key) if current else None
+        change = new - old if new is not None and old is not None else None
+        rows.append({"metric": key, "candidate": new, "current": old, "change": change})
+    if candidate is None or current is None:
+        missing = " and ".join(n for n, ev in zip(names, (candidate, current), strict=True) if ev is None)
+        held_out = f"The {missing} has no held-out evaluation: evaluate it on the compare page first."
+    else:
+        data_a, data_b = data_run_of(candidate_run), data_run_of(current_run)
+        try:
+            dataset = datastore.load_dataset(data_a) if data_a else None
+        except ValueError as exc:
+            dataset, held_out = None, str(exc)
+        held_out = (
+            held_out_difference(candidate, current, *names, data_a, data_b, dataset)
+            if dataset is not None or not data_a
+            else held_out
+        )
+    try:
+        folds = cv_compare.cv_difference(candidate_run, current_run, metric, *names)
+    except ValueError as exc:
+        folds = str(exc)
+    return PromotionComparison(pd.DataFrame(rows), held_out, folds, candidate, current)

@@ -89,8 +89,23 @@ def run_model_uri(run_id: str) -> str:
     return models[0].model_uri
 
 
-def register(run_id: str, model_name: str, description: str = "") -> VersionInfo:
-    """Register the model of a run as a new version of ``model_name`` (created if new)."""
+def parse_tags(text: str) -> dict[str, str]:
+    """Version tags from 'key=value' lines (blank lines ignored), or RegistryError naming the bad line."""
+    tags = {}
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise RegistryError(f"Tag line {number} ('{line.strip()}') is not key=value.")
+        if key.strip().startswith(("mlflow.", "qua3ck.")):
+            raise RegistryError(f"Tag '{key.strip()}' uses a reserved prefix (mlflow., qua3ck.).")
+        tags[key.strip()] = value.strip()
+    return tags
+
+
+def register(run_id: str, model_name: str, description: str = "", tags: dict[str, str] | None = None) -> VersionInfo:
+    """Register the model of a run as a new version of ``model_name`` (created if new), with description and tags."""
     from mlflow.exceptions import MlflowException
 
     model_name = validate_model_name(model_name)
@@ -101,7 +116,9 @@ def register(run_id: str, model_name: str, description: str = "") -> VersionInfo
     except MlflowException:
         client.create_registered_model(model_name)
     try:
-        version = client.create_model_version(model_name, uri, run_id=run_id, description=description or None)
+        version = client.create_model_version(
+            model_name, uri, run_id=run_id, description=description or None, tags=tags or None
+        )
     except MlflowException as exc:
         raise RegistryError(f"Registering the model of run {run_id} failed: {exc.message}") from None
     return get_version(model_name, version.version)
@@ -168,6 +185,16 @@ def get_version(name: str, version: str) -> VersionInfo:
     raise RegistryError(f"Model '{name}' has no version {version}.")
 
 
+def version_tags(name: str, version: str) -> dict[str, str]:
+    """The tags of one model version."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return dict(_client().get_model_version(name, str(version)).tags or {})
+    except MlflowException:
+        raise RegistryError(f"Model '{name}' has no version {version}.") from None
+
+
 def resolve_alias(name: str, alias: str) -> VersionInfo:
     """The version an alias points at, or RegistryError naming the aliases that exist."""
     model = get_model(name)
@@ -231,8 +258,11 @@ def versions_table(name: str) -> list[dict]:
                 "version": info.version,
                 "aliases": ", ".join(f"@{a}" for a in info.aliases),
                 "run": info.run_id or "",
-                "algorithm": tags.get("qua3ck.algorithm", ""),
+                "algorithm": tags.get("qua3ck.algorithm", "") or ("other code" if info.run_id else ""),
+                "data_digest": tags.get("qua3ck.data_digest", "")[:8],
                 "test_accuracy": metrics.get("test_accuracy"),
+                "test_f1_macro": metrics.get("test_f1_macro"),
+                "latency_p95_ms": metrics.get("test_latency_ms"),
                 "verdict": tags.get("qua3ck.kpi_verdict", "not evaluated"),
                 "conclusion": conclusion_text(tags),
                 "created": info.created,

@@ -79,6 +79,11 @@ def data_run_of(run_id: str) -> str | None:
     return evidence.data_run_of(run_id)
 
 
+@st.cache_data(show_spinner="Comparing with the current holder…", ttl=60, max_entries=16)
+def promotion_comparison(candidate_run: str, current_run: str, metric: str) -> evidence.PromotionComparison:
+    return evidence.promotion_comparison(candidate_run, current_run, metric)
+
+
 def forget_runs() -> None:
     """Forget what was read about runs, after this app evaluated or tagged one."""
     for cached in (runs_table, search_children, search_insight, stored_evaluation, run_metrics):

@@ -37,6 +37,7 @@ def test_question_to_prediction(app):
     assert "KPI verdict" in texts(app.markdown)
 
     goto(app, "registry")
+    app.text_input(key="identity_name").input("Ana")
     app.button(key="registry_register").click().run()
     assert "Registered 'iris-classifier' version 1" in texts(app.success)
     app.selectbox(key="registry_alias").set_value("production")

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from core import data, datastore, projects, registry, training
+from core import data, datastore, governance, projects, registry, training
 from tests.app.conftest import goto, no_exception, texts
 
 
@@ -170,8 +170,9 @@ def test_compare_page_evaluates_runs_and_shows_verdicts(app):
     no_exception(app)
     markdown = texts(app.markdown)
     assert "KPI verdict" in markdown and "latency_ms < 500" in markdown
-    # metric bars, two confusion matrices; per run: row-normalised confusion, ROC and precision-recall curves
-    assert len(app.get("plotly_chart")) == 9
+    # metric bars, two confusion matrices; per run: row-normalised confusion, ROC and precision-recall curves,
+    # permutation importance
+    assert len(app.get("plotly_chart")) == 11
     run = MlflowClient().get_run(first.run_id)
     assert "test_accuracy" in run.data.metrics and run.data.tags["qua3ck.kpi_verdict"] in {"pass", "fail"}
     goto(app, "compare")  # stored evaluations show without the button
@@ -183,27 +184,32 @@ def test_registry_page_registers_and_moves_aliases(app):
     result = _trained(project)
     goto(app, "registry")
     assert app.text_input(key="registry_model_name").value == "iris-classifier"
+    app.text_area(key="registry_tags").input("team=vision\nticket=ML-42")
     app.button(key="registry_register").click().run()
     no_exception(app)
     assert "Registered 'iris-classifier' version 1" in texts(app.success)
+    assert MlflowClient().get_model_version("iris-classifier", "1").tags == {"team": "vision", "ticket": "ML-42"}
     app.button(key="registry_register").click().run()
-    app.selectbox(key="registry_alias").set_value("production")
-    app.selectbox(key="registry_version").set_value("1")
+    # nobody named yet: the move is disabled and says why
+    app.selectbox(key="registry_alias").set_value("challenger")
+    app.selectbox(key="registry_version").set_value("1").run()
+    assert app.button(key="registry_set_alias").disabled
+    app.text_input(key="identity_name").input("Ana").run()
     app.button(key="registry_set_alias").click().run()
     no_exception(app)
-    assert registry.get_model("iris-classifier").aliases == {"production": "1"}
-    app.selectbox(key="registry_alias").set_value("production")
-    app.selectbox(key="registry_version").set_value("2")
+    assert registry.get_model("iris-classifier").aliases == {"challenger": "1"}
+    app.selectbox(key="registry_alias").set_value("challenger")
+    app.selectbox(key="registry_version").set_value("2").run()
     app.button(key="registry_set_alias").click().run()
     assert "moved from v1" in texts(app.success)
     app.selectbox(key="registry_alias").set_value("other…").run()
-    app.text_input(key="registry_alias_custom").input("latest")
-    app.button(key="registry_set_alias").click().run()
+    app.text_input(key="registry_alias_custom").input("latest").run()
     assert "reserved" in texts(app.error)
-    app.selectbox(key="registry_remove_alias").set_value("production")
+    app.selectbox(key="registry_remove_alias").set_value("challenger")
     app.button(key="registry_remove").click().run()
     assert registry.get_model("iris-classifier").aliases == {}
     assert registry.get_version("iris-classifier", "1").run_id == result.run_id
+    assert [e.action for e in governance.history("iris-classifier")] == ["remove", "set", "set"]
 
 
 def test_predict_page_predicts_one_row_and_a_file(app):

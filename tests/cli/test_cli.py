@@ -143,6 +143,8 @@ def test_lifecycle_kpis_train_evaluate_promote_predict(store, tmp_path):
     assert promoted["version"] == 1
     assert promoted["alias"] == "production"
     assert promoted["run_id"] == run_id
+    assert (promoted["from_version"], promoted["override"], promoted["verdict"]) == (None, False, "pass")
+    assert promoted["audit_key"].startswith("qua3ck.audit.")
 
     iris = load_builtin("iris")
     rows = iris.sample(12, random_state=0).reset_index(drop=True)
@@ -436,6 +438,24 @@ BAD_INPUT = [
     pytest.param(
         "data", ["promote", "--model", "ghost", "--alias", "production", "--run", "{data_run}"], id="promote-data-run"
     ),
+    pytest.param(
+        "none",
+        [
+            "promote",
+            "--model",
+            "ghost",
+            "--alias",
+            "production",
+            "--run",
+            "0123456789abcdef0123456789abcdef",
+            "--force",
+        ],
+        id="promote-force-without-reason",
+    ),
+    # rollback and audit
+    pytest.param("none", ["rollback", "--model", "ghost", "--alias", "production", "--by", "ana"], id="rollback-ghost"),
+    pytest.param("model", ["rollback", "--model", "served-model", "--alias", "production"], id="rollback-no-trail"),
+    pytest.param("none", ["audit", "--model", "ghost"], id="audit-ghost"),
     # predict
     pytest.param(
         "model",
@@ -488,6 +508,148 @@ def test_rejected_train_creates_no_project(store):
     assert_one_line_error(proc)
     assert not all_runs()
     assert projects.find_project("Never Trained") is None
+
+
+# --------------------------------------------------------------------------------------------------- promotion gate
+
+
+def _trained_runs(*verdicts: str | None) -> list[str]:
+    """One trained run (with a model) per verdict, tagged as ``evaluate`` tags it; None: not evaluated."""
+    from core import data, datastore, projects, training
+    from core.evaluation import TAG_VERDICT
+
+    project = projects.create_project("Gate")
+    dataset = datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
+    run_ids = []
+    for verdict in verdicts:
+        run_id = training.train_model(project.experiment_id, dataset, "random_forest", {"n_estimators": 10}).run_id
+        if verdict is not None:
+            client().set_tag(run_id, TAG_VERDICT, verdict)
+        run_ids.append(run_id)
+    return run_ids
+
+
+def registry_state(model: str) -> tuple[list[int], dict[str, str], dict[str, str]]:
+    """A model's versions, aliases and audit tags: what a refused command must leave as it was."""
+    c = client()
+    registered = c.get_registered_model(model)
+    versions = sorted(int(v.version) for v in c.search_model_versions(f"name = '{model}'"))
+    aliases = {alias: str(version) for alias, version in registered.aliases.items()}
+    audit = {k: v for k, v in registered.tags.items() if k.startswith("qua3ck.audit.")}
+    return versions, aliases, audit
+
+
+def trail(model: str, alias: str | None = None) -> list:
+    from core import governance
+
+    return governance.history(model, alias)
+
+
+def assert_refused(proc: subprocess.CompletedProcess) -> str:
+    """The gate refused: exit code 3, one line on stderr, nothing on stdout."""
+    assert proc.returncode == 3, describe(proc)
+    assert "Traceback" not in proc.stderr, describe(proc)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), describe(proc)
+    assert proc.stdout.strip() == "", describe(proc)
+    return lines[0]
+
+
+def test_promote_applies_the_gate_and_records_who_moved_what(store):
+    model = "gate-iris"
+    passing, failing, unevaluated = _trained_runs("pass", "fail", None)
+
+    # a passing run to a protected alias: registered, moved, one audit entry naming who
+    first = json_out(
+        ok(run_cli("promote", "--model", model, "--alias", "production", "--run", passing, "--by", "ana", "--json"))
+    )
+    assert (first["version"], first["from_version"], first["override"], first["who"]) == (1, None, False, "ana")
+    (entry,) = trail(model)
+    assert (entry.key, entry.who, entry.action, entry.alias) == (first["audit_key"], "ana", "set", "production")
+    assert (entry.from_version, entry.to_version, entry.override, entry.verdict) == (None, "1", False, "pass")
+
+    # a failing or not evaluated run to a protected alias: exit 3, and no version, alias or audit change
+    before = registry_state(model)
+    for run_id, verdict in ((failing, "fail"), (unevaluated, "not evaluated")):
+        line = assert_refused(run_cli("promote", "--model", model, "--alias", "production", "--run", run_id))
+        assert "@production is protected" in line and f"'{verdict}'" in line, line
+        assert registry_state(model) == before
+    assert before[0] == [1]
+
+    # a not-evaluated run to an unprotected alias is fine
+    challenger = json_out(
+        ok(run_cli("promote", "--model", model, "--alias", "challenger", "--run", unevaluated, "--by", "bo", "--json"))
+    )
+    assert (challenger["version"], challenger["override"], challenger["verdict"]) == (2, False, "not evaluated")
+    assert trail(model, "challenger")[0].to_version == "2"
+
+    # an existing version that does not pass, to a protected alias: exit 3 as well
+    before = registry_state(model)
+    line = assert_refused(run_cli("promote", "--model", model, "--alias", "champion", "--version", "2"))
+    assert "@champion is protected" in line and "--force --reason" in line, line
+    assert registry_state(model) == before
+
+    # --force needs a reason (usage error, exit 2), and one of at least 10 characters
+    usage = assert_one_line_error(
+        run_cli("promote", "--model", model, "--alias", "production", "--version", "2", "--force")
+    )
+    assert "--reason" in usage, usage
+    short = assert_one_line_error(
+        run_cli("promote", "--model", model, "--alias", "production", "--version", "2", "--force", "--reason", "hotfix")
+    )
+    assert "10 characters" in short, short
+    assert registry_state(model) == before
+
+    # --force --reason overrides the gate; who defaults to $QUA3CK_USER
+    reason = "hotfix: v1 leaks memory under load"
+    env = {**os.environ, "QUA3CK_USER": "carol"}
+    argv = ["promote", "--model", model, "--alias", "production", "--version", "2", "--force", "--reason", reason]
+    forced = json_out(ok(run_cli(*argv, "--json", env=env)))
+    assert (forced["version"], forced["from_version"], forced["override"], forced["who"]) == (2, 1, True, "carol")
+    newest = trail(model, "production")[0]
+    assert newest.key == forced["audit_key"]
+    assert (newest.who, newest.from_version, newest.to_version) == ("carol", "1", "2")
+    assert (newest.override, newest.reason, newest.verdict, newest.applied) == (True, reason, "not evaluated", True)
+    assert registry_state(model)[1] == {"production": "2", "challenger": "2"}
+    assert len(trail(model)) == 3
+
+
+def test_rollback_moves_back_and_audit_lists_the_trail(store):
+    from core import governance
+
+    model = "rollback-iris"
+    first, second = _trained_runs("pass", "pass")
+    for run_id in (first, second):
+        ok(run_cli("promote", "--model", model, "--alias", "production", "--run", run_id, "--by", "ana"))
+    assert registry_state(model)[1] == {"production": "2"}
+
+    reason = "v2 misbehaves in production"
+    back = json_out(
+        ok(run_cli("rollback", "--model", model, "--alias", "production", "--by", "dave", "--reason", reason, "--json"))
+    )
+    assert (back["from_version"], back["to_version"], back["who"], back["reason"]) == (2, 1, "dave", reason)
+    assert registry_state(model)[1] == {"production": "1"}
+    newest = trail(model, "production")[0]
+    assert (newest.key, newest.action, newest.who, newest.reason) == (back["audit_key"], "rollback", "dave", reason)
+    assert (newest.from_version, newest.to_version) == ("2", "1")
+
+    # rolling back the rollback restores v2; text mode is one line
+    again = ok(run_cli("rollback", "--model", model, "--alias", "production", "--by", "dave"))
+    assert again.stdout.strip() == "@production: v1 → v2 (rolled back)", describe(again)
+    assert registry_state(model)[1] == {"production": "2"}
+
+    listed = json.loads(ok(run_cli("audit", "--model", model, "--json")).stdout)
+    assert [(e["action"], e["from_version"], e["to_version"]) for e in listed] == [
+        ("rollback", "1", "2"),
+        ("rollback", "2", "1"),
+        ("set", "1", "2"),
+        ("set", None, "1"),
+    ]
+    assert [e["who"] for e in listed] == ["dave", "dave", "ana", "ana"]
+    text = ok(run_cli("audit", "--model", model)).stdout.strip().splitlines()
+    assert text == [governance.describe_entry(e) for e in trail(model)]
+    none = ok(run_cli("audit", "--model", model, "--alias", "champion"))
+    assert none.stdout.strip() == f"no recorded alias changes for @champion of {model}", describe(none)
 
 
 # --------------------------------------------------------------------------------------------------- environment
@@ -798,12 +960,13 @@ def test_messy_german_export_trains_and_predicts_from_the_cli(store, tmp_path):
     payload = json.loads(proc.stdout)
     assert payload["features"] == ["Länge", "Farbe"]  # the ID column is left out
     assert any("Kunden-Nr" in w for w in payload["warnings"])
-    ok(run_cli("promote", "--model", "obst", "--alias", "production", "--run", payload["run_id"]))
+    # not evaluated, so a protected alias would refuse it; @challenger is not protected
+    ok(run_cli("promote", "--model", "obst", "--alias", "challenger", "--run", payload["run_id"]))
 
     batch = tmp_path / "neu.csv"
     frame.drop(columns="Sorte").head(10).to_csv(batch, sep=";", decimal=",", index=False, encoding="cp1252")
     out = tmp_path / "out.csv"
-    ok(run_cli("predict", "--model", "obst", "--alias", "production", "--input", str(batch), "--output", str(out)))
+    ok(run_cli("predict", "--model", "obst", "--alias", "challenger", "--input", str(batch), "--output", str(out)))
     predicted = pd.read_csv(out)
     assert set(predicted["prediction"]) <= {"Süß", "Sauer"} and len(predicted) == 10
     assert {"proba_Süß", "proba_Sauer"} <= set(predicted.columns)

@@ -1,0 +1,65 @@
+"""Who is acting: the signed-in user when Streamlit authentication (OIDC via st.login) is configured in
+secrets.toml, otherwise a name the person types once per session. Approvers come from secrets.toml:
+
+    [qua3ck]
+    approvers = ["ana@example.org", "ben@example.org"]
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.governance import Actor
+
+NAME_KEY = "identity_name"
+
+
+def _secrets() -> dict:
+    try:
+        return {key: st.secrets[key] for key in st.secrets}
+    except Exception:  # noqa: BLE001 — no secrets.toml at all: authentication is simply not configured
+        return {}
+
+
+def auth_configured() -> bool:
+    return "auth" in _secrets()
+
+
+def approvers() -> tuple[str, ...]:
+    configured = _secrets().get("qua3ck", {}).get("approvers", [])
+    return tuple(str(a) for a in configured)
+
+
+def current_actor() -> Actor:
+    """The acting person; with authentication, the signed-in user's e-mail (or name) and the approver list."""
+    if auth_configured():
+        if not st.user.is_logged_in:
+            return Actor("", authenticated=False, approvers=approvers())
+        who = st.user.get("email") or st.user.get("name") or ""
+        return Actor(str(who), authenticated=True, approvers=approvers())
+    return Actor(st.session_state.get(NAME_KEY, "").strip())
+
+
+def identity_box(where=st) -> Actor:
+    """Sign-in (or a name field) and what it means for promotions; returns the acting person."""
+    actor = current_actor()
+    if auth_configured():
+        if actor.authenticated:
+            role = "an approver" if actor.may_approve() else "not an approver: protected aliases are read-only for you"
+            where.caption(f"Signed in as **{actor.name}** ({role}).")
+            where.button("Sign out", key="identity_logout", on_click=st.logout)
+        else:
+            where.info("Sign in to change aliases: every change records who made it.")
+            where.button("Sign in", key="identity_login", type="primary", on_click=st.login)
+        return actor
+    where.text_input(
+        "Your name (recorded with every alias change)",
+        key=NAME_KEY,
+        placeholder="e.g. Ana Müller",
+        max_chars=100,
+    )
+    where.caption(
+        "No sign-in is configured, so promotions are unguarded: anyone may move protected aliases (the KPI gate "
+        "still applies). Configure OIDC and approvers in `.streamlit/secrets.toml` to guard them."
+    )
+    return current_actor()

@@ -1,0 +1,106 @@
+"""The registry page's governance: the gate with override, the comparison with the current holder, the audit
+trail with rollback, protected aliases, and the model card."""
+
+from __future__ import annotations
+
+from mlflow import MlflowClient
+
+from core import evaluation, governance, registry
+from tests.app.conftest import goto, no_exception, texts
+from tests.app.test_compare_evidence import _train
+from tests.app.test_pages import example
+
+MODEL = "iris-classifier"
+
+
+def _registered(app, verdicts: tuple[str, ...]):
+    """Versions 1.. of MODEL from evaluated runs whose KPI verdict is forced to ``verdicts``."""
+    project = example(app)
+    runs = []
+    for verdict, algorithm in zip(verdicts, ("logistic_regression", "gaussian_nb", "knn"), strict=False):
+        run = _train(project, algorithm)
+        evaluation.evaluate_run(run.run_id, project.kpis)
+        MlflowClient().set_tag(run.run_id, evaluation.TAG_VERDICT, verdict)
+        registry.register(run.run_id, MODEL)
+        runs.append(run)
+    goto(app, "registry")
+    app.text_input(key="identity_name").input("Ana").run()
+    return runs
+
+
+def _choose(app, alias: str, version: str):
+    app.selectbox(key="registry_alias").set_value(alias)
+    app.selectbox(key="registry_version").set_value(version).run()
+    no_exception(app)
+    return app
+
+
+def test_promoting_through_the_gate_comparing_and_rolling_back(app):
+    _registered(app, ("pass", "fail"))
+    _choose(app, "production", "1")
+    assert "version 1 passes its KPIs" in texts(app.success)
+    app.button(key="registry_set_alias").click().run()
+    assert "@production now points at version 1" in texts(app.success)
+    # v2 fails its KPIs: the gate warns, the button waits for an override with a reason
+    _choose(app, "production", "2")
+    assert "not a pass" in texts(app.warning)
+    assert app.button(key="registry_set_alias").disabled
+    # the candidate against the current holder: metric changes, both paired tests, two confusion matrices
+    assert any("v2 (candidate)" in df.value.columns and "change" in df.value.columns for df in app.dataframe)
+    assert "held-out rows:" in texts(app.caption) and "CV folds:" in texts(app.caption)
+    assert sum("predicted" in chart.proto.spec for chart in app.get("plotly_chart")) >= 2
+    app.checkbox(key="registry_override").check().run()
+    app.text_input(key="registry_reason").input("short").run()
+    app.button(key="registry_set_alias").click().run()
+    assert "at least 10 characters" in texts(app.error)
+    assert registry.get_model(MODEL).aliases == {"production": "1"}
+    app.checkbox(key="registry_override").check()
+    app.text_input(key="registry_reason").input("Business accepts lower recall this week").run()
+    app.button(key="registry_set_alias").click().run()
+    no_exception(app)
+    assert registry.get_model(MODEL).aliases == {"production": "2"}
+    trail = next(df.value for df in app.dataframe if "who" in df.value.columns)
+    assert trail["who"].tolist() == ["Ana", "Ana"] and trail["override"].tolist() == [True, False]
+    # one click rolls back, and the rollback is itself in the trail
+    app.button(key="registry_rollback_production").click().run()
+    no_exception(app)
+    assert "Rolled @production back from v2 to v1" in texts(app.success)
+    assert registry.get_model(MODEL).aliases == {"production": "1"}
+    assert [e.action for e in governance.history(MODEL)] == ["rollback", "set", "set"]
+
+
+def test_protection_is_configurable_and_a_stale_view_is_refused(app):
+    _registered(app, ("fail", "fail"))
+    _choose(app, "challenger", "1")
+    assert "@challenger is not protected" in texts(app.success)
+    app.multiselect(key="registry_protected").set_value(["production", "champion", "challenger"])
+    app.button(key="registry_protected_save").click().run()
+    assert governance.protected_aliases(MODEL) == ("production", "champion", "challenger")
+    _choose(app, "challenger", "1")
+    assert "not a pass" in texts(app.warning)
+    # someone else moves @staging while this person is deciding
+    app.selectbox(key="registry_alias").set_value("other…").run()
+    app.text_input(key="registry_alias_custom").input("staging").run()
+    app.selectbox(key="registry_version").set_value("1").run()
+    governance.move_alias(MODEL, "staging", "2", governance.Actor("ben"))
+    app.button(key="registry_set_alias").click().run()
+    assert "changed while you were deciding" in texts(app.error)
+    assert registry.get_model(MODEL).aliases == {"staging": "2"}
+
+
+def test_the_model_card_has_editable_sections_downloads_and_is_logged(app):
+    runs = _registered(app, ("pass",))
+    app.text_area(key="registry_card_use").input("Teaching: classify iris flowers in class exercises.")
+    app.text_area(key="registry_card_limits").input("Only the three iris species; measured in cm.")
+    next(b for b in app.button if "FormSubmitter" in b.id and "card" in b.id).click().run()
+    no_exception(app)
+    tags = registry.version_tags(MODEL, "1")
+    assert tags["qua3ck.card.intended_use"] == "Teaching: classify iris flowers in class exercises."
+    card = texts(app.markdown)
+    assert "Only the three iris species" in card and "Question and KPIs" in card
+    downloads = [d for d in app.get("download_button")]
+    assert len(downloads) == 2
+    app.button(key="registry_card_log").click().run()
+    assert "Logged model_card/" in texts(app.success)
+    logged = {a.path for a in MlflowClient().list_artifacts(runs[0].run_id, "model_card")}
+    assert logged == {"model_card/iris-classifier-v1.md", "model_card/iris-classifier-v1.html"}
