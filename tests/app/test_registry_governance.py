@@ -104,3 +104,28 @@ def test_the_model_card_has_editable_sections_downloads_and_is_logged(app):
     assert "Logged model_card/" in texts(app.success)
     logged = {a.path for a in MlflowClient().list_artifacts(runs[0].run_id, "model_card")}
     assert logged == {"model_card/iris-classifier-v1.md", "model_card/iris-classifier-v1.html"}
+
+
+def test_a_model_registered_by_other_code_can_be_promoted_and_documented(app):
+    import mlflow
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    example(app)
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    with mlflow.start_run(run_name="notebook"):
+        info = mlflow.sklearn.log_model(LogisticRegression(max_iter=500).fit(X, y), name="model")
+    mlflow.register_model(info.model_uri, "notebook-model")
+    goto(app, "registry")
+    app.text_input(key="identity_name").input("Ana").run()
+    app.selectbox(key="registry_model").set_value("notebook-model").run()
+    no_exception(app)
+    versions = next(df.value for df in app.dataframe if "version" in df.value.columns and "run" in df.value.columns)
+    assert versions["algorithm"].tolist() == ["other code"] and versions["verdict"].tolist() == ["· not evaluated"]
+    _choose(app, "production", "1")
+    assert "'not evaluated', not a pass" in texts(app.warning)  # the gate treats it like any unevaluated version
+    _choose(app, "challenger", "1")
+    app.button(key="registry_set_alias").click().run()
+    no_exception(app)
+    assert registry.get_model("notebook-model").aliases == {"challenger": "1"}
+    assert "registered by other code" in texts(app.markdown)  # the model card says what is not known
