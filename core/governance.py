@@ -413,3 +413,15 @@ def describe_entry(entry: AuditEntry) -> str:
             f" ⚠ @{entry.alias} no longer matches this entry: moved outside the workbench, or the change did not land"
         )
     return text
+
+
+def alias_story(name: str, alias: str, run_id: str | None) -> str:
+    """Who last moved an alias, when and why, and the served version's KPI verdict, in one line."""
+    entries = [e for e in history(name, alias) if e.applied]
+    verdict = run_verdict(run_id)
+    said = f"KPI verdict: {verdict}"
+    if not entries:
+        return f"{said} · the alias was set outside the workbench (no audit entry)"
+    last = entries[0]
+    moved = f"{'rolled back' if last.action == 'rollback' else 'set'} by {last.who} on {_when(last.when)}"
+    return f"{said} · {moved}" + (f" ({last.reason})" if last.reason else "")

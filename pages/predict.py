@@ -36,6 +36,7 @@ st.caption(
     f"`models:/{name}@{alias}` → version **{version.version}** · source run `{version.run_id}` · "
     f"{len(model.features)} inputs" + ("" if model.stats else " · training ranges unknown")
 )
+st.caption(plain(cache.alias_story(name, alias, version.version, version.run_id)))
 
 single, batch = st.tabs(["One row", "A whole CSV file"])
 with single, st.form("predict_form"):

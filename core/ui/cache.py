@@ -84,6 +84,14 @@ def promotion_comparison(candidate_run: str, current_run: str, metric: str) -> e
     return evidence.promotion_comparison(candidate_run, current_run, metric)
 
 
+@st.cache_data(show_spinner=False, ttl=30, max_entries=32)
+def alias_story(name: str, alias: str, version: str, run_id: str | None) -> str:
+    """Keyed by the version the alias resolves to now, so a move shows at once; the TTL covers a move back."""
+    from core import governance
+
+    return governance.alias_story(name, alias, run_id)
+
+
 def forget_runs() -> None:
     """Forget what was read about runs, after this app evaluated or tagged one."""
     for cached in (runs_table, search_children, search_insight, stored_evaluation, run_metrics):

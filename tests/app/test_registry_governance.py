@@ -67,6 +67,9 @@ def test_promoting_through_the_gate_comparing_and_rolling_back(app):
     assert "Rolled @production back from v2 to v1" in texts(app.success)
     assert registry.get_model(MODEL).aliases == {"production": "1"}
     assert [e.action for e in governance.history(MODEL)] == ["rollback", "set", "set"]
+    # the Predict page says which version answers, who put it there and its verdict
+    goto(app, "predict")
+    assert "rolled back by Ana on" in texts(app.caption) and "KPI verdict: pass" in texts(app.caption)
 
 
 def test_protection_is_configurable_and_a_stale_view_is_refused(app):

@@ -58,4 +58,7 @@ def test_promoting_by_button_switches_predict_without_a_restart(page: Page, serv
 
     open_page(page, PREDICT)
     expect(page.get_by_text(re.compile(r"version 2 · source run"))).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"KPI verdict: pass · set by Ana on .* \(Simpler model, same accuracy\)"))
+    ).to_be_visible()
     assert_healthy(page)

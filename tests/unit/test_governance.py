@@ -204,3 +204,15 @@ def test_the_gate_for_a_run_not_registered_yet_uses_the_default_protection(iris_
     decision = governance.check_run_gate("new-model", "production", run.run_id, ANA)
     assert decision.protected and not decision.allowed and "not evaluated" in decision.message
     assert governance.check_run_gate("new-model", "challenger", run.run_id, ANA).allowed
+
+
+def test_the_alias_story_says_who_moved_it_when_and_the_verdict(versions):
+    run_of = {v: registry.get_version(MODEL, v).run_id for v in ("1", "2")}
+    MlflowClient().set_registered_model_alias(MODEL, "staging", "2")  # set by other code
+    assert governance.alias_story(MODEL, "staging", run_of["2"]).endswith("set outside the workbench (no audit entry)")
+    governance.move_alias(MODEL, "production", "1", ANA, reason="Passes both KPIs")
+    story = governance.alias_story(MODEL, "production", run_of["1"])
+    assert story.startswith("KPI verdict: pass · set by ana on ") and story.endswith("UTC (Passes both KPIs)")
+    governance.move_alias(MODEL, "production", "2", Actor("ben"), reason="Testing the simpler model", override=True)
+    governance.rollback(MODEL, "production", ANA)
+    assert "rolled back by ana" in governance.alias_story(MODEL, "production", run_of["1"])
