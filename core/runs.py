@@ -146,7 +146,8 @@ def training_runs(experiment_id: str, metric: str = "accuracy", limit: int = 500
         rows = [
             _row(run, metric)
             for run in _pages(experiment_id, TOP_LEVEL, limit)
-            if run.data.tags.get(TAG_KIND) != "data"  # a data run records a data set, not a model
+            # a data run records a data set, a prediction-log run what a served model answered: neither is a model
+            if run.data.tags.get(TAG_KIND) not in ("data", "predictions")
         ]
     return _frame(rows)
 

@@ -1,8 +1,9 @@
 """Predict — load models:/<name>@<alias> and predict one row by sliders or a whole CSV file."""
 
+import pandas as pd
 import streamlit as st
 
-from core import charts, loading, predict, registry, status
+from core import charts, loading, predict, prediction_log, registry, status
 from core.ui import cache, keys
 from core.ui.common import error_message, phase_header, plain
 from core.ui.data_widgets import show_findings
@@ -37,6 +38,15 @@ st.caption(
     f"{len(model.features)} inputs" + ("" if model.stats else " · training ranges unknown")
 )
 st.caption(plain(cache.alias_story(name, alias, version.version, version.run_id)))
+logging_on = cache.prediction_log_enabled(name)
+st.toggle(
+    "Log predictions for monitoring",
+    value=logging_on,
+    key=f"predict_log_{name}",
+    on_change=lambda: cache.set_prediction_log(name, st.session_state[f"predict_log_{name}"]),
+    help="Inputs, prediction, version and time of every prediction go to the store for the monitoring phase. "
+    "A setting of the registered model, so it holds for everyone.",
+)
 
 single, batch = st.tabs(["One row", "A whole CSV file"])
 with single, st.form("predict_form"):
@@ -48,11 +58,11 @@ with single, st.form("predict_form"):
     submitted = st.form_submit_button("Predict", type="primary")
 if submitted:
     try:
-        st.session_state[keys.PREDICT_RESULT] = (
-            model.uri,
-            predict.predict_one(model, values),
-            predict.out_of_range(model, values),
-        )
+        one = predict.predict_one(model, values)
+        st.session_state[keys.PREDICT_RESULT] = (model.uri, one, predict.out_of_range(model, values))
+        if logging_on:
+            scored = prediction_log.scored_one(one.label, one.probabilities)
+            prediction_log.log_predictions(model, pd.DataFrame([values]), scored, "one row", one.latency_ms)
     except ValueError as exc:
         st.session_state.pop(keys.PREDICT_RESULT, None)
         st.error(error_message(exc))
@@ -87,6 +97,8 @@ with batch:
             else:
                 with st.spinner(f"Predicting {len(rows):,} rows…"):
                     scored = predict.predict_frame(model, rows)
+                if logging_on:
+                    prediction_log.log_predictions(model, rows, scored, "batch")
                 st.success(f"Predicted {len(scored):,} rows with version {version.version}.")
                 st.plotly_chart(charts.prediction_counts_bar(scored["prediction"]), key="predict_counts_chart")
                 st.dataframe(scored.head(500), width="stretch")

@@ -92,6 +92,20 @@ def alias_story(name: str, alias: str, version: str, run_id: str | None) -> str:
     return governance.alias_story(name, alias, run_id)
 
 
+@st.cache_data(show_spinner=False, ttl=15, max_entries=32)
+def prediction_log_enabled(name: str) -> bool:
+    from core import prediction_log
+
+    return prediction_log.enabled(name)
+
+
+def set_prediction_log(name: str, on: bool) -> None:
+    from core import prediction_log
+
+    prediction_log.set_enabled(name, on)
+    prediction_log_enabled.clear()
+
+
 def forget_runs() -> None:
     """Forget what was read about runs, after this app evaluated or tagged one."""
     for cached in (runs_table, search_children, search_insight, stored_evaluation, run_metrics):

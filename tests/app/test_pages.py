@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from core import data, datastore, governance, projects, registry, training
+from core import data, datastore, governance, prediction_log, projects, registry, training
 from tests.app.conftest import goto, no_exception, texts
 
 
@@ -229,6 +229,15 @@ def test_predict_page_predicts_one_row_and_a_file(app):
     app.run()
     no_exception(app)
     assert "Predicted 12 rows" in texts(app.success)
+    # both predictions are in the prediction log; switched off, the next one is not
+    assert prediction_log.flush()
+    log = prediction_log.read_log(project.experiment_id, "iris-classifier")
+    assert log["source"].value_counts().to_dict() == {"batch": 12, "one row": 1}
+    app.toggle(key="predict_log_iris-classifier").set_value(False).run()
+    assert not prediction_log.enabled("iris-classifier")
+    app.button[0].click().run()
+    assert prediction_log.flush()
+    assert len(prediction_log.read_log(project.experiment_id, "iris-classifier")) == 13
 
 
 def test_predict_page_names_missing_columns(app):
