@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -175,28 +176,48 @@ def _frame(model: ServedModel, rows: pd.DataFrame) -> pd.DataFrame | np.ndarray:
     return ordered if model.named_inputs else ordered.to_numpy()
 
 
-def predict_frame(model: ServedModel, rows: pd.DataFrame) -> pd.DataFrame:
-    """The input rows plus ``prediction`` and one ``proba_<class>`` column per class."""
+CHUNK_ROWS = 20_000
+
+
+def predict_frame(
+    model: ServedModel, rows: pd.DataFrame, on_progress: Callable[[int, int], None] | None = None
+) -> pd.DataFrame:
+    """The input rows plus ``prediction`` and one ``proba_<class>`` column per class; ``on_progress(done, total)``
+    hears after each CHUNK_ROWS rows of a large batch."""
     if rows.empty:
         raise PredictError("There are no rows to predict.")
     if model.schema:  # the same types the training rows had (text categories, numbers as numbers)
         rows = coerce_for_roles(rows, {c: spec.get("role", "") for c, spec in model.schema.get("features", {}).items()})
     X = _frame(model, rows)
+    if on_progress is None or len(rows) <= CHUNK_ROWS:
+        predictions, proba, classes = _predict(model, X)
+    else:
+        parts = []
+        for start in range(0, len(rows), CHUNK_ROWS):
+            parts.append(_predict(model, X[start : start + CHUNK_ROWS]))
+            on_progress(min(start + CHUNK_ROWS, len(rows)), len(rows))
+        predictions = np.concatenate([p[0] for p in parts])
+        proba = None if parts[0][1] is None else np.concatenate([p[1] for p in parts])
+        classes = parts[0][2]
     out = rows.copy()
+    out["prediction"] = predictions
+    for i, cls in enumerate(classes or []):
+        out[f"proba_{cls}"] = proba[:, i]
+    return out
+
+
+def _predict(model: ServedModel, X) -> tuple[np.ndarray, np.ndarray | None, list[str] | None]:
+    """Predicted labels, and class probabilities with their classes when the model gives them."""
     try:
         if model.estimator is not None and hasattr(model.estimator, "predict_proba"):
             proba = np.asarray(model.estimator.predict_proba(X))
-            classes = [str(c) for c in model.estimator.classes_]
-            out["prediction"] = np.asarray(model.estimator.classes_)[proba.argmax(axis=1)]
-            for i, cls in enumerate(classes):
-                out[f"proba_{cls}"] = proba[:, i]
-        elif model.pyfunc is not None:
-            out["prediction"] = np.asarray(model.pyfunc.predict(X))
-        else:
-            out["prediction"] = np.asarray(model.estimator.predict(X))
+            labels = np.asarray(model.estimator.classes_)
+            return labels[proba.argmax(axis=1)], proba, [str(c) for c in labels]
+        if model.pyfunc is not None:
+            return np.asarray(model.pyfunc.predict(X)), None, None
+        return np.asarray(model.estimator.predict(X)), None, None
     except (ValueError, TypeError, KeyError) as exc:
         raise PredictError(f"The model could not predict these rows: {one_line(exc)}") from None
-    return out
 
 
 def predict_one(model: ServedModel, values: dict[str, object]) -> Prediction:

@@ -95,8 +95,11 @@ with batch:
             if any(f.severity == "error" for f in findings):
                 st.error("Fix the errors above and upload the file again; nothing was predicted.")
             else:
-                with st.spinner(f"Predicting {len(rows):,} rows…"):
-                    scored = predict.predict_frame(model, rows)
+                bar = st.progress(0.0, text=f"Predicting {len(rows):,} rows…")
+                scored = predict.predict_frame(
+                    model, rows, lambda done, total: bar.progress(done / total, text=f"Predicted {done:,} of {total:,}")
+                )
+                bar.empty()
                 if logging_on:
                     prediction_log.log_predictions(model, rows, scored, "batch")
                 st.success(f"Predicted {len(scored):,} rows with version {version.version}.")

@@ -178,3 +178,14 @@ def test_read_prediction_csv_single_row():
 def test_read_prediction_csv_single_column():
     frame = predict.read_prediction_csv(b"size\n1.5\n2.5\n", fake_model(["size"]))
     assert frame["size"].tolist() == [1.5, 2.5]
+
+
+def test_a_large_batch_is_predicted_in_chunks_with_progress_and_the_same_result(monkeypatch, served):
+    model, record = served
+    rows = record.test_xy()[0]
+    monkeypatch.setattr(predict, "CHUNK_ROWS", 7)
+    heard = []
+    chunked = predict.predict_frame(model, rows, lambda done, total: heard.append((done, total)))
+    whole = predict.predict_frame(model, rows)
+    assert heard[-1] == (len(rows), len(rows)) and len(heard) == -(-len(rows) // 7)
+    assert chunked.equals(whole)
