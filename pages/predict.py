@@ -100,8 +100,10 @@ with batch:
                     model, rows, lambda done, total: bar.progress(done / total, text=f"Predicted {done:,} of {total:,}")
                 )
                 bar.empty()
-                if logging_on:
+                logged = (upload.file_id, model.uri)  # a rerun shows the same batch again: log it once
+                if logging_on and st.session_state.get(keys.PREDICT_LOGGED_BATCH) != logged:
                     prediction_log.log_predictions(model, rows, scored, "batch")
+                    st.session_state[keys.PREDICT_LOGGED_BATCH] = logged
                 st.success(f"Predicted {len(scored):,} rows with version {version.version}.")
                 st.plotly_chart(charts.prediction_counts_bar(scored["prediction"]), key="predict_counts_chart")
                 st.dataframe(scored.head(500), width="stretch")

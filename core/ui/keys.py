@@ -3,6 +3,7 @@
 PROJECT_ID = "project_id"  # experiment id of the selected project
 TRAIN_RESULTS = "train_results"  # list[TrainResult] of the last training click
 PREDICT_RESULT = "predict_result"  # last single-row Prediction
+PREDICT_LOGGED_BATCH = "predict_logged_batch"  # (upload file id, model uri) of the batch already logged
 PROFILED = "data_profiled_digest"  # digest of the data whose profile report is shown
 SEARCH_JOB = "search_job"  # id of the search (core.jobs) this session watches
 ORPHANS_SWEPT = "orphans_swept"  # experiment whose orphaned RUNNING runs this session has ended

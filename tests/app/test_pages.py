@@ -230,6 +230,7 @@ def test_predict_page_predicts_one_row_and_a_file(app):
     no_exception(app)
     assert "Predicted 12 rows" in texts(app.success)
     # both predictions are in the prediction log; switched off, the next one is not
+    app.run()  # a rerun shows the same batch again; it is logged once
     assert prediction_log.flush()
     log = prediction_log.read_log(project.experiment_id, "iris-classifier")
     assert log["source"].value_counts().to_dict() == {"batch": 12, "one row": 1}
