@@ -35,15 +35,18 @@ FLUSH_ROWS = 5000
 
 @dataclass(frozen=True)
 class _Batch:
+    tracking_uri: str  # the store at the time of the prediction: the writer may run after it changed
     experiment_id: str
     name: str
     version: str
     frame: pd.DataFrame
 
 
-def _client():
+def _client(tracking_uri: str | None = None):
     from mlflow import MlflowClient
 
+    if tracking_uri is not None:
+        return MlflowClient(tracking_uri=tracking_uri)
     active_store()
     return MlflowClient()
 
@@ -141,12 +144,12 @@ class _Writer:
                 item.set()
 
     def _write(self, batches: list[_Batch]) -> None:
-        groups: dict[tuple[str, str], list[pd.DataFrame]] = {}
+        groups: dict[tuple[str, str, str], list[pd.DataFrame]] = {}
         for batch in batches:
-            groups.setdefault((batch.experiment_id, batch.name), []).append(batch.frame)
-        for (experiment_id, name), frames in groups.items():
+            groups.setdefault((batch.tracking_uri, batch.experiment_id, batch.name), []).append(batch.frame)
+        for (uri, experiment_id, name), frames in groups.items():
             try:
-                _write_part(experiment_id, name, pd.concat(frames, ignore_index=True))
+                _write_part(uri, experiment_id, name, pd.concat(frames, ignore_index=True))
             except Exception as exc:  # noqa: BLE001 — a store hiccup loses log rows, never a prediction
                 self.errors.append(f"{name}: {type(exc).__name__}: {exc}")
 
@@ -160,9 +163,8 @@ def _filter(name: str) -> str:
     return f"tags.`{TAG_KIND}` = '{KIND}' and tags.`{TAG_MODEL}` = '{_quote(name)}'"
 
 
-def _log_run(experiment_id: str, name: str) -> str:
+def _log_run(client, experiment_id: str, name: str) -> str:
     """The model's log run in this experiment, created on first use."""
-    client = _client()
     found = client.search_runs(
         [experiment_id],
         filter_string=_filter(name),
@@ -175,23 +177,27 @@ def _log_run(experiment_id: str, name: str) -> str:
     return run.info.run_id
 
 
-def _write_part(experiment_id: str, name: str, frame: pd.DataFrame) -> None:
+def _write_part(tracking_uri: str, experiment_id: str, name: str, frame: pd.DataFrame) -> None:
     import tempfile
     from pathlib import Path
 
-    run_id = _log_run(experiment_id, name)
+    client = _client(tracking_uri)
+    run_id = _log_run(client, experiment_id, name)
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{stamp}-{uuid.uuid4().hex[:8]}.parquet"
         frame.to_parquet(path, index=False)
-        _client().log_artifact(run_id, str(path), PARTS)
+        client.log_artifact(run_id, str(path), PARTS)
 
 
 def append(experiment_id: str | None, name: str, version: str, frame: pd.DataFrame) -> bool:
     """Queue log rows (see ``records``); False when there is no project to log into."""
+    import mlflow
+
     if experiment_id is None or frame.empty:
         return False
-    _writer.submit(_Batch(experiment_id, name, str(version), frame))
+    active_store()
+    _writer.submit(_Batch(mlflow.get_tracking_uri(), experiment_id, name, str(version), frame))
     return True
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import pytest
 from mlflow import MlflowClient
@@ -21,6 +23,8 @@ def served(iris_project):
 
 def test_single_and_batch_predictions_are_logged_with_version_inputs_and_outputs(served):
     project, record, model = served
+    prediction_log.flush()
+    prediction_log._writer.errors.clear()  # this test's own writes only
     X_test = record.test_xy()[0]
     values = X_test.iloc[0].to_dict()
     one = predict.predict_one(model, values)
@@ -52,6 +56,25 @@ def test_the_log_is_switched_off_per_model_or_for_the_process(served, monkeypatc
     assert not prediction_log.enabled(MODEL)
 
 
+def test_a_batch_is_written_to_the_store_it_was_predicted_against(served, tmp_path, monkeypatch):
+    project, record, model = served
+    prediction_log.flush()
+    batch = record.test_xy()[0].head(4)
+    prediction_log.log_predictions(model, batch, predict.predict_frame(model, batch), "batch")
+    from core import config
+
+    # the process switches to another store before the background writer runs
+    original = os.environ[config.DATA_DIR_ENV]
+    (tmp_path / "other").mkdir()
+    monkeypatch.setenv(config.DATA_DIR_ENV, str(tmp_path / "other"))
+    config.activate_store()
+    assert prediction_log.flush()
+    monkeypatch.setenv(config.DATA_DIR_ENV, original)
+    config.activate_store()
+    assert not prediction_log._writer.errors
+    assert len(prediction_log.read_log(project.experiment_id, MODEL)) == 4
+
+
 def test_a_version_without_a_project_is_not_logged_and_a_store_failure_loses_only_log_rows(served, monkeypatch):
     project, record, model = served
     assert not prediction_log.append(None, MODEL, "1", pd.DataFrame({"a": [1]}))
@@ -59,6 +82,7 @@ def test_a_version_without_a_project_is_not_logged_and_a_store_failure_loses_onl
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
+    prediction_log.flush()
     monkeypatch.setattr(prediction_log, "_write_part", broken)
     batch = record.test_xy()[0].head(3)
     prediction_log.log_predictions(model, batch, predict.predict_frame(model, batch), "batch")
