@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats as sps
 
 EXACT = "exact binomial"
 CHI2 = "chi-squared with continuity correction"
@@ -90,11 +89,15 @@ def mcnemar(
         return McNemarResult(a_only, b_only, both, neither, None, 1.0, EXACT)
     if discordant < exact_below:
         # Under H0 each discordant row is equally likely to favour A or B: X ~ Binomial(discordant, 1/2).
+        from scipy import stats as sps  # here, not at the top: scipy.stats costs every page ~1 s to import
+
         p = 2.0 * float(sps.binom.cdf(min(a_only, b_only), discordant, 0.5))
         return McNemarResult(a_only, b_only, both, neither, None, min(1.0, p), EXACT)
     # Edwards' continuity correction, clamped at zero so that a tie (a_only == b_only) gives p = 1
     # instead of the correction overshooting past it.
     statistic = max(abs(a_only - b_only) - 1, 0) ** 2 / discordant
+    from scipy import stats as sps
+
     p = float(sps.chi2.sf(statistic, df=1))
     return McNemarResult(a_only, b_only, both, neither, float(statistic), min(1.0, p), CHI2)
 
@@ -135,6 +138,8 @@ def corrected_paired_t_test(
     variance = float(np.var(d, ddof=1))
     corrected = (1.0 / k + test_fraction) * variance
     t = mean / math.sqrt(corrected)
+    from scipy import stats as sps
+
     p = 2.0 * float(sps.t.sf(abs(t), df=k - 1))
     return PairedTestResult(mean, t, min(1.0, p), k, CORRECTED_T)
 

@@ -48,38 +48,51 @@ st.toggle(
     "A setting of the registered model, so it holds for everyone.",
 )
 
-single, batch = st.tabs(["One row", "A whole CSV file"])
-with single, st.form("predict_form"):
-    values = {}
-    columns = st.columns(2)
-    for i, feature in enumerate(model.features):
-        with columns[i % 2]:
-            values[feature] = feature_input(feature, model.stats.get(feature, {}), f"predict_input_{i}")
-    submitted = st.form_submit_button("Predict", type="primary")
-if submitted:
-    try:
-        one = predict.predict_one(model, values)
-        st.session_state[keys.PREDICT_RESULT] = (model.uri, one, predict.out_of_range(model, values))
-        if logging_on:
-            scored = prediction_log.scored_one(one.label, one.probabilities)
-            prediction_log.log_predictions(model, pd.DataFrame([values]), scored, "one row", one.latency_ms)
-    except ValueError as exc:
-        st.session_state.pop(keys.PREDICT_RESULT, None)
-        st.error(error_message(exc))
-result = st.session_state.get(keys.PREDICT_RESULT)
-if result and result[0] == model.uri:
-    _, prediction, warnings = result
-    with single:
-        st.success(
-            f"Predicted class: **{prediction.label}** (version {version.version}, {prediction.latency_ms:.1f} ms)"
-        )
+
+@st.fragment
+def one_row(model: predict.ServedModel) -> None:
+    """The one-row form and its result. A submit reruns only this fragment: no sidebar, no registry listing."""
+    with st.form("predict_form"):
+        values = {}
+        columns = st.columns(2)
+        for i, feature in enumerate(model.features):
+            with columns[i % 2]:
+                values[feature] = feature_input(feature, model.stats.get(feature, {}), f"predict_input_{i}")
+        submitted = st.form_submit_button("Predict", type="primary")
+    if submitted:
+        try:
+            served = registry.resolve_alias(name, alias).version  # the alias may have moved since the page ran
+            answering = model if served == model.version else cache.served_model(name, served)
+            if answering.features != model.features:
+                st.session_state[keys.PREDICT_NOTICE] = (
+                    f"'{alias}' moved to version {served}, which takes other inputs: check them and predict again."
+                )
+                st.rerun(scope="app")
+            one = predict.predict_one(answering, values)
+            st.session_state[keys.PREDICT_RESULT] = (answering.uri, one, predict.out_of_range(answering, values))
+            if logging_on:
+                scored = prediction_log.scored_one(one.label, one.probabilities)
+                prediction_log.log_predictions(answering, pd.DataFrame([values]), scored, "one row", one.latency_ms)
+            if answering is not model:
+                st.rerun(scope="app")  # the captions above name the version that answered
+        except ValueError as exc:
+            st.session_state.pop(keys.PREDICT_RESULT, None)
+            st.error(error_message(exc))
+    result = st.session_state.get(keys.PREDICT_RESULT)
+    if result and result[0] == model.uri:
+        _, prediction, warnings = result
+        st.success(f"Predicted class: **{prediction.label}** (version {model.version}, {prediction.latency_ms:.1f} ms)")
         for warning in warnings:
             st.warning(warning)
         if prediction.probabilities:
-            st.plotly_chart(
-                charts.probability_bar(prediction.probabilities),
-                key="predict_proba_chart",
-            )
+            st.plotly_chart(charts.probability_bar(prediction.probabilities), key="predict_proba_chart")
+
+
+if notice := st.session_state.pop(keys.PREDICT_NOTICE, None):
+    st.info(plain(notice))
+single, batch = st.tabs(["One row", "A whole CSV file"])
+with single:
+    one_row(model)
 
 with batch:
     upload = st.file_uploader(
@@ -95,15 +108,21 @@ with batch:
             if any(f.severity == "error" for f in findings):
                 st.error("Fix the errors above and upload the file again; nothing was predicted.")
             else:
-                bar = st.progress(0.0, text=f"Predicting {len(rows):,} rows…")
-                scored = predict.predict_frame(
-                    model, rows, lambda done, total: bar.progress(done / total, text=f"Predicted {done:,} of {total:,}")
-                )
-                bar.empty()
-                logged = (upload.file_id, model.uri)  # a rerun shows the same batch again: log it once
-                if logging_on and st.session_state.get(keys.PREDICT_LOGGED_BATCH) != logged:
-                    prediction_log.log_predictions(model, rows, scored, "batch")
-                    st.session_state[keys.PREDICT_LOGGED_BATCH] = logged
+                batch_key = (upload.file_id, model.uri)  # a rerun shows the same batch again: predict and log once
+                kept = st.session_state.get(keys.PREDICT_BATCH)
+                if kept and kept[0] == batch_key:
+                    scored = kept[1]
+                else:
+                    bar = st.progress(0.0, text=f"Predicting {len(rows):,} rows…")
+                    scored = predict.predict_frame(
+                        model,
+                        rows,
+                        lambda done, total: bar.progress(done / total, text=f"Predicted {done:,} of {total:,}"),
+                    )
+                    bar.empty()
+                    st.session_state[keys.PREDICT_BATCH] = (batch_key, scored)
+                    if logging_on:
+                        prediction_log.log_predictions(model, rows, scored, "batch")
                 st.success(f"Predicted {len(scored):,} rows with version {version.version}.")
                 st.plotly_chart(charts.prediction_counts_bar(scored["prediction"]), key="predict_counts_chart")
                 st.dataframe(scored.head(500), width="stretch")
