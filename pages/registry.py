@@ -15,6 +15,7 @@ from core.ui.registry_widgets import (
     protection_settings,
     remove_form,
 )
+from core.ui.retrain_widgets import retrain_panel
 
 phase_header(
     "🏷️ K — Knowledge transfer: the model registry",
@@ -85,5 +86,7 @@ with set_col, st.container(border=True):
 with remove_col, st.container(border=True):
     remove_form(model_name, aliases, actor)
 audit_timeline(model_name, actor)
+with st.container(border=True):
+    retrain_panel(model_name, actor)
 model_card_section(model_name, versions, aliases)
 st.page_link("pages/predict.py", label="Next: predict with an alias", icon="➡️")

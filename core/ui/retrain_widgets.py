@@ -1,0 +1,187 @@
+"""The continuous-training panel: upload a labelled batch, retrain the model's recipe on it, see the challenger
+against the champion on the same held-out rows, and promote the challenger through the gate (core.retrain)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core import registry, retrain
+from core.data import DataError
+from core.governance import MAX_REASON, Actor
+from core.ui import cache
+from core.ui.actions import run_action, show_outcome
+from core.ui.common import error_message, plain
+
+RESULT = "retrain_result"  # plain session key: the last RetrainResult of this session
+UPLOAD_TYPES = ["csv", "txt", "tsv", "parquet", "xlsx"]
+EXPLANATION = (
+    "New labelled rows — the same features and target the model was trained with — retrain the model's own "
+    "recipe (its search settings, or its algorithm and hyperparameters). The result is registered as a new "
+    "version at **@challenger**; champion and challenger are scored on the same held-out rows, which neither "
+    "was trained on; the promotion gate decides whether the challenger may take over."
+)
+
+
+def _base_aliases(aliases: dict[str, str]) -> list[str]:
+    """The aliases one may retrain from: champion first, never the challenger itself."""
+    others = sorted(a for a in aliases if a not in ("champion", retrain.CHALLENGER))
+    return (["champion"] if "champion" in aliases else []) + others
+
+
+@st.cache_data(show_spinner="Reading the batch…", max_entries=4)
+def _batch_frame(content: bytes, filename: str) -> pd.DataFrame:
+    from core.loading import read_table
+
+    # one row is enough to read: retrain.plan_retrain says how many a retraining needs
+    return read_table(content, filename, min_rows=1).frame
+
+
+def plan_from_upload(name: str, upload, alias: str, combine: str) -> retrain.RetrainPlan:
+    """Read an uploaded file and check it as a retraining batch (RetrainError/DataError say what to fix)."""
+    frame = _batch_frame(upload.getvalue(), upload.name)
+    return retrain.plan_retrain(name, frame, alias, combine, upload.name)
+
+
+def retrain_panel(name: str, actor: Actor | None = None) -> None:
+    """Retrain ``name`` with an uploaded labelled batch and promote the challenger through the gate.
+
+    ``actor``: who acts (default: the session's identity, see core.ui.identity; the page shows its box)."""
+    from core.ui.identity import current_actor
+
+    actor = actor if actor is not None else current_actor()
+    st.subheader("🔁 Retrain with new data")
+    st.caption(EXPLANATION)
+    try:
+        aliases = registry.get_model(name).aliases
+    except registry.RegistryError as exc:
+        st.error(plain(str(exc)))
+        return
+    bases = _base_aliases(aliases)
+    if not bases:
+        st.info(f"Point an alias such as @champion at a version of {name} first: retraining starts from it.")
+        return
+    left, right = st.columns(2)
+    alias = left.selectbox(
+        "Retrain the version at", bases, format_func=lambda a: f"@{a} (v{aliases[a]})", key="retrain_alias"
+    )
+    combine = right.radio(
+        "Train the challenger on",
+        list(retrain.COMBINE),
+        format_func=lambda c: retrain.COMBINE[c],
+        key="retrain_combine",
+    )
+    upload = st.file_uploader(
+        "Labelled batch (the training features and the target)", type=UPLOAD_TYPES, key="retrain_batch"
+    )
+    plan = None
+    if upload is None:
+        st.info(
+            f"Upload a labelled batch of at least {retrain.MIN_BATCH_ROWS} rows with exactly the columns the model "
+            "was trained with, its target included."
+        )
+    else:
+        try:
+            plan = plan_from_upload(name, upload, alias, combine)
+        except (retrain.RetrainError, DataError, registry.RegistryError) as exc:
+            st.error(plain(str(exc)))
+        else:
+            st.success(plain(plan.summary()))
+            if plan.warnings:
+                with st.expander(f"⚠️ {len(plan.warnings)} warning(s) about the batch"):
+                    for warning in plan.warnings:
+                        st.markdown(f"- {plain(warning)}")
+    blocked = "Upload a usable batch first." if plan is None else None if actor.name else "Say who you are first."
+    if st.button("🔁 Retrain", type="primary", key="retrain_run", disabled=blocked is not None, help=blocked):
+        _run(plan, actor)
+    result = st.session_state.get(RESULT)
+    if isinstance(result, retrain.RetrainResult) and result.name == name:
+        _show_result(result, actor)
+
+
+def _run(plan: retrain.RetrainPlan, actor: Actor) -> None:
+    bar = st.progress(0.0, text="Starting…")
+    try:
+        with st.spinner("Retraining… (Stop in the app menu ends it; trials finished so far are kept)"):
+            result = retrain.run_retrain(plan, actor, on_progress=lambda f, text: bar.progress(min(f, 1.0), text=text))
+    except Exception as exc:  # noqa: BLE001 — one clear line, never a traceback
+        bar.empty()
+        st.error(plain(error_message(exc)))
+        return
+    finally:
+        cache.forget_runs()  # new runs and a new version exist now
+    bar.empty()
+    st.session_state[RESULT] = result
+
+
+def comparison_frame(result: retrain.RetrainResult) -> pd.DataFrame:
+    """The comparison table as text, so numbers and verdicts share columns."""
+    table = result.table()
+    for column in table.columns[1:]:
+        table[column] = table[column].map(
+            lambda v: "" if v is None or v != v else v if isinstance(v, str) else f"{v:.4f}"
+        )
+    return table
+
+
+def _show_result(result: retrain.RetrainResult, actor: Actor) -> None:
+    st.markdown(
+        f"**Challenger v{result.challenger_version} against champion v{result.champion_version}** on the same "
+        f"{result.held_out_rows} held-out rows (trained on {result.training_rows} rows, {result.combine})"
+    )
+    st.dataframe(comparison_frame(result), hide_index=True, width="stretch")
+    (st.success if result.better else st.warning)(plain(result.sentence()))
+    st.caption(plain(result.difference))
+    _promotion(result, actor)
+
+
+def _promotion(result: retrain.RetrainResult, actor: Actor) -> None:
+    name, version = result.name, result.challenger_version
+    targets = list(dict.fromkeys([result.alias, "champion", "production"]))
+    to = st.selectbox("Promote the challenger to", targets, format_func=lambda a: f"@{a}", key="retrain_to")
+    try:
+        check = retrain.check_promotion(name, actor, to, version)
+    except registry.RegistryError as exc:
+        st.error(plain(str(exc)))
+        return
+    (st.success if check.allowed else st.warning)(plain(check.message))
+    if check.holder == version:
+        st.caption(f"@{to} already points at v{version}.")
+        show_outcome(slot="retrain_promote")
+        return
+    if check.overridable:
+        st.checkbox("Override (recorded with your reason)", key="retrain_override")
+    st.text_input(
+        "Reason" + (" (required to override)" if check.overridable else " (optional)"),
+        key="retrain_reason",
+        max_chars=MAX_REASON,
+    )
+    override = bool(st.session_state.get("retrain_override")) and check.overridable
+    blocked = (
+        "Say who you are first."
+        if not actor.name
+        else check.message
+        if not check.allowed and not check.overridable
+        else "Tick the override and give a reason."
+        if not check.allowed and not override
+        else None
+    )
+
+    def promote() -> str:
+        reason = st.session_state.get("retrain_reason", "")
+        entry = retrain.promote_challenger(name, actor, to, reason, force=override, version=version)
+        st.session_state["retrain_reason"] = ""
+        st.session_state["retrain_override"] = False
+        was = f" (moved from v{entry.from_version})" if entry.from_version else ""
+        return f"@{to} now points at challenger v{version}{was}; recorded in the audit trail."
+
+    st.button(
+        f"Promote challenger v{version} to @{to}",
+        type="primary",
+        key="retrain_promote",
+        disabled=blocked is not None,
+        help=blocked,
+        on_click=run_action,
+        args=(promote, "retrain_promote"),
+    )
+    show_outcome(slot="retrain_promote")
