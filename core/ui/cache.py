@@ -7,7 +7,7 @@ import gc
 import pandas as pd
 import streamlit as st
 
-from core import data, datastore, evaluation, evidence, loading, predict, profiling, runs, warmup
+from core import data, datastore, evaluation, evidence, loading, predict, profiling, runs
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -43,7 +43,7 @@ def profile_report(_frame: pd.DataFrame, digest: str, title: str) -> str:
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)
 def served_model(name: str, version: str) -> predict.ServedModel:
     """Keyed by version, not alias: when an alias moves, the next run loads the new version."""
-    model = warmup.take(name, version) or predict.load_served_model(name, version)
+    model = predict.load_served_model(name, version)
     # Streamlit collects garbage after every script run; walking the ~400k long-lived objects of mlflow,
     # scikit-learn and the model took ~0.2 s per click. Frozen objects are skipped by the collector.
     gc.freeze()
