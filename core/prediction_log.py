@@ -14,6 +14,7 @@ import contextlib
 import io
 import os
 import queue
+import tempfile
 import threading
 import time
 import uuid
@@ -218,11 +219,13 @@ def read_log(experiment_id: str, name: str) -> pd.DataFrame:
     parts = [a.path for a in client.list_artifacts(run_id, PARTS) if a.path.endswith(".parquet")]
     if not parts:
         return pd.DataFrame()
-    folder = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=PARTS)
     frames = []
-    for part in sorted(parts):
-        with contextlib.suppress(OSError), open(os.path.join(folder, os.path.basename(part)), "rb") as handle:
-            frames.append(pd.read_parquet(io.BytesIO(handle.read())))
+    # into a folder of our own: from a server MLflow would download into a new temporary folder every time
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = mlflow.artifacts.download_artifacts(run_id=run_id, artifact_path=PARTS, dst_path=tmp)
+        for part in sorted(parts):
+            with contextlib.suppress(OSError), open(os.path.join(folder, os.path.basename(part)), "rb") as handle:
+                frames.append(pd.read_parquet(io.BytesIO(handle.read())))
     return pd.concat(frames, ignore_index=True).sort_values("logged_at", kind="stable").reset_index(drop=True)
 
 

@@ -115,9 +115,16 @@ def register(run_id: str, model_name: str, description: str = "", tags: dict[str
         client.get_registered_model(model_name)
     except MlflowException:
         client.create_registered_model(model_name)
+    # a tracking server refuses a models:/<model_id> source unless model_id names it too (SQLite never checks)
+    logged_id = uri.removeprefix("models:/")
     try:
         version = client.create_model_version(
-            model_name, uri, run_id=run_id, description=description or None, tags=tags or None
+            model_name,
+            uri,
+            run_id=run_id,
+            description=description or None,
+            tags=tags or None,
+            model_id=logged_id if uri.startswith("models:/m-") and "/" not in logged_id else None,
         )
     except MlflowException as exc:
         raise RegistryError(f"Registering the model of run {run_id} failed: {exc.message}") from None
