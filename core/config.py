@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR_ENV = "QUA3CK_DATA_DIR"
@@ -36,14 +38,31 @@ class StoreConfig:
         return f"MLflow store {_redact(self.tracking_uri)}"
 
 
+# Query parameters whose values are credentials (e.g. ?password=…, ?token=…, ?sig=… of a signed URL)
+_SECRET_PARAMS = re.compile(r"pass|pwd|secret|token|key|sig|credential|auth", re.IGNORECASE)
+
+
 def _redact(uri: str) -> str:
-    """Hide a password in a URI such as postgresql://user:secret@host/db."""
-    if "@" in uri and "://" in uri:
-        scheme, rest = uri.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        if ":" in creds:
-            return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}"
-    return uri
+    """A URI fit to show: the password (postgresql://user:secret@host/db) and secret query values as ***."""
+    try:
+        parts = urlsplit(uri)
+    except ValueError:  # not a URI at all (e.g. a malformed IPv6 host): show nothing of it
+        return "(unreadable URI)"
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        user = userinfo.split(":", 1)[0]
+        # user:password@ hides the password; a lone user@ may be a token (https://<token>@host), so it goes too
+        # unless it reads like an ordinary login name
+        shown = f"{user}:***" if ":" in userinfo else (user if re.fullmatch(r"[\w.-]{1,32}", user) else "***")
+        netloc = f"{shown}@{host}"
+    query = "&".join(
+        f"{name}=***" if _SECRET_PARAMS.search(name) else (f"{name}={value}" if sep else name)
+        for name, sep, value in (pair.partition("=") for pair in parts.query.split("&") if pair)
+    )
+    if (netloc, query) == (parts.netloc, parts.query):
+        return uri  # nothing secret; urlunsplit would also turn sqlite:////abs/path into sqlite://abs/path
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def resolve_store(environ: dict[str, str] | None = None) -> StoreConfig:

@@ -44,6 +44,10 @@ SEP_HINT = re.compile(r"\s*sep=(.)\s*", re.IGNORECASE)
 ZIP_MAGIC = b"PK\x03\x04"  # .xlsx is a ZIP archive
 PARQUET_MAGIC = b"PAR1"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0"  # old Excel 97-2003 .xls
+# A pickle (also what joblib.dump writes) starts with PROTO 2-5; loading one runs any code it names, so an upload
+# is only ever parsed as a table and a pickle is refused by name, whatever the file is called
+PICKLE_PROTOCOLS = tuple(bytes([0x80, protocol]) for protocol in range(2, 6))
+PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".jbl", ".sav", ".pt", ".pth", ".npy", ".npz")
 UTF16_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
@@ -253,6 +257,11 @@ def read_table(
 ) -> LoadedTable:
     """Read an uploaded .csv/.txt/.tsv, .parquet or .xlsx file, raising DataError that says what to fix."""
     suffix = PurePath(filename).suffix.lower()
+    if suffix in PICKLE_SUFFIXES or content.startswith(PICKLE_PROTOCOLS):
+        raise DataError(
+            f"{filename} looks like a saved Python object (pickle/joblib), which is never opened here: loading one "
+            f"can run any code. Upload the table itself as {', '.join(SUPPORTED_SUFFIXES)}."
+        )
     if suffix not in SUPPORTED_SUFFIXES:
         hint = " Open it in Excel and save it as .xlsx (Excel Workbook)." if suffix == ".xls" else ""
         raise DataError(

@@ -7,7 +7,7 @@ from core import charts, diagnostics, evidence, runs
 from core.kpis import SCORE_METRICS, primary_metric
 from core.ui import cache, keys
 from core.ui.actions import run_action, show_outcome
-from core.ui.common import phase_header, plain, require_project
+from core.ui.common import inert_chart, phase_header, plain, require_project
 from core.ui.compare_widgets import collect_evidence, conclusion_form, show_difference, show_evidence
 from core.ui.runs_widgets import runs_table, search_view
 from core.ui.widgets import export_button
@@ -30,7 +30,7 @@ if table.empty:
     st.page_link("pages/train.py", label="Go to training", icon="⚙️")
     st.stop()
 
-st.subheader(f"Runs of '{project.name}' ({len(table)})")
+st.subheader(f"Runs of '{plain(project.name)}' ({len(table)})")
 runs_table(project, table, metric, fingerprint)
 searches = int((table["kind"] == "search").sum())
 with st.expander(f"🔎 Inside a search ({searches} search{'' if searches == 1 else 'es'})"):
@@ -111,7 +111,7 @@ st.dataframe(summary, hide_index=True, width="stretch")
 bars = diagnostics.comparison_table(
     {labels[r].split(" · ")[0]: m for r, m in cache.run_metrics(tuple(evaluated)).items()}, SCORE_METRICS
 )
-st.plotly_chart(charts.metric_bars_with_cv(bars), key="compare_metric_bars")
+inert_chart(st, charts.metric_bars_with_cv(bars), key="compare_metric_bars")
 st.caption("Bars: scores on the held-out test rows. Diamonds: cross-validation mean ± standard deviation.")
 for column, (run_id, ev) in zip(st.columns(len(evaluated)), evaluated.items(), strict=True):
     with column:
@@ -120,7 +120,7 @@ for column, (run_id, ev) in zip(st.columns(len(evaluated)), evaluated.items(), s
         for result in ev.kpi_results(project.kpis):
             value = "—" if result.value is None else f"{result.value:.4g}"
             st.markdown(f"{'✅' if result.passed else '❌'} `{result.kpi}` — measured {value}")
-        st.plotly_chart(charts.confusion_heatmap(ev.labels, ev.confusion), key=f"compare_cm_{run_id}")
+        inert_chart(st, charts.confusion_heatmap(ev.labels, ev.confusion), key=f"compare_cm_{run_id}")
 
 found, data_runs, datasets = collect_evidence(evaluated)
 stale = [r for r, ev in evaluated.items() if evidence.needs_renewal(ev)]

@@ -4,7 +4,7 @@ import streamlit as st
 
 from core import charts, data, datastore, loading
 from core.ui import cache, keys
-from core.ui.common import error_message, phase_header, plain, require_project
+from core.ui.common import error_message, inert_chart, phase_header, plain, require_project
 from core.ui.data_widgets import csv_settings_input, embed_report, roles_editor, show_findings
 
 phase_header(
@@ -28,7 +28,7 @@ if project.data_run_id:
             f"digest `{current.digest}`."
         )
     except ValueError as exc:
-        st.warning(error_message(exc))
+        st.warning(plain(error_message(exc)))
 
 source = st.radio("Source", ["Built-in data set", "Upload a file"], horizontal=True, key="data_source")
 frame, name, default_target = None, "", None
@@ -114,15 +114,15 @@ tabs = st.tabs(
 with tabs[0]:
     st.dataframe(data.column_summary(frame), hide_index=True, width="stretch")
 with tabs[1]:
-    st.plotly_chart(charts.class_balance_bar(data.class_balance(frame, target)), key="data_balance_chart")
+    inert_chart(st, charts.class_balance_bar(data.class_balance(frame, target)), key="data_balance_chart")
 with tabs[2]:
     if features:
         feature = st.selectbox("Feature", features, key="data_feature")
-        st.plotly_chart(charts.feature_by_class(frame, feature, target), key="data_feature_chart")
+        inert_chart(st, charts.feature_by_class(frame, feature, target), key="data_feature_chart")
 with tabs[3]:
-    st.plotly_chart(charts.correlation_heatmap(frame, features), key="data_corr_chart")
+    inert_chart(st, charts.correlation_heatmap(frame, features), key="data_corr_chart")
 with tabs[4]:
-    st.plotly_chart(charts.scatter_matrix(frame[[*features, target]], target), key="data_scatter_chart")
+    inert_chart(st, charts.scatter_matrix(frame[[*features, target]], target), key="data_scatter_chart")
 with tabs[5]:
     if st.button("📋 Build the profile report", key="data_profile") or st.session_state.get(keys.PROFILED) == digest:
         st.session_state[keys.PROFILED] = digest

@@ -4,7 +4,7 @@ import streamlit as st
 
 from core import status
 from core.ui import cache
-from core.ui.common import current_project, error_message
+from core.ui.common import current_project, error_message, plain
 from core.ui.shell import ensure_shell
 
 ensure_shell()
@@ -19,7 +19,7 @@ if project is None:
     st.info("Start by creating the example project or a new one in the sidebar.")
     st.stop()
 
-st.subheader(f"Project: {project.name}")
+st.subheader(f"Project: {plain(project.name)}")
 dataset_summary = None
 if project.data_run_id:
     try:
@@ -30,18 +30,18 @@ if project.data_run_id:
             f"digest `{record.digest}`"
         )
     except ValueError as exc:
-        st.warning(error_message(exc))
+        st.warning(plain(error_message(exc)))
 
 try:
     board = status.lifecycle_status(project, dataset_summary)
 except Exception as exc:  # noqa: BLE001 — the store may be unreachable
-    st.error(f"Cannot read the project's state from MLflow: {error_message(exc)}")
+    st.error(f"Cannot read the project's state from MLflow: {plain(error_message(exc))}")
     st.stop()
 
 for card in board:
     with st.container(border=True):
         left, right = st.columns([5, 2])
         left.markdown(f"### {'✅' if card.done else '⬜'} {card.phase} — {card.title}")
-        left.markdown(card.summary)
+        left.markdown(plain(card.summary, code=True))  # names, question, labels: literal text
         right.markdown(f"**Next:** {card.next_step}")
         right.page_link(f"pages/{card.page}", label=f"Open the {card.phase} page", icon="➡️")

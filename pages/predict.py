@@ -5,7 +5,7 @@ import streamlit as st
 
 from core import charts, loading, predict, prediction_log, registry, status
 from core.ui import cache, keys
-from core.ui.common import error_message, phase_header, plain
+from core.ui.common import error_message, inert_chart, phase_header, plain
 from core.ui.data_widgets import show_findings
 from core.ui.widgets import feature_input
 
@@ -31,7 +31,7 @@ try:
     version = registry.resolve_alias(name, alias)
     model = cache.served_model(name, version.version)
 except ValueError as exc:
-    st.error(error_message(exc))
+    st.error(plain(error_message(exc)))
     st.stop()
 st.caption(
     f"`models:/{name}@{alias}` → version **{version.version}** · source run `{version.run_id}` · "
@@ -77,15 +77,17 @@ def one_row(model: predict.ServedModel) -> None:
                 st.rerun(scope="app")  # the captions above name the version that answered
         except ValueError as exc:
             st.session_state.pop(keys.PREDICT_RESULT, None)
-            st.error(error_message(exc))
+            st.error(plain(error_message(exc)))
     result = st.session_state.get(keys.PREDICT_RESULT)
     if result and result[0] == model.uri:
         _, prediction, warnings = result
-        st.success(f"Predicted class: **{prediction.label}** (version {model.version}, {prediction.latency_ms:.1f} ms)")
+        st.success(
+            f"Predicted class: **{plain(prediction.label)}** (version {model.version}, {prediction.latency_ms:.1f} ms)"
+        )
         for warning in warnings:
-            st.warning(warning)
+            st.warning(plain(warning))
         if prediction.probabilities:
-            st.plotly_chart(charts.probability_bar(prediction.probabilities), key="predict_proba_chart")
+            inert_chart(st, charts.probability_bar(prediction.probabilities), key="predict_proba_chart")
 
 
 if notice := st.session_state.pop(keys.PREDICT_NOTICE, None):
@@ -124,7 +126,7 @@ with batch:
                     if logging_on:
                         prediction_log.log_predictions(model, rows, scored, "batch")
                 st.success(f"Predicted {len(scored):,} rows with version {version.version}.")
-                st.plotly_chart(charts.prediction_counts_bar(scored["prediction"]), key="predict_counts_chart")
+                inert_chart(st, charts.prediction_counts_bar(scored["prediction"]), key="predict_counts_chart")
                 st.dataframe(scored.head(500), width="stretch")
                 st.download_button(
                     "⬇️ Download predictions (CSV)",

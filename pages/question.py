@@ -4,7 +4,7 @@ import streamlit as st
 
 from core import projects
 from core.kpis import KPI, METRICS, OPERATORS, KPIError
-from core.ui.common import error_message, phase_header, require_project
+from core.ui.common import error_message, phase_header, plain, require_project
 
 phase_header(
     "❓ Q — Question and KPIs",
@@ -57,6 +57,6 @@ if st.button("Save question and KPIs", type="primary", key="question_save"):
         if not question.strip():
             raise KPIError("Write the question first: a project without a question cannot be judged.")
         projects.save_question_and_kpis(project.experiment_id, question, kpis)
-        st.success(f"Saved on experiment '{project.name}': " + (", ".join(str(k) for k in kpis) or "no KPIs"))
+        st.success(f"Saved on experiment '{plain(project.name)}': " + (", ".join(str(k) for k in kpis) or "no KPIs"))
     except ValueError as exc:
-        st.error(error_message(exc))
+        st.error(plain(error_message(exc)))

@@ -6,7 +6,7 @@ import streamlit as st
 from core import registry, runs
 from core.kpis import primary_metric
 from core.ui.actions import run_action, show_outcome
-from core.ui.common import phase_header, require_project
+from core.ui.common import phase_header, plain, require_project
 from core.ui.identity import identity_box
 from core.ui.registry_widgets import (
     audit_timeline,
@@ -57,7 +57,7 @@ else:
         "Registered model name (new or existing)",
         value=registry.suggested_model_name(project.name),
         key="registry_model_name",
-        help="Existing: " + (", ".join(existing) or "none"),
+        help="Existing: " + (", ".join(map(plain, existing)) or "none"),
     )
     right.text_input("Version description (optional)", key="registry_description")
     st.text_area("Version tags (optional, one key=value per line)", key="registry_tags", height=68)

@@ -29,7 +29,7 @@ if not project.data_run_id:
 try:
     record = cache.dataset(project.data_run_id)
 except ValueError as exc:
-    st.error(error_message(exc))
+    st.error(plain(error_message(exc)))
     st.stop()
 if st.session_state.get(keys.ORPHANS_SWEPT) != project.experiment_id:
     jobs.end_orphaned_runs(project.experiment_id)  # runs a killed server left RUNNING
@@ -74,7 +74,7 @@ with by_hand:
             try:
                 results.append(training.train_model(project.experiment_id, record, key, todo[key], folds, steps))
             except Exception as exc:  # noqa: BLE001 — the run is marked FAILED by MLflow; tell the person why
-                st.error(f"{ALGORITHMS[key].label} failed: {error_message(exc)}")
+                st.error(f"{ALGORITHMS[key].label} failed: {plain(error_message(exc))}")
         progress.progress(1.0, text="Done.")
         st.session_state[keys.TRAIN_RESULTS] = results
     results = [r for r in st.session_state.get(keys.TRAIN_RESULTS) or [] if r.experiment_id == project.experiment_id]
@@ -105,7 +105,7 @@ with search:
         config.validate()
     except ValueError as exc:  # refused before anything runs, with the reason next to the button
         config = None
-        st.error(error_message(exc))
+        st.error(plain(error_message(exc)))
     job = watched_job(project.experiment_id)
     # this session's own search blocks a second start; watching another session's search does not
     running = job is not None and job.view().running and job.job_id == st.session_state.get(keys.SEARCH_JOB)

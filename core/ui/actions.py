@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core.ui.common import error_message
+from core.ui.common import error_message, plain
 
 PAGE = "page"
 SIDEBAR = "sidebar"
@@ -29,4 +29,4 @@ def show_outcome(where=st, slot: str = PAGE) -> None:
     outcome = st.session_state.pop(f"outcome_{slot}", None)
     if outcome:
         kind, text = outcome
-        (where.success if kind == "success" else where.error)(text)
+        (where.success if kind == "success" else where.error)(plain(text, code=True))  # names in it stay text

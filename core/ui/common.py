@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from core import projects
@@ -45,9 +47,86 @@ def error_message(exc: BaseException) -> str:
     return describe(exc)
 
 
-_MARKDOWN_SPECIAL = "\\`*_{}[]<>()#+-.!|~$"
+# Characters markdown, Streamlit or HTML give a meaning to anywhere in a line, and a colon that starts a
+# directive or an emoji/icon code (:red[…], :material/home:, :smile:); "_" inside a word
+# (model_card, feature_1) cannot emphasise anything and stays as it is
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*{}\[\]<>|~$&]|(?<![^\W_])_|_(?![^\W_])|:(?=[A-Za-z])")
+# Characters that only mean something at the start of a line: headings, list items, ordered lists, setext rules.
+# Left alone elsewhere, so that messages stay readable in tests and logs ("iris-classifier", "0.95", "(cm)");
+# "!" and "(" need no escape once "[" and "]" are escaped (no image, no link can form)
+_LINE_START = re.compile(r"^([ \t]*)([#+=-]|\d+(?=[.)]))", re.MULTILINE)
+# A CommonMark code span: a run of backticks, the shortest text, the same run again (not part of a longer run)
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
 
 
-def plain(text: object) -> str:
-    """Text shown through st.markdown-based elements exactly as written: no markdown, no HTML."""
-    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in str(text))
+def plain(text: object, code: bool = False) -> str:
+    """Text shown through st.markdown-based elements exactly as written: no markdown, no HTML, no links.
+
+    Every character markdown, Streamlit's directives (``:red[…]``), GFM autolinks or HTML give a meaning to is
+    backslash-escaped, so names, labels and notes written by people can neither format the page nor load or
+    link anything. With ``code=True`` backtick code spans stay code spans (they render literally anyway), for
+    messages that wrap our own identifiers in backticks around user text; everything outside them is escaped.
+    """
+    text = str(text)
+    if not code:
+        return _escape(text)
+    out, position = [], 0
+    for match in _CODE_SPAN.finditer(text):
+        out.append(_escape(text[position : match.start()]))
+        out.append(match.group(0))
+        position = match.end()
+    out.append(_escape(text[position:]))
+    return "".join(out)
+
+
+# GFM turns bare http://…, www.… and a@b.c into links *after* parsing, in the text that escapes produce, so
+# backslashes cannot stop it; an invisible word joiner inside the pattern does (the text reads the same)
+_AUTOLINK = re.compile(r"(?<=http)(?=s?://)|(?<=\bwww)(?=\.)|(?<=[\w.+-]@)(?=[\w-]+\.[\w-])", re.IGNORECASE)
+WORD_JOINER = "\u2060"
+
+
+def _escape(text: str) -> str:
+    text = _AUTOLINK.sub(WORD_JOINER, text)
+    text = _MARKDOWN_SPECIAL.sub(lambda match: "\\" + match.group(0), text)
+    # an ordered-list number keeps its digits and escapes its "." or ")": "1\. one"
+    return _LINE_START.sub(_escape_line_start, text)
+
+
+def _escape_line_start(match: re.Match) -> str:
+    indent, marker = match.groups()
+    if marker.isdigit():
+        return f"{indent}{marker}\\"
+    return f"{indent}\\{marker}"
+
+
+# Plotly draws a small set of HTML tags inside chart text (<a href>, <b>, <span style>, <sup>, …). Every "<"
+# except our own line breaks and hover <extra> boxes becomes "&lt;", which plotly shows as a literal "<".
+_PLOTLY_TAG = re.compile(r"<(?!(?:br\s*/?|/?extra)>)", re.IGNORECASE)
+
+
+def inert_figure(figure):
+    """A copy of a plotly figure in which names and labels from data (column names, class labels, run names) are
+    text: they can draw no link, markup or styled span in the chart. Our ``<br>`` and ``<extra>`` stay."""
+    import plotly.graph_objects as go
+
+    # the input figure was validated when it was built; validating the copy again cost ~11 ms per chart
+    return go.Figure(_inert_value(figure.to_plotly_json()), _validate=False)
+
+
+def _inert_value(value):
+    import numpy as np
+
+    if isinstance(value, str):
+        return _PLOTLY_TAG.sub("&lt;", value) if "<" in value else value
+    if isinstance(value, dict):
+        return {key: _inert_value(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_inert_value(item) for item in value)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "OUS":
+        return np.array([_inert_value(item) for item in value.ravel()], dtype=object).reshape(value.shape)
+    return value
+
+
+def inert_chart(where, figure, **kwargs):
+    """``where.plotly_chart(figure, **kwargs)`` (``where``: st, a column, the sidebar) with the figure made inert."""
+    return where.plotly_chart(inert_figure(figure), **kwargs)

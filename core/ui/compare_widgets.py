@@ -7,7 +7,7 @@ import streamlit as st
 from core import charts, evidence
 from core.evaluation import Evaluation
 from core.evidence import RunEvidence
-from core.ui.common import error_message, plain
+from core.ui.common import error_message, inert_chart, plain
 
 
 def _notes(evidence: RunEvidence) -> None:
@@ -37,7 +37,7 @@ def show_evidence(evidence: dict[str, RunEvidence], evaluations: dict[str, Evalu
 def _block(kind: str, ev: RunEvidence, evaluation: Evaluation, run_id: str) -> None:
     if kind == "confusion":
         figure = charts.confusion_heatmap_normalized(evaluation.labels, evaluation.confusion)
-        st.plotly_chart(figure, key=f"compare_cmn_{run_id}")
+        inert_chart(st, figure, key=f"compare_cmn_{run_id}")
         return
     if kind == "importance":
         _importance(evaluation, run_id)
@@ -52,7 +52,7 @@ def _block(kind: str, ev: RunEvidence, evaluation: Evaluation, run_id: str) -> N
             _notes(ev)
             return
         figure = charts.roc_curves if kind == "roc" else charts.precision_recall_curves
-        st.plotly_chart(figure(ev.curves), key=f"compare_{kind}_{run_id}")
+        inert_chart(st, figure(ev.curves), key=f"compare_{kind}_{run_id}")
         macro = ev.curves.get("macro_auc" if kind == "roc" else "macro_average_precision")
         if macro is not None:
             st.caption(f"Macro {'AUC' if kind == 'roc' else 'average precision'}: {macro:.3f}")
@@ -74,7 +74,7 @@ def _importance(evaluation: Evaluation, run_id: str) -> None:
         st.caption(plain(evaluation.no_importance or "There is no permutation importance for this run."))
         return
     info = evaluation.importance
-    st.plotly_chart(charts.permutation_importance_bar(frame.head(_TOP_FEATURES)), key=f"compare_importance_{run_id}")
+    inert_chart(st, charts.permutation_importance_bar(frame.head(_TOP_FEATURES)), key=f"compare_importance_{run_id}")
     if len(frame) > _TOP_FEATURES:
         st.caption(f"The {_TOP_FEATURES} most important of {len(frame)} columns.")
     rows = f"{info['rows']} of the {info['sampled_from']}" if info.get("sampled_from") else f"the {info['rows']}"

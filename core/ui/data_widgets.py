@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import base64
+import html
 
 import pandas as pd
 import streamlit as st
@@ -83,17 +83,36 @@ def show_findings(findings) -> None:
             show(plain(finding.message), icon=SEVERITY_ICONS.get(finding.severity))
 
 
-MAX_EMBED_BYTES = 1_900_000  # Chromium refuses data: URLs above 2 MB
+# Sent to the browser over the websocket as the frame's srcdoc: far below server.maxMessageSize (200 MB), and
+# beyond this a page gets slow; the report stays downloadable either way
+MAX_EMBED_BYTES = 50_000_000
+# The report's own scripts (tabs, toggles) run, nothing else: no same-origin access to the app, no forms, popups,
+# downloads or navigation of the page around it
+REPORT_SANDBOX = "allow-scripts"
+# Inherited by the srcdoc frame inside: the report may use its inline scripts, styles and data: images, and load
+# nothing from anywhere else (a column name such as <img src=http://…> cannot make the browser fetch it)
+REPORT_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; font-src data:"
 
 
-def embed_report(html: str, height: int = 900) -> None:
-    """Show a generated HTML report in an iframe with an opaque origin.
+def sandboxed_html(document: str) -> str:
+    """Our own wrapper page around an untrusted HTML document: a sandboxed srcdoc frame under a strict CSP.
 
-    The report is built from uploaded data, so it is loaded as a ``data:`` URL: its scripts run, but they
-    cannot reach the app's page or session. Reports too large for a data URL are offered as download only.
+    Streamlit's iframes allow scripts *and* same-origin access (its component sandbox), so untrusted HTML is
+    never given to st.iframe directly. The wrapper holds no script of its own; the document is escaped into the
+    ``srcdoc`` attribute, so nothing in it can end the attribute or the tag.
     """
-    encoded = base64.b64encode(html.encode()).decode()
-    if len(encoded) > MAX_EMBED_BYTES:
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{REPORT_CSP}">'
+        "<style>html,body{margin:0;height:100%}iframe{border:0;width:100%;height:100%;display:block}</style>"
+        f'</head><body><iframe sandbox="{REPORT_SANDBOX}" title="report" '
+        f'srcdoc="{html.escape(document, quote=True)}"></iframe></body></html>'
+    )
+
+
+def embed_report(document: str, height: int = 900, title: str = "Profile report") -> None:
+    """Show a generated HTML report (built from uploaded data, so untrusted) in a sandboxed frame."""
+    if len(document) > MAX_EMBED_BYTES:
         st.info("The report is too large to show inside the page; download it above and open it in the browser.")
         return
-    st.iframe(f"data:text/html;base64,{encoded}", height=height)
+    st.iframe(sandboxed_html(document), height=height, alt=title)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.governance import Actor
+from core.ui.common import plain
 
 NAME_KEY = "identity_name"
 
@@ -46,7 +47,7 @@ def identity_box(where=st) -> Actor:
     if auth_configured():
         if actor.authenticated:
             role = "an approver" if actor.may_approve() else "not an approver: protected aliases are read-only for you"
-            where.caption(f"Signed in as **{actor.name}** ({role}).")
+            where.caption(f"Signed in as **{plain(actor.name)}** ({role}).")
             where.button("Sign out", key="identity_logout", on_click=st.logout)
         else:
             where.info("Sign in to change aliases: every change records who made it.")

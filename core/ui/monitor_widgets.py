@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core import drift, monitoring, monitoring_charts, projects
-from core.ui.common import plain
+from core.ui.common import inert_chart, plain
 
 WINDOWS = {"all time": None, "last 24 hours": 1, "last 7 days": 7, "last 30 days": 30}
 DEFAULT_CHARTS = 4
@@ -87,8 +87,8 @@ def show_empty_log(message: str, ref: monitoring.Reference) -> None:
     )
     st.page_link("pages/predict.py", label="Go to Predict", icon="🔮")
     st.markdown(f"**Training data** the log will be compared with: {len(ref.frame):,} rows of '{plain(ref.dataset)}'.")
-    st.plotly_chart(
-        charts.class_balance_bar(data.class_balance(ref.frame, ref.target)), key="monitor_reference_classes"
+    inert_chart(
+        st, charts.class_balance_bar(data.class_balance(ref.frame, ref.target)), key="monitor_reference_classes"
     )
 
 
@@ -164,7 +164,8 @@ def _drift(report: monitoring.MonitorReport) -> None:
     columns = st.columns(2)
     for i, feature in enumerate(chosen):
         with columns[i % 2]:
-            st.plotly_chart(
+            inert_chart(
+                st,
                 monitoring_charts.distribution_overlay(
                     report.reference_frame[feature],
                     report.current_frame[feature],
@@ -181,8 +182,8 @@ def _classes(report: monitoring.MonitorReport) -> None:
     if report.classes_over_time is None or report.classes_over_time.empty:
         st.info("No predictions to show.")
         return
-    st.plotly_chart(
-        monitoring_charts.classes_over_time(report.classes_over_time, report.periods), key="monitor_classes_chart"
+    inert_chart(
+        st, monitoring_charts.classes_over_time(report.classes_over_time, report.periods), key="monitor_classes_chart"
     )
 
 
@@ -192,12 +193,14 @@ def _kpis(report: monitoring.MonitorReport) -> None:
     if frame is not None and not frame.empty:
         scores = [m for m in frame["metric"].unique() if m != "latency_ms"]
         if scores:
-            st.plotly_chart(
+            inert_chart(
+                st,
                 monitoring_charts.kpis_over_time(frame, report.periods, [k.kpi for k in report.kpis], scores),
                 key="monitor_kpi_chart",
             )
         if "latency_ms" in set(frame["metric"]):
-            st.plotly_chart(
+            inert_chart(
+                st,
                 monitoring_charts.kpis_over_time(frame, report.periods, [k.kpi for k in report.kpis], ["latency_ms"]),
                 key="monitor_latency_chart",
             )

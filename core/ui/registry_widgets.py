@@ -10,7 +10,7 @@ from core import charts, governance, registry
 from core.governance import Actor
 from core.ui import cache
 from core.ui.actions import run_action, show_outcome
-from core.ui.common import plain
+from core.ui.common import inert_chart, plain
 
 OTHER = "other…"
 
@@ -62,8 +62,8 @@ def _comparison(version_runs: dict[str, str | None], version: str, holder: str, 
     pair = ((f"v{version}", found.candidate), (f"v{holder}", found.current))
     for column, (label, ev) in zip(st.columns(2), pair, strict=True):
         if ev is not None:
-            column.plotly_chart(
-                charts.confusion_heatmap(ev.labels, ev.confusion, title=label), key=f"registry_cm_{label}"
+            inert_chart(
+                column, charts.confusion_heatmap(ev.labels, ev.confusion, title=label), key=f"registry_cm_{label}"
             )
 
 
@@ -246,4 +246,21 @@ def model_card_section(name: str, versions: list[dict], aliases: dict[str, str])
     right.button("📎 Log to the version's run", key="registry_card_log", on_click=run_action, args=(log, "card_log"))
     show_outcome(slot="card_log")
     with st.container(border=True, height=600):
-        st.markdown(card.markdown())
+        show_card(card)
+
+
+def show_card(card) -> None:
+    """The card as the page shows it: our headings and labels, every value (names, descriptions, notes, reasons)
+    as literal text and tables as data grids, so text people wrote can neither format nor link nor load anything."""
+    for i, section in enumerate(card.sections):
+        st.markdown(("# " if i == 0 else "## ") + plain(section.title))
+        for block in section.blocks:
+            if isinstance(block, dict):
+                st.markdown("\n".join(f"- **{plain(k)}:** {plain(' '.join(str(v).split()))}" for k, v in block.items()))
+            elif isinstance(block, str):
+                st.markdown(plain(block))
+            else:  # a table
+                if block.caption:
+                    st.markdown(f"**{plain(block.caption)}**")
+                frame = pd.DataFrame([[str(c) for c in row] for row in block.rows], columns=list(block.columns))
+                st.dataframe(frame, hide_index=True, width="stretch")

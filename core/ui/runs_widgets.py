@@ -7,6 +7,7 @@ import streamlit as st
 
 from core import charts, runs
 from core.ui import cache
+from core.ui.common import inert_chart
 
 _TABLE_HEIGHT = 420  # rows scroll inside the table; the page stays short with hundreds of runs
 
@@ -87,10 +88,10 @@ def search_view(table: pd.DataFrame, metric: str, fingerprint: tuple) -> None:
         "(high-scoring) lines to see which values the good configurations share. Drag along an axis to filter."
     )
     figure = charts.parallel_coordinates(insight.trials, metric, insight.searched)
-    st.plotly_chart(figure, key="compare_search_parcoords")
+    inert_chart(st, figure, key="compare_search_parcoords")
     if insight.importance:
         figure = charts.param_importance_bar(insight.importance, f"Which hyperparameters mattered for {metric}")
-        st.plotly_chart(figure, key="compare_search_importance")
+        inert_chart(st, figure, key="compare_search_importance")
         st.caption(
             "Share of the score's variation across the trials that each hyperparameter explains, "
             f"estimated by {insight.method}."

@@ -12,7 +12,7 @@ from core.features import IMPUTERS, SCALERS, FeatureSteps
 from core.search_space import METHODS, grid_size, space_from_table, space_table
 from core.tuning import trials_frame
 from core.ui import keys
-from core.ui.common import error_message
+from core.ui.common import error_message, inert_chart, plain
 
 STATUS_TEXT = {
     "finished": "finished: the trial budget is spent",
@@ -93,7 +93,7 @@ def search_setup(algorithm: str, prefix: str = "train_search"):
                 f"The grid has {size} combinations" + (f"; the budget runs {trials}." if 0 < trials < size else ".")
             )
         except ValueError as exc:
-            st.caption(error_message(exc))
+            st.caption(plain(error_message(exc)))
     return method, table, int(trials) or None, float(minutes) * 60 or None
 
 
@@ -130,7 +130,7 @@ def show_search(job: jobs.SearchJob, metric: str) -> None:
         )
     frame = trials_frame(list(view.trials), metric)
     if not frame.empty:
-        st.plotly_chart(charts.search_progress(frame, metric), key=f"train_search_chart_{view.job_id}")
+        inert_chart(st, charts.search_progress(frame, metric), key=f"train_search_chart_{view.job_id}")
         shown = frame if frame["error"].any() else frame.drop(columns="error")
         st.dataframe(shown, hide_index=True, width="stretch", key=f"train_search_table_{view.job_id}")
     if view.running:

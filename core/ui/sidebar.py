@@ -8,7 +8,7 @@ from core import data, datastore, projects
 from core.config import active_store
 from core.ui import keys
 from core.ui.actions import SIDEBAR, run_action, show_outcome
-from core.ui.common import error_message
+from core.ui.common import error_message, plain
 
 
 def _create_example() -> str:
@@ -37,10 +37,10 @@ def render_sidebar() -> projects.Project | None:
     try:
         all_projects = projects.list_projects()
     except Exception as exc:  # noqa: BLE001 — an unreachable store must not break the page
-        sidebar.error(f"The MLflow store is not reachable: {error_message(exc)}")
-        sidebar.caption(store.description)
+        sidebar.error(f"The MLflow store is not reachable: {plain(error_message(exc))}")
+        sidebar.caption(plain(store.description))
         return None
-    sidebar.caption(("🗄️ " if store.embedded else "🌐 ") + store.description)
+    sidebar.caption(("🗄️ " if store.embedded else "🌐 ") + plain(store.description))
 
     by_id = {p.experiment_id: p for p in all_projects}
     current = st.session_state.get(keys.PROJECT_ID)
