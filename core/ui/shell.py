@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import warmup
 from core.config import activate_store
 from core.ui.common import error_message
 from core.ui.sidebar import render_sidebar
@@ -23,7 +22,6 @@ PAGES = [
 
 def app_shell():
     """Set up the page and sidebar and return the navigation's selected page (not yet run)."""
-    warmup.wait()  # a fresh server's first run: let the warm-up finish instead of importing alongside it
     st.set_page_config(page_title="QUA³CK Workbench", page_icon="🦆", layout="wide")
     pages = [st.Page(path, title=title, icon=icon, default=i == 0) for i, (path, title, icon) in enumerate(PAGES)]
     navigation = st.navigation(pages)
