@@ -39,7 +39,12 @@ class StoreConfig:
 
 
 # Query parameters whose values are credentials (e.g. ?password=…, ?token=…, ?sig=… of a signed URL)
-_SECRET_PARAMS = re.compile(r"pass|pwd|secret|token|key|sig|credential|auth", re.IGNORECASE)
+SECRET_PARAMS = re.compile(r"pass|pwd|secret|token|key|sig|credential|auth", re.IGNORECASE)
+
+
+def looks_like_login(user: str) -> bool:
+    """Whether the user part of a URI reads like a login name rather than a token."""
+    return re.fullmatch(r"[\w.-]{1,32}", user) is not None
 
 
 def _redact(uri: str) -> str:
@@ -54,10 +59,10 @@ def _redact(uri: str) -> str:
         user = userinfo.split(":", 1)[0]
         # user:password@ hides the password; a lone user@ may be a token (https://<token>@host), so it goes too
         # unless it reads like an ordinary login name
-        shown = f"{user}:***" if ":" in userinfo else (user if re.fullmatch(r"[\w.-]{1,32}", user) else "***")
+        shown = f"{user}:***" if ":" in userinfo else (user if looks_like_login(user) else "***")
         netloc = f"{shown}@{host}"
     query = "&".join(
-        f"{name}=***" if _SECRET_PARAMS.search(name) else (f"{name}={value}" if sep else name)
+        f"{name}=***" if SECRET_PARAMS.search(name) else (f"{name}={value}" if sep else name)
         for name, sep, value in (pair.partition("=") for pair in parts.query.split("&") if pair)
     )
     if (netloc, query) == (parts.netloc, parts.query):

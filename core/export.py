@@ -330,8 +330,27 @@ def _plain(values) -> list:
 
 
 def _shareable_uri(uri: str) -> str:
-    """The tracking URI without a password (a script gets shared; the password comes from the environment)."""
-    return re.sub(r"^([a-z0-9+.-]+://[^:/@]+):[^@/]*@", r"\1@", uri, flags=re.IGNORECASE)
+    """The tracking URI without credentials (a script gets shared; they come from the environment): no password,
+    no token in the user part (``https://<token>@host``), no secret query values (``?token=…``)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from core.config import SECRET_PARAMS, looks_like_login
+
+    try:
+        parts = urlsplit(uri)
+    except ValueError:
+        return uri
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}@{host}" if looks_like_login(user) else host
+    query = "&".join(
+        pair for pair in parts.query.split("&") if pair and not SECRET_PARAMS.search(pair.partition("=")[0])
+    )
+    if (netloc, query) == (parts.netloc, parts.query):
+        return uri  # urlunsplit would turn sqlite:////abs/path into sqlite://abs/path
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 # ------------------------------------------------------------------------------------------- writing the code

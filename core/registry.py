@@ -10,7 +10,7 @@ from core.training import TAG_MODEL_URI
 
 STANDARD_ALIASES = ("challenger", "champion", "production")
 _ALIAS_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
-_NAME_PATTERN = re.compile(r"^[^/:%]{1,255}$")
+_NAME_PATTERN = re.compile(r"^[^/:%#?]{1,255}$")  # "#" and "?" would cut a models:/ URI short
 
 
 class RegistryError(ValueError):
@@ -63,7 +63,7 @@ def validate_model_name(name: str) -> str:
     """Return the model name stripped, or raise RegistryError."""
     name = (name or "").strip()
     if not name or not _NAME_PATTERN.match(name):
-        raise RegistryError("Model names must be 1–255 characters without '/', ':' or '%'.")
+        raise RegistryError("Model names must be 1–255 characters without '/', ':', '%', '#' or '?'.")
     return name
 
 

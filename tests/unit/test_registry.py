@@ -57,7 +57,7 @@ def test_valid_aliases(alias):
     assert registry.validate_alias(alias) == alias.strip()
 
 
-@pytest.mark.parametrize("name", ["", "  ", "a/b", "a:b", "50%", "x" * 256])
+@pytest.mark.parametrize("name", ["", "  ", "a/b", "a:b", "50%", "a#b", "why?", "x" * 256])
 def test_invalid_model_names(name):
     with pytest.raises(RegistryError, match="Model names"):
         registry.validate_model_name(name)
