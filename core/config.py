@@ -111,6 +111,32 @@ def activate_store(config: StoreConfig | None = None) -> StoreConfig:
     return config
 
 
+PROBE_TIMEOUT_S = 3.0
+
+
+def unreachable(config: StoreConfig, timeout: float = PROBE_TIMEOUT_S) -> str | None:
+    """Why a tracking server does not answer right now, in one sentence; None when it answers (or is embedded).
+
+    A quick ``GET <uri>/health``: MLflow's own client retries a dead server for minutes before it gives up, so the
+    pages ask this first and say what is wrong at once."""
+    import urllib.error
+    import urllib.request
+
+    if config.embedded or urlsplit(config.tracking_uri).scheme not in ("http", "https"):
+        return None  # a file or a database URI: its errors come from the call itself, quickly
+    where = _redact(config.tracking_uri)
+    try:
+        with urllib.request.urlopen(config.tracking_uri.rstrip("/") + "/health", timeout=timeout):
+            return None
+    except urllib.error.HTTPError as exc:
+        if exc.code in (401, 403, 404):
+            return None  # it answers: sign-in or a proxy without /health, the calls themselves will tell
+        return f"The tracking server {where} answers with HTTP {exc.code} ({exc.reason})."
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return f"The tracking server {where} is not reachable ({reason})."
+
+
 def active_store() -> StoreConfig:
     """The store in use, activating the configured one on first call."""
     return _active or activate_store()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
-from core.config import activate_store
-from core.ui.common import error_message
+from core.config import activate_store, unreachable
+from core.ui.common import error_message, plain
 from core.ui.sidebar import render_sidebar
 
 PAGES = [
@@ -26,12 +28,34 @@ def app_shell():
     pages = [st.Page(path, title=title, icon=icon, default=i == 0) for i, (path, title, icon) in enumerate(PAGES)]
     navigation = st.navigation(pages)
     try:
-        activate_store()
+        store = activate_store()
     except Exception as exc:  # noqa: BLE001 — say what is wrong instead of a traceback
-        st.error(f"The MLflow store cannot be opened: {error_message(exc)}")
+        st.error(f"The MLflow store cannot be opened: {plain(error_message(exc))}")
+        st.stop()
+    if problem := _store_problem(store):
+        st.sidebar.caption("🌐 " + plain(store.description))
+        st.error(
+            f"🔌 {plain(problem)} Nothing can be read from or saved to the store until it answers again: check that "
+            "the server runs (and MLFLOW_TRACKING_URI), then try again."
+        )
+        st.button("Try again", key="store_retry", type="primary")
         st.stop()
     render_sidebar()
     return navigation
+
+
+_answered_at = [float("-inf")]
+PROBE_EVERY_S = 10.0  # while the server answers, probe at most this often (each rerun would add a round trip)
+
+
+def _store_problem(store) -> str | None:
+    """Why the store does not answer (probed at most every PROBE_EVERY_S while it does), or None."""
+    if time.monotonic() - _answered_at[0] < PROBE_EVERY_S:
+        return None
+    problem = unreachable(store)
+    if problem is None:
+        _answered_at[0] = time.monotonic()
+    return problem
 
 
 def ensure_shell() -> None:

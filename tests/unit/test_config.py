@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import http.server
+import socket
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -118,3 +122,55 @@ def test_exported_embedded_uri_is_not_mistaken_for_configuration(store, monkeypa
     again = config.resolve_store()
     assert again.embedded
     assert again.tracking_uri == active.tracking_uri
+
+
+class _Health(http.server.BaseHTTPRequestHandler):
+    status = 200
+
+    def do_GET(self):  # noqa: N802 — the http.server API
+        self.send_response(self.status if self.path == "/health" else 404)
+        self.end_headers()
+        self.wfile.write(b"OK")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def health_server():
+    """A local HTTP server answering /health with _Health.status; yields (server, uri)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    _Health.status = 200
+
+
+def _server_store(uri: str) -> config.StoreConfig:
+    return config.StoreConfig(tracking_uri=uri, registry_uri=uri, embedded=False)
+
+
+def test_a_server_that_answers_is_reachable(health_server):
+    _, uri = health_server
+    assert config.unreachable(_server_store(uri)) is None
+
+
+def test_a_server_that_fails_its_health_check_is_named(health_server):
+    _, uri = health_server
+    _Health.status = 503
+    assert "answers with HTTP 503" in config.unreachable(_server_store(uri))
+
+
+def test_a_stopped_server_is_reported_at_once_with_its_password_hidden():
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    started = time.monotonic()
+    problem = config.unreachable(_server_store(f"http://ana:s3cret@127.0.0.1:{port}"), timeout=2)
+    assert time.monotonic() - started < 5  # not MLflow's minutes of retries
+    assert "is not reachable" in problem and "s3cret" not in problem and "ana:***@" in problem
+
+
+def test_embedded_and_database_stores_are_not_probed(tmp_path):
+    assert config.unreachable(config.resolve_store({config.DATA_DIR_ENV: str(tmp_path)})) is None
+    assert config.unreachable(_server_store("postgresql://u:p@127.0.0.1:1/db")) is None
