@@ -125,8 +125,11 @@ def unreachable(config: StoreConfig, timeout: float = PROBE_TIMEOUT_S) -> str | 
     if config.embedded or urlsplit(config.tracking_uri).scheme not in ("http", "https"):
         return None  # a file or a database URI: its errors come from the call itself, quickly
     where = _redact(config.tracking_uri)
+    parts = urlsplit(config.tracking_uri)
+    # /health needs no sign-in, and urllib would take "user:password@host" for a host name
+    url = urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1], query="")).rstrip("/") + "/health"
     try:
-        with urllib.request.urlopen(config.tracking_uri.rstrip("/") + "/health", timeout=timeout):
+        with urllib.request.urlopen(url, timeout=timeout):
             return None
     except urllib.error.HTTPError as exc:
         if exc.code in (401, 403, 404):

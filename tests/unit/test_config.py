@@ -153,6 +153,8 @@ def _server_store(uri: str) -> config.StoreConfig:
 def test_a_server_that_answers_is_reachable(health_server):
     _, uri = health_server
     assert config.unreachable(_server_store(uri)) is None
+    with_login = uri.replace("http://", "http://ana:s3cret@")  # urllib alone would read "ana" as the host
+    assert config.unreachable(_server_store(with_login + "/?token=x")) is None
 
 
 def test_a_server_that_fails_its_health_check_is_named(health_server):
