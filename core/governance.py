@@ -113,6 +113,7 @@ def _registry_call(what: str, call, *args):
 def _model(name: str):
     from mlflow.exceptions import MlflowException
 
+    registry.validate_model_name(name)  # MLflow's own refusal of a bad name would read as "did not answer"
     try:
         return _client().get_registered_model(name)
     except MlflowException as exc:

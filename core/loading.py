@@ -351,7 +351,7 @@ def _check_is_text(content: bytes, filename: str) -> None:
         )
     if content.startswith(PARQUET_MAGIC):
         raise DataError(f"{filename} is a Parquet file, not a CSV text file; name it .parquet.")
-    if content.startswith(UTF16_BOMS):
+    if content.startswith(UTF16_BOMS) or _looks_like_utf16(content):
         raise DataError(f"{filename} is saved as UTF-16 (Excel's 'Unicode Text'); save it as 'CSV UTF-8' instead.")
     position = content.find(b"\x00")
     if position != -1:
@@ -360,6 +360,17 @@ def _check_is_text(content: bytes, filename: str) -> None:
             f"{filename} contains binary data (a NUL byte on line {line}), so it is not a CSV text file. "
             "Export the table as CSV, or upload the .xlsx or .parquet file itself."
         )
+
+
+def _looks_like_utf16(content: bytes) -> bool:
+    """UTF-16 text without a BOM: in Latin text every other byte is NUL, the bytes between them never are."""
+    sample = content[:1024]
+    if len(sample) < 4:
+        return False
+    for zeros, letters in ((sample[1::2], sample[0::2]), (sample[0::2], sample[1::2])):
+        if zeros.count(0) >= 0.9 * len(zeros) and letters.count(0) == 0:
+            return True
+    return False
 
 
 def _decode(content: bytes, encoding: str, filename: str) -> str:

@@ -206,8 +206,14 @@ class PromotionCheck:
 
 
 def _names(columns) -> str:
-    shown = ", ".join(f"'{c}'" for c in columns[:10])
+    # one line of bounded length: a name or label may be a 100 kB cell or hold line breaks
+    shown = ", ".join(f"'{_short(c)}'" for c in columns[:10])
     return shown + (f" and {len(columns) - 10} more" if len(columns) > 10 else "")
+
+
+def _short(value, limit: int = 60) -> str:
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _rows(positions) -> str:
