@@ -3,10 +3,11 @@ feature, predicted classes over time and, with labels, the KPIs over time."""
 
 import streamlit as st
 
-from core import monitoring, registry, status
+from core import monitoring
 from core.ui import cache
 from core.ui import monitor_widgets as widgets
 from core.ui.common import error_message, phase_header, plain
+from core.ui.widgets import served_alias_picker
 
 phase_header(
     "📈 Monitor",
@@ -18,20 +19,8 @@ phase_header(
     "metrics over time against the project's KPI thresholds. An alert lists the drifted features and breached "
     "KPIs; `python -m core monitor` runs the same check in a pipeline.",
 )
-models = [m for m in registry.list_models() if m.aliases]
-if not models:
-    st.info("No registered model has an alias yet. Register a version and give it an alias such as 'production'.")
-    st.page_link("pages/registry.py", label="Go to the registry", icon="🏷️")
-    st.stop()
-
-left, right = st.columns(2)
-by_name = {m.name: m for m in models}
-name = left.selectbox("Registered model", list(by_name), key="monitor_model")
-aliases = sorted(by_name[name].aliases)
-default_alias = status.serving_alias(by_name[name])
-alias = right.selectbox("Alias", aliases, index=aliases.index(default_alias), key="monitor_alias")
+name, alias, version = served_alias_picker("monitor")
 try:
-    version = registry.resolve_alias(name, alias)
     reference = widgets.reference(name, version.version)
 except ValueError as exc:
     st.error(plain(error_message(exc)))

@@ -3,11 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from core import charts, loading, predict, prediction_log, registry, status
+from core import charts, loading, predict, prediction_log, registry
 from core.ui import cache, keys
 from core.ui.common import error_message, inert_chart, phase_header, plain
 from core.ui.data_widgets import show_findings
-from core.ui.widgets import feature_input
+from core.ui.widgets import feature_input, served_alias_picker
 
 phase_header(
     "🔮 Predict",
@@ -15,20 +15,8 @@ phase_header(
     "exactly that: it asks the registry which version the alias points at and serves that version, so "
     "moving the alias on the registry page changes what answers here, without a restart.",
 )
-models = [m for m in registry.list_models() if m.aliases]
-if not models:
-    st.info("No registered model has an alias yet. Register a version and give it an alias such as 'production'.")
-    st.page_link("pages/registry.py", label="Go to the registry", icon="🏷️")
-    st.stop()
-
-left, right = st.columns(2)
-by_name = {m.name: m for m in models}
-name = left.selectbox("Registered model", list(by_name), key="predict_model")
-aliases = sorted(by_name[name].aliases)
-default_alias = status.serving_alias(by_name[name])
-alias = right.selectbox("Alias", aliases, index=aliases.index(default_alias), key="predict_alias")
+name, alias, version = served_alias_picker("predict")
 try:
-    version = registry.resolve_alias(name, alias)
     model = cache.served_model(name, version.version)
 except ValueError as exc:
     st.error(plain(error_message(exc)))

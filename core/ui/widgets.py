@@ -77,3 +77,30 @@ def export_button(run_id: str, key: str) -> None:
         help="A standalone script that rebuilds this run's model and CV score from the same MLflow store — "
         "the bridge to plain train.py code.",
     )
+
+
+def served_alias_picker(prefix: str):
+    """Pick a registered model and one of its aliases (default: the one Predict serves) and resolve it to its
+    version; says what to do and stops the page when no model has an alias or the alias cannot be resolved.
+
+    Returns (name, alias, version). Widget keys: ``<prefix>_model`` and ``<prefix>_alias``."""
+    from core import registry, status
+    from core.ui.common import error_message
+
+    models = [m for m in registry.list_models() if m.aliases]
+    if not models:
+        st.info("No registered model has an alias yet. Register a version and give it an alias such as 'production'.")
+        st.page_link("pages/registry.py", label="Go to the registry", icon="🏷️")
+        st.stop()
+    left, right = st.columns(2)
+    by_name = {m.name: m for m in models}
+    name = left.selectbox("Registered model", list(by_name), key=f"{prefix}_model")
+    aliases = sorted(by_name[name].aliases)
+    default_alias = status.serving_alias(by_name[name])
+    alias = right.selectbox("Alias", aliases, index=aliases.index(default_alias), key=f"{prefix}_alias")
+    try:
+        version = registry.resolve_alias(name, alias)
+    except ValueError as exc:
+        st.error(plain(error_message(exc)))
+        st.stop()
+    return name, alias, version
