@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
+
+from core.i18n import tr
 
 
 @dataclass(frozen=True)
@@ -24,10 +26,25 @@ class Param:
     none_label: str | None = None  # a value of 0 means None (e.g. unlimited depth)
     search: tuple[float, float] | None = None  # default search range when narrower than the widget's
     tuned: bool = True  # part of the default search space
+    text: str = ""  # its catalogue texts: algorithms.params.<text>.label/.help (default: its name)
 
     @property
     def search_range(self) -> tuple[float, float]:
         return self.search or (self.low, self.high)
+
+    @property
+    def shown_label(self) -> str:
+        """The label in the current language (``label`` stays English: it goes into files and the store)."""
+        return tr(f"algorithms.params.{self.text or self.name}.label")
+
+    @property
+    def shown_help(self) -> str:
+        """The help text in the current language ("" when it has none)."""
+        return tr(f"algorithms.params.{self.text or self.name}.help") if self.help else ""
+
+    def shown(self) -> Param:
+        """This hyperparameter with its label and help in the current language, for a widget."""
+        return replace(self, label=self.shown_label, help=self.shown_help)
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,15 @@ class Algorithm:
     needs_scaling: bool
     fixed: tuple[tuple[str, object], ...] = ()  # settings people do not tune (e.g. probability=True)
     seeded: bool = True  # accepts random_state
+
+    @property
+    def shown_label(self) -> str:
+        """The name in the current language (``label`` stays English: it goes into files and the store)."""
+        return tr(f"algorithms.{self.key}.label")
+
+    @property
+    def shown_description(self) -> str:
+        return tr(f"algorithms.{self.key}.description")
 
     def factory(self, random_state: int | None = None, **params):
         """A fresh estimator with these hyperparameters."""
@@ -87,8 +113,9 @@ ALGORITHMS: dict[str, Algorithm] = {
                     0.001,
                     100.0,
                     help="Smaller C: simpler model, less overfitting.",
+                    text="C_inverse",
                 ),
-                _int("max_iter", "Maximum iterations", 1000, 100, 5000, tuned=False),
+                _int("max_iter", "Maximum iterations", 1000, 100, 5000, tuned=False, text="max_iter_logistic"),
             ),
             "sklearn.linear_model.LogisticRegression",
             needs_scaling=True,
@@ -120,7 +147,15 @@ ALGORITHMS: dict[str, Algorithm] = {
             "Finds the widest margin between classes, with a kernel for curved boundaries. Strong on small and "
             "medium data; slow beyond tens of thousands of rows.",
             (
-                _log("C", "Penalty C", 1.0, 0.01, 100.0, help="Larger C: fits the training rows more closely."),
+                _log(
+                    "C",
+                    "Penalty C",
+                    1.0,
+                    0.01,
+                    100.0,
+                    help="Larger C: fits the training rows more closely.",
+                    text="C_penalty",
+                ),
                 _choice("kernel", "Kernel", "rbf", ("rbf", "linear", "poly")),
                 _choice("gamma", "Kernel width gamma", "scale", ("scale", "auto")),
             ),
@@ -162,7 +197,7 @@ ALGORITHMS: dict[str, Algorithm] = {
             "tabular data; fast on large data.",
             (
                 _log("learning_rate", "Learning rate", 0.1, 0.01, 1.0, help="Smaller: slower, often better."),
-                _int("max_iter", "Boosting rounds", 100, 20, 500, search=(20, 300)),
+                _int("max_iter", "Boosting rounds", 100, 20, 500, search=(20, 300), text="max_iter_boosting"),
                 _int("max_leaf_nodes", "Leaves per tree", 31, 4, 128, search=(4, 64)),
             ),
             "sklearn.ensemble.HistGradientBoostingClassifier",
@@ -186,7 +221,7 @@ ALGORITHMS: dict[str, Algorithm] = {
             (
                 _choice("hidden_layer_sizes", "Hidden layers", (100,), ((50,), (100,), (50, 50), (100, 50))),
                 _log("alpha", "L2 penalty alpha", 1e-4, 1e-6, 1.0),
-                _int("max_iter", "Maximum epochs", 500, 100, 2000, tuned=False),
+                _int("max_iter", "Maximum epochs", 500, 100, 2000, tuned=False, text="max_iter_mlp"),
             ),
             "sklearn.neural_network.MLPClassifier",
             needs_scaling=True,
@@ -207,7 +242,7 @@ def default_params(key: str) -> dict[str, object]:
 def get_algorithm(key: str) -> Algorithm:
     """The catalogue entry for a key, or AlgorithmError naming the choices."""
     if key not in ALGORITHMS:
-        raise AlgorithmError(f"Unknown algorithm '{key}'. Choose one of: {', '.join(ALGORITHMS)}.")
+        raise AlgorithmError(tr("algorithms.unknown", key=key, choices=", ".join(ALGORITHMS)))
     return ALGORITHMS[key]
 
 
@@ -217,7 +252,9 @@ def clean_params(key: str, params: dict[str, object]) -> dict[str, object]:
     known = {p.name: p for p in algorithm.params}
     unknown = set(params) - set(known)
     if unknown:
-        raise AlgorithmError(f"{algorithm.label} has no hyperparameter {', '.join(sorted(unknown))}.")
+        raise AlgorithmError(
+            tr("algorithms.no_such_params", algorithm=algorithm.shown_label, names=", ".join(sorted(unknown)))
+        )
     cleaned: dict[str, object] = {}
     for name, spec in known.items():
         value = params.get(name, spec.default)
@@ -228,14 +265,16 @@ def clean_params(key: str, params: dict[str, object]) -> dict[str, object]:
             try:
                 number = float(value)
             except (TypeError, ValueError):
-                raise AlgorithmError(f"{spec.label} must be a number, not '{value}'.") from None
+                raise AlgorithmError(tr("algorithms.not_a_number", label=spec.shown_label, value=value)) from None
             if not math.isfinite(number):
-                raise AlgorithmError(f"{spec.label} must be a finite number, not '{value}'.")
+                raise AlgorithmError(tr("algorithms.not_finite", label=spec.shown_label, value=value))
             if spec.kind == "int" and not number.is_integer():
-                raise AlgorithmError(f"{spec.label} must be a whole number, not '{value}'.")
+                raise AlgorithmError(tr("algorithms.not_whole", label=spec.shown_label, value=value))
             value = int(number) if spec.kind == "int" else number
             if (spec.low is not None and value < spec.low) or (spec.high is not None and value > spec.high):
-                raise AlgorithmError(f"{spec.label} must be between {spec.low:g} and {spec.high:g}, not {value:g}.")
+                raise AlgorithmError(
+                    tr("algorithms.out_of_range", label=spec.shown_label, low=spec.low, high=spec.high, value=value)
+                )
             if spec.none_label and value == 0:
                 value = None
         elif spec.kind == "choice":
@@ -255,7 +294,7 @@ def choice_value(spec: Param, value: object) -> object:
         if value == choice or str(value).replace(" ", "").strip("()[],") == choice_text(choice):
             return choice
     options = ", ".join(choice_text(c) for c in spec.choices)
-    raise AlgorithmError(f"{spec.label} must be one of {options}, not '{value}'.")
+    raise AlgorithmError(tr("algorithms.not_a_choice", label=spec.shown_label, options=options, value=value))
 
 
 def build_pipeline(key: str, params: dict[str, object], X: pd.DataFrame, seed: int = 42, steps=None):

@@ -6,6 +6,8 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
+from core.i18n import current_language, tr
+
 MAX_SCATTER_DIMENSIONS = 6
 
 
@@ -28,7 +30,8 @@ def scatter_matrix(frame: pd.DataFrame, target: str, max_rows: int = 2000) -> go
 
 def class_balance_bar(balance: pd.DataFrame) -> go.Figure:
     """Rows per class."""
-    fig = px.bar(balance, x="class", y="rows", text="rows", color="class")
+    labels = {"class": tr("charts.class"), "rows": tr("charts.rows")}
+    fig = px.bar(balance, x="class", y="rows", text="rows", color="class", labels=labels)
     fig.update_layout(showlegend=False, height=280, margin={"t": 20, "b": 10})
     return fig
 
@@ -43,14 +46,14 @@ def confusion_heatmap(labels: list[str], matrix: list[list[int]], title: str = "
             colorscale="Blues",
             text=matrix,
             texttemplate="%{text}",
-            hovertemplate="true %{y}<br>predicted %{x}<br>%{z} rows<extra></extra>",
+            hovertemplate=tr("charts.confusion_hover"),
             showscale=False,
         )
     )
     fig.update_layout(
         title=title,
-        xaxis_title="predicted",
-        yaxis_title="true",
+        xaxis_title=tr("charts.predicted"),
+        yaxis_title=tr("charts.true"),
         yaxis_autorange="reversed",
         height=320,
         margin={"t": 40 if title else 10, "l": 10, "r": 10, "b": 10},
@@ -95,7 +98,8 @@ def cv_scores_bar(scores: pd.DataFrame) -> go.Figure:
 def test_metric_bars(table: pd.DataFrame, metrics: list[str]) -> go.Figure:
     """Held-out metrics of several runs side by side (one row per run, a column per metric, 'run' label)."""
     long = table.melt(id_vars="run", value_vars=metrics, var_name="metric", value_name="score")
-    fig = px.bar(long, x="metric", y="score", color="run", barmode="group")
+    labels = {"metric": tr("charts.metric"), "score": tr("charts.score"), "run": tr("charts.run")}
+    fig = px.bar(long, x="metric", y="score", color="run", barmode="group", labels=labels)
     fig.update_layout(yaxis={"range": [0, 1.05]}, height=320, margin={"t": 10, "b": 10})
     return fig
 
@@ -109,11 +113,18 @@ def prediction_counts_bar(predictions: pd.Series) -> go.Figure:
 DRAW_ROWS = 5_000
 
 
+def _count(number: int) -> str:
+    """A whole number with thousands separators as the reader's language writes them: 5,000 or 5.000."""
+    text = f"{number:,}"
+    return text.replace(",", ".") if current_language() == "de" else text
+
+
 def _sample(frame: pd.DataFrame, max_rows: int) -> tuple[pd.DataFrame, str]:
     """At most max_rows rows for drawing, and a note saying so when sampled."""
     if len(frame) <= max_rows:
         return frame, ""
-    return frame.sample(max_rows, random_state=0), f" (random sample of {max_rows:,} of {len(frame):,} rows)"
+    note = tr("charts.random_sample", rows=_count(max_rows), total=_count(len(frame)))
+    return frame.sample(max_rows, random_state=0), f" ({note})"
 
 
 def feature_by_class(frame: pd.DataFrame, feature: str, target: str, max_rows: int = DRAW_ROWS) -> go.Figure:
@@ -123,7 +134,7 @@ def feature_by_class(frame: pd.DataFrame, feature: str, target: str, max_rows: i
         sample, note = _sample(frame[[feature, target]], max_rows)
         sample = sample.assign(**{target: sample[target].astype(str)})
         fig = px.histogram(sample, x=feature, color=target, barmode="overlay", opacity=0.6, nbins=40)
-        title = f"{feature} by {target}{note}"
+        title = tr("charts.feature_by_target", feature=feature, target=target) + note
     else:  # counts are exact: value_counts is cheap even on many rows
         counts = (
             frame.assign(**{feature: frame[feature].astype(str), target: frame[target].astype(str)})
@@ -132,8 +143,17 @@ def feature_by_class(frame: pd.DataFrame, feature: str, target: str, max_rows: i
             .reset_index(name="rows")
         )
         top = counts.groupby(feature)["rows"].sum().nlargest(30).index
-        fig = px.bar(counts[counts[feature].isin(top)], x=feature, y="rows", color=target, barmode="group")
-        title = f"{feature} by {target}" + (" (30 most frequent values)" if counts[feature].nunique() > 30 else "")
+        fig = px.bar(
+            counts[counts[feature].isin(top)],
+            x=feature,
+            y="rows",
+            color=target,
+            barmode="group",
+            labels={"rows": tr("charts.rows")},
+        )
+        title = tr("charts.feature_by_target", feature=feature, target=target)
+        if counts[feature].nunique() > 30:
+            title += f" ({tr('charts.most_frequent', count=30)})"
     fig.update_layout(title=title, height=360, margin={"t": 40, "b": 10})
     return fig
 
@@ -172,14 +192,16 @@ def search_progress(trials: pd.DataFrame, metric: str) -> go.Figure:
                 x=finished["trial"],
                 y=finished[score],
                 mode="markers",
-                name="trial",
+                name=tr("charts.trial"),
                 marker={"size": 9},
                 error_y={"type": "data", "array": finished["± std"], "visible": True, "thickness": 1},
             )
         )
         best = trials.dropna(subset=["best so far"])
         fig.add_trace(
-            go.Scatter(x=best["trial"], y=best["best so far"], mode="lines", name="best so far", line_shape="hv")
+            go.Scatter(
+                x=best["trial"], y=best["best so far"], mode="lines", name=tr("charts.best_so_far"), line_shape="hv"
+            )
         )
         if not failed.empty:
             floor = finished[score].min() if not finished.empty else 0.0
@@ -188,14 +210,14 @@ def search_progress(trials: pd.DataFrame, metric: str) -> go.Figure:
                     x=failed["trial"],
                     y=[floor] * len(failed),
                     mode="markers",
-                    name="failed",
+                    name=tr("charts.failed"),
                     marker={"symbol": "x", "size": 10, "color": "crimson"},
                     text=failed["error"],
-                    hovertemplate="trial %{x} failed: %{text}<extra></extra>",
+                    hovertemplate=tr("charts.failed_hover"),
                 )
             )
     fig.update_layout(
-        xaxis_title="trial",
+        xaxis_title=tr("charts.trial"),
         yaxis_title=score,
         height=320,
         margin={"t": 20, "b": 10},
@@ -229,14 +251,14 @@ def confusion_heatmap_normalized(labels: list[str], matrix: list[list[int]], tit
             text=text,
             texttemplate="%{text}",
             customdata=matrix,
-            hovertemplate="true %{y}<br>predicted %{x}<br>%{z:.1%} of true %{y} (%{customdata} rows)<extra></extra>",
+            hovertemplate=tr("charts.confusion_share_hover"),
             showscale=False,
         )
     )
     fig.update_layout(
         title=title,
-        xaxis_title="predicted",
-        yaxis_title="true",
+        xaxis_title=tr("charts.predicted"),
+        yaxis_title=tr("charts.true"),
         yaxis_autorange="reversed",
         height=320,
         margin={"t": 40 if title else 10, "l": 10, "r": 10, "b": 10},
@@ -255,16 +277,20 @@ def roc_curves(curves: dict, title: str = "") -> go.Figure:
                 mode="lines",
                 name=f"{cls} (AUC {curve['auc']:.3f})",
                 line={"color": CLASS_COLORS[i % len(CLASS_COLORS)]},
-                hovertemplate=f"{cls}<br>false positive rate %{{x:.2f}}<br>"
-                "true positive rate %{y:.2f}<extra></extra>",
+                hovertemplate=f"{cls}<br>" + tr("charts.roc_hover"),
             )
         )
     fig.add_trace(
         go.Scatter(
-            x=[0, 1], y=[0, 1], mode="lines", name="chance", line={"dash": "dash", "color": "grey"}, hoverinfo="skip"
+            x=[0, 1],
+            y=[0, 1],
+            mode="lines",
+            name=tr("charts.chance"),
+            line={"dash": "dash", "color": "grey"},
+            hoverinfo="skip",
         )
     )
-    return _curve_layout(fig, title, "false positive rate", "true positive rate")
+    return _curve_layout(fig, title, tr("charts.false_positive_rate"), tr("charts.true_positive_rate"))
 
 
 def precision_recall_curves(curves: dict, title: str = "") -> go.Figure:
@@ -279,10 +305,10 @@ def precision_recall_curves(curves: dict, title: str = "") -> go.Figure:
                 line_shape="hv",
                 name=f"{cls} (AP {curve['average_precision']:.3f})",
                 line={"color": CLASS_COLORS[i % len(CLASS_COLORS)]},
-                hovertemplate=f"{cls}<br>recall %{{x:.2f}}<br>precision %{{y:.2f}}<extra></extra>",
+                hovertemplate=f"{cls}<br>" + tr("charts.pr_hover"),
             )
         )
-    return _curve_layout(fig, title, "recall", "precision")
+    return _curve_layout(fig, title, tr("charts.recall"), tr("charts.precision"))
 
 
 def _curve_layout(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:
@@ -314,7 +340,7 @@ def metric_bars_with_cv(table: pd.DataFrame) -> go.Figure:
                 legendgroup=str(run),
                 marker_color=color,
                 text=[f"{v:.3f}" if pd.notna(v) else "" for v in rows["test"]],
-                hovertemplate=f"{run}<br>%{{x}} on the test rows: %{{y:.4f}}<extra></extra>",
+                hovertemplate=f"{run}<br>" + tr("charts.test_hover"),
             )
         )
         if "cv_mean" in rows and rows["cv_mean"].notna().any():
@@ -323,19 +349,19 @@ def metric_bars_with_cv(table: pd.DataFrame) -> go.Figure:
                 go.Scatter(
                     x=rows["metric"],
                     y=rows["cv_mean"],
-                    name=f"{run} CV mean ± std",
+                    name=f"{run} {tr('charts.cv_mean_std')}",
                     offsetgroup=str(run),
                     legendgroup=str(run),
                     mode="markers",
                     marker={"symbol": "diamond", "size": 9, "color": "black", "line": {"color": color, "width": 2}},
                     error_y={"type": "data", "array": std.fillna(0.0), "visible": True, "thickness": 1.5},
-                    hovertemplate=f"{run}<br>%{{x}} in CV: %{{y:.4f}}<extra></extra>",
+                    hovertemplate=f"{run}<br>" + tr("charts.cv_hover"),
                 )
             )
     fig.update_layout(
         barmode="group",
         scattermode="group",  # CV markers sit on their run's bar, not between the bars
-        yaxis={"range": [0, 1.05], "title": "score"},
+        yaxis={"range": [0, 1.05], "title": tr("charts.score")},
         height=340,
         margin={"t": 10, "b": 10},
         legend={"orientation": "h", "y": 1.12},
@@ -352,12 +378,12 @@ def permutation_importance_bar(frame: pd.DataFrame, title: str = "") -> go.Figur
             y=ordered["feature"].astype(str),
             orientation="h",
             error_x={"type": "data", "array": ordered["std"], "visible": True},
-            hovertemplate="%{y}: score drops by %{x:.4f} when shuffled<extra></extra>",
+            hovertemplate=tr("charts.importance_hover"),
         )
     )
     fig.update_layout(
         title=title,
-        xaxis_title="drop in score when shuffled",
+        xaxis_title=tr("charts.importance_axis"),
         height=120 + 26 * max(len(frame), 1),
         margin={"t": 40 if title else 10, "l": 10, "r": 10, "b": 10},
     )
@@ -412,12 +438,12 @@ def param_importance_bar(importances: dict[str, float], title: str = "") -> go.F
             y=[k for k, _ in ordered],
             orientation="h",
             text=[f"{v:.0%}" for _, v in ordered],
-            hovertemplate="%{y}: %{x:.1%} of the importance<extra></extra>",
+            hovertemplate=tr("charts.param_importance_hover"),
         )
     )
     fig.update_layout(
         title=title,
-        xaxis={"range": [0, 1.05], "tickformat": ".0%", "title": "importance"},
+        xaxis={"range": [0, 1.05], "tickformat": ".0%", "title": tr("charts.importance")},
         height=120 + 30 * max(len(importances), 1),
         margin={"t": 40 if title else 10, "l": 10, "r": 10, "b": 10},
     )

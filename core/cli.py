@@ -5,6 +5,7 @@ Commands: kpis, train, evaluate, promote, rollback, audit, predict, export, moni
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -12,6 +13,7 @@ import sys
 import warnings
 from pathlib import Path
 
+from core import run_recovery
 from core.algorithms import ALGORITHMS
 from core.errors import describe
 from core.features import IMPUTERS, SCALERS
@@ -847,6 +849,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("mlflow").setLevel(logging.ERROR)
     logging.getLogger("alembic").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore")
+    with contextlib.suppress(Exception):  # runs an earlier process could not end while the store was down
+        run_recovery.end_remembered()
     try:
         return COMMANDS[args.command](args)
     except GateRefused as exc:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from core.i18n import tr
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR_ENV = "QUA3CK_DATA_DIR"
 
@@ -32,10 +34,10 @@ class StoreConfig:
     def description(self) -> str:
         """One line for people: which store is in use."""
         if self.embedded:
-            return f"Embedded SQLite store in {self.data_dir}"
+            return tr("config.store_embedded", path=self.data_dir)
         if self.registry_uri != self.tracking_uri:
-            return f"Tracking {_redact(self.tracking_uri)}, registry {_redact(self.registry_uri)}"
-        return f"MLflow store {_redact(self.tracking_uri)}"
+            return tr("config.store_split", tracking=_redact(self.tracking_uri), registry=_redact(self.registry_uri))
+        return tr("config.store_server", uri=_redact(self.tracking_uri))
 
 
 # Query parameters whose values are credentials (e.g. ?password=…, ?token=…, ?sig=… of a signed URL)
@@ -70,10 +72,16 @@ def _redact(uri: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
+def local_folder(environ: dict[str, str] | None = None) -> Path:
+    """This machine's workbench folder: the embedded store, and local state such as runs still to be ended."""
+    env = os.environ if environ is None else environ
+    return Path(env.get(DATA_DIR_ENV) or PROJECT_ROOT / "data").resolve()
+
+
 def resolve_store(environ: dict[str, str] | None = None) -> StoreConfig:
     """Read the store from the environment; the embedded SQLite store when nothing is set."""
     env = os.environ if environ is None else environ
-    folder = Path(env.get(DATA_DIR_ENV) or PROJECT_ROOT / "data").resolve()
+    folder = local_folder(env)
     embedded_uri = f"sqlite:///{folder / 'mlflow.db'}"
     # mlflow.set_tracking_uri/set_registry_uri export their URI to the environment: what we exported
     # for an embedded store is not a person's configuration
@@ -134,10 +142,10 @@ def unreachable(config: StoreConfig, timeout: float = PROBE_TIMEOUT_S) -> str | 
     except urllib.error.HTTPError as exc:
         if exc.code in (401, 403, 404):
             return None  # it answers: sign-in or a proxy without /health, the calls themselves will tell
-        return f"The tracking server {where} answers with HTTP {exc.code} ({exc.reason})."
+        return tr("config.answers_http", where=where, code=exc.code, reason=exc.reason)
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        return f"The tracking server {where} is not reachable ({reason})."
+        return tr("config.not_reachable", where=where, reason=reason)
 
 
 def active_store() -> StoreConfig:

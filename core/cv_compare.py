@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from core import stats
 from core.config import active_store
-from core.kpis import METRICS, SCORE_METRICS
+from core.i18n import tr
+from core.kpis import SCORE_METRICS
 from core.stats import Comparison, compare_in_words, corrected_paired_t_test
 from core.training import TAG_DATA_RUN, fold_key
 
 if TYPE_CHECKING:
     from mlflow.entities import Run
-
-_NOT_PAIRED = "so their folds hold different rows and the paired test does not apply"
 
 
 def _client():
@@ -43,13 +43,12 @@ def fold_scores(run_id: str, metric: str) -> list[float] | None:
 
 def metric_phrase(metric: str) -> str:
     """How a score reads inside a sentence: "accuracy", "macro F1", "balanced accuracy"."""
-    label = METRICS[metric].label
-    return label[:1].lower() + label[1:]
+    return stats.metric_phrase(metric)
 
 
 def comparative_phrase(metric: str) -> str:
     """The words between the two names in the verdict: "is more accurate than", "scores higher in macro F1 than"."""
-    return "is more accurate than" if metric == "accuracy" else f"scores higher in {metric_phrase(metric)} than"
+    return stats.comparative_phrase(metric)
 
 
 def _int_param(run: Run, name: str) -> int | None:
@@ -60,16 +59,9 @@ def _int_param(run: Run, name: str) -> int | None:
 
 
 def _no_folds_reason(missing: list[str], metric: str) -> str:
-    scores = f"per-fold {metric_phrase(metric)} scores"
     if len(missing) == 2:
-        return (
-            f"Neither {missing[0]} nor {missing[1]} has {scores} (they were trained before the workbench logged "
-            "per-fold scores, or by other code), so the corrected paired t-test cannot compare them."
-        )
-    return (
-        f"{missing[0]} has no {scores} (it was trained before the workbench logged per-fold scores, or by other "
-        "code), so the corrected paired t-test cannot compare it."
-    )
+        return tr("evaluation.cv.neither_has_folds", a=missing[0], b=missing[1], metric=metric_phrase(metric))
+    return tr("evaluation.cv.no_folds", name=missing[0], metric=metric_phrase(metric))
 
 
 def _fold_reason(runs: list[tuple[str, Run]], metric: str) -> str | None:
@@ -79,21 +71,19 @@ def _fold_reason(runs: list[tuple[str, Run]], metric: str) -> str | None:
         return _no_folds_reason(missing, metric)
     for name, run in runs:
         if not run.data.tags.get(TAG_DATA_RUN):
-            return f"{name} does not record which data set it was trained on, so its folds cannot be matched."
+            return tr("evaluation.cv.no_data_set", name=name)
         folds, seed = _int_param(run, "cv_folds"), _int_param(run, "random_seed")
         if folds is None or seed is None or folds < 2:
-            return f"{name} does not record a usable fold count and seed, so its folds cannot be matched."
+            return tr("evaluation.cv.no_fold_count", name=name)
     (name_a, run_a), (name_b, run_b) = runs
     if run_a.data.tags[TAG_DATA_RUN] != run_b.data.tags[TAG_DATA_RUN]:
-        return f"{name_a} and {name_b} were trained on different data sets, {_NOT_PAIRED}."
+        return tr("evaluation.cv.different_data", a=name_a, b=name_b)
     folds_a, folds_b = _int_param(run_a, "cv_folds"), _int_param(run_b, "cv_folds")
     if folds_a != folds_b:
-        return f"{name_a} was cross-validated on {folds_a} folds and {name_b} on {folds_b}, {_NOT_PAIRED}."
+        return tr("evaluation.cv.different_folds", a=name_a, b=name_b, folds_a=folds_a, folds_b=folds_b)
     seed_a, seed_b = _int_param(run_a, "random_seed"), _int_param(run_b, "random_seed")
     if seed_a != seed_b:
-        return (
-            f"{name_a} and {name_b} shuffled their folds with different seeds ({seed_a} and {seed_b}), {_NOT_PAIRED}."
-        )
+        return tr("evaluation.cv.different_seeds", a=name_a, b=name_b, seed_a=seed_a, seed_b=seed_b)
     return None
 
 
@@ -106,7 +96,7 @@ def cv_difference(
     count (param ``cv_folds``) and fold shuffling seed (param ``random_seed``); test_fraction is 1/(k-1).
     """
     if metric not in SCORE_METRICS:
-        raise ValueError(f"The paired test compares scores ({', '.join(SCORE_METRICS)}), not '{metric}'.")
+        raise ValueError(tr("evaluation.cv.not_a_score", scores=", ".join(SCORE_METRICS), metric=metric))
     client = _client()
     runs = [(name_a, client.get_run(run_a)), (name_b, client.get_run(run_b))]
     reason = _fold_reason(runs, metric)
@@ -117,13 +107,8 @@ def cv_difference(
     for name, run in runs:
         by_step = _history(client, run.info.run_id, metric)
         if sorted(by_step) != list(range(k)):
-            return (
-                f"{name} has {metric_phrase(metric)} scores for {len(by_step)} of its {k} folds, "
-                "so they cannot be paired fold by fold."
-            )
+            return tr("evaluation.cv.missing_folds", name=name, metric=metric_phrase(metric), count=len(by_step), k=k)
         scores.append([by_step[step] for step in range(k)])
     a, b = scores
     result = corrected_paired_t_test(a, b, test_fraction=1 / (k - 1))
-    return compare_in_words(
-        name_a, name_b, sum(a) / k, sum(b) / k, result, alpha=alpha, comparative=comparative_phrase(metric)
-    )
+    return compare_in_words(name_a, name_b, sum(a) / k, sum(b) / k, result, alpha=alpha, metric=metric)

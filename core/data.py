@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.i18n import tr
+
 BUILTIN_DATASETS = {
     "iris": ("Iris flowers (150 rows, 3 species)", "species"),
     "wine": ("Wine cultivars (178 rows, 3 classes)", "cultivar"),
@@ -33,7 +35,7 @@ def load_builtin(name: str) -> pd.DataFrame:
         "breast_cancer": datasets.load_breast_cancer,
     }
     if name not in loaders:
-        raise DataError(f"Unknown built-in data set '{name}'. Choose one of: {', '.join(loaders)}.")
+        raise DataError(tr("data.errors.unknown_builtin", name=name, names=", ".join(loaders)))
     bunch = loaders[name](as_frame=True)
     frame = bunch.frame.drop(columns="target")
     frame[BUILTIN_DATASETS[name][1]] = np.asarray(bunch.target_names)[bunch.target.to_numpy()]
@@ -43,32 +45,23 @@ def load_builtin(name: str) -> pd.DataFrame:
 def validate_target(frame: pd.DataFrame, target: str, test_size: float = DEFAULT_TEST_SIZE) -> None:
     """Raise DataError when the target cannot drive a stratified classification split."""
     if target not in frame.columns:
-        raise DataError(f"The target column '{target}' is not in the data.")
+        raise DataError(tr("data.errors.unknown_target", target=target))
     if frame.shape[1] < 2:
-        raise DataError("There are no feature columns besides the target.")
+        raise DataError(tr("data.errors.no_features"))
     labels = frame[target]
     if labels.isna().any():
-        raise DataError(
-            f"The target '{target}' has {int(labels.isna().sum())} missing values; fill or drop those rows."
-        )
+        raise DataError(tr("data.errors.target_missing", target=target, count=int(labels.isna().sum())))
     counts = labels.astype(str).value_counts()
     if len(counts) < 2:
-        raise DataError(
-            f"The target '{target}' has only one class ('{counts.index[0]}'); a classifier needs two or more."
-        )
+        raise DataError(tr("data.errors.one_class", target=target, label=counts.index[0]))
     if len(counts) > MAX_CLASSES or len(counts) > len(frame) / 2:
-        raise DataError(
-            f"The target '{target}' has {len(counts)} different values in {len(frame)} rows; "
-            "that looks like an ID or a number, not a class label. Pick another target."
-        )
+        raise DataError(tr("data.errors.class_per_row", target=target, classes=len(counts), rows=len(frame)))
     if counts.min() < 2:
         rare = ", ".join(f"'{c}'" for c in counts[counts < 2].index[:5])
-        raise DataError(f"Classes {rare} of '{target}' have a single row; each class needs at least 2 rows to split.")
+        raise DataError(tr("data.errors.single_row_classes", classes=rare, target=target))
     n_test = int(np.ceil(len(frame) * test_size))
     if n_test < len(counts) or len(frame) - n_test < len(counts):
-        raise DataError(
-            f"A test share of {test_size:.0%} leaves too few rows to hold every one of the {len(counts)} classes."
-        )
+        raise DataError(tr("data.errors.test_too_small", share=f"{test_size:.0%}", classes=len(counts)))
 
 
 def feature_columns(frame: pd.DataFrame, target: str) -> list[str]:
@@ -104,7 +97,7 @@ def make_split(
     from sklearn.model_selection import train_test_split
 
     if not 0.05 <= test_size <= 0.5:
-        raise DataError(f"The test share must be between 5 % and 50 %, not {test_size:.0%}.")
+        raise DataError(tr("data.errors.test_share_range", share=f"{test_size:.0%}"))
     validate_target(frame, target, test_size)
     positions = np.arange(len(frame))
     train, test = train_test_split(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +25,7 @@ from core.data import (
     feature_stats,
     make_split,
 )
+from core.i18n import tr
 from core.roles import USABLE_ROLES, coerce_for_roles, feature_columns_for, infer_roles
 
 TAG_KIND = "qua3ck.kind"
@@ -93,16 +94,14 @@ def check_dataset(
     from core.validation import validate_training_data
 
     if target not in frame.columns:
-        raise DataError(f"The target column '{target}' is not in the data.")
+        raise DataError(tr("data.errors.unknown_target", target=target))
     roles = {c: r for c, r in (roles or infer_roles(frame, target)).items() if c != target}
     features = feature_columns_for(roles, target, set(excluded))
     # columns the analyst excluded are not checked; id/constant/text columns keep their explanatory notes
     dropped = [c for c in excluded if roles.get(c) in USABLE_ROLES]
     findings = validate_training_data(frame.drop(columns=dropped), target, roles, cv_folds, test_size)
     if not features:
-        raise DataError(
-            "No usable feature column is left: include at least one numeric, categorical or boolean column."
-        )
+        raise DataError(tr("data.errors.no_usable_feature"))
     return roles, features, findings
 
 
@@ -170,7 +169,10 @@ def record_dataset(
             (folder / "feature_stats.json").write_text(json.dumps(record.stats(), indent=1))
             (folder / "roles.json").write_text(json.dumps({"roles": roles, "excluded": excluded_sorted}, indent=1))
             (folder / "schema.json").write_text(json.dumps(schema, indent=1, default=str))
-            (folder / "validation.json").write_text(json.dumps([asdict(f) for f in findings], indent=1, default=str))
+            # the report in English, whatever language the page showed it in
+            (folder / "validation.json").write_text(
+                json.dumps([f.as_stored() for f in findings], indent=1, default=str)
+            )
             mlflow.log_artifacts(tmp, ARTIFACT_DIR)
         if profile_html:
             profiling.store_profile(run.info.run_id, profile_html, profile_digest or digest)
@@ -248,7 +250,7 @@ def load_dataset(run_id: str, frame: pd.DataFrame | None = None) -> DatasetRecor
     try:
         run = MlflowClient().get_run(run_id)
     except MlflowException:
-        raise DataError(f"The data run {run_id} no longer exists; choose the data again on the Data page.") from None
+        raise DataError(tr("data.errors.run_gone", run=run_id)) from None
     params = run.data.params
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -259,7 +261,7 @@ def load_dataset(run_id: str, frame: pd.DataFrame | None = None) -> DatasetRecor
             roles_file = local / "roles.json"
             stored_roles = json.loads(roles_file.read_text()) if roles_file.exists() else {}
     except (MlflowException, OSError, KeyError) as exc:
-        raise DataError(f"The stored data of run {run_id} cannot be read ({exc}); choose the data again.") from None
+        raise DataError(tr("data.errors.run_unreadable", run=run_id, error=exc)) from None
     split = Split(positions["train"], positions["test"], float(params["test_size"]), int(params["split_seed"]))
     return DatasetRecord(
         run_id,

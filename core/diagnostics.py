@@ -12,12 +12,14 @@ import math
 import numpy as np
 import pandas as pd
 
+from core.i18n import tr
+
 # Columns of core.tuning.trials_frame that are not hyperparameters.
 TRIAL_META_COLUMNS = ("trial", "status", "± std", "best so far", "seconds", "error", "run")
 # Below this many finished trials a forest of the search space says nothing; rank correlation is used instead.
 MIN_TRIALS_FOR_FANOVA = 5
 FANOVA_TREES = 32  # 64 (Optuna's default) costs twice the time for no visible change on searches of ≤ 200 trials
-NO_PROBABILITIES = (
+NO_PROBABILITIES = (  # stored with an evaluation, so English (core.evaluation.stored_reason translates it)
     "This model gives no class probabilities (it has no predict_proba, or it is a pyfunc model without "
     "a scikit-learn model inside), so curves and confidences cannot be drawn for it."
 )
@@ -68,17 +70,17 @@ def one_vs_rest_curves(y_true, proba: np.ndarray, classes: list[str]) -> dict:
     if proba.ndim == 1 and len(classes) == 2:
         proba = np.column_stack([1.0 - proba, proba])
     if proba.shape != (len(y), len(classes)):
-        raise ValueError(f"Probabilities of shape {proba.shape} do not fit {len(y)} rows and {len(classes)} classes.")
+        raise ValueError(tr("evaluation.diagnostics.shape", shape=proba.shape, rows=len(y), classes=len(classes)))
     curves: dict[str, dict] = {}
     notes: list[str] = []
     for i, cls in enumerate(classes):
         positive = y == cls
         count = int(positive.sum())
         if count == 0:
-            notes.append(f"No test row is '{cls}', so it has no curve.")
+            notes.append(tr("evaluation.diagnostics.no_test_row", cls=cls))
             continue
         if count == len(y):
-            notes.append(f"Every test row is '{cls}', so its curve is undefined.")
+            notes.append(tr("evaluation.diagnostics.every_test_row", cls=cls))
             continue
         fpr, tpr, _ = roc_curve(positive, proba[:, i])
         precision, recall, _ = precision_recall_curve(positive, proba[:, i])
@@ -93,7 +95,7 @@ def one_vs_rest_curves(y_true, proba: np.ndarray, classes: list[str]) -> dict:
         }
     unknown = sorted(set(y) - set(classes))
     if unknown:
-        notes.append(f"Test rows of {', '.join(repr(u) for u in unknown)} are classes the model never learned.")
+        notes.append(tr("evaluation.diagnostics.unknown_classes", classes=", ".join(repr(u) for u in unknown)))
     aucs = [c["auc"] for c in curves.values()]
     aps = [c["average_precision"] for c in curves.values()]
     return {
@@ -111,7 +113,7 @@ def wrong_rows(X_test: pd.DataFrame, y_true, y_pred, proba=None, classes=None) -
     """
     y_true, y_pred = _text(y_true), _text(y_pred)
     if not len(X_test) == len(y_true) == len(y_pred):
-        raise ValueError("The rows, true classes and predictions differ in length.")
+        raise ValueError(tr("evaluation.diagnostics.lengths_differ"))
     wrong = np.flatnonzero(y_true != y_pred)
     out = X_test.iloc[wrong].copy()
     out.insert(0, TRUE_COLUMN, y_true[wrong])
@@ -119,7 +121,7 @@ def wrong_rows(X_test: pd.DataFrame, y_true, y_pred, proba=None, classes=None) -
     if proba is None:
         return out
     if classes is None:
-        raise ValueError("Probabilities need their classes.")
+        raise ValueError(tr("evaluation.diagnostics.classes_needed"))
     proba = np.asarray(proba, dtype=float)[wrong]
     column = {str(c): i for i, c in enumerate(classes)}
 
@@ -200,8 +202,8 @@ def finished_trials(trials: pd.DataFrame, score: str) -> pd.DataFrame:
 def hyperparameter_importance_method(trials: pd.DataFrame, score: str) -> str:
     """Which estimate hyperparameter_importance uses for these trials, in words."""
     if len(finished_trials(trials, score)) >= MIN_TRIALS_FOR_FANOVA:
-        return "fANOVA (Optuna)"
-    return "absolute Spearman correlation (too few trials for fANOVA)"
+        return tr("evaluation.diagnostics.fanova")
+    return tr("evaluation.diagnostics.spearman")
 
 
 def hyperparameter_importance(trials: pd.DataFrame, params: list[str], score: str) -> dict[str, float]:

@@ -35,6 +35,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from core.i18n import tr
+
 EPSILON = 1e-4  # share given to an empty bin, so ln(actual / expected) stays finite
 MISSING = "(missing)"
 KINDS = ("numeric", "categorical")
@@ -54,11 +56,11 @@ class Thresholds:
 
     def __post_init__(self) -> None:
         if not 0 < self.psi_moderate <= self.psi_drift:
-            raise ValueError("The PSI thresholds must satisfy 0 < moderate ≤ drift.")
+            raise ValueError(tr("drift.psi_order"))
         if not 0 < self.alpha < 1:
-            raise ValueError(f"alpha must be between 0 and 1, not {self.alpha:g}.")
+            raise ValueError(tr("drift.alpha_range", alpha=self.alpha))
         if self.min_rows < 2 or self.bins < 2:
-            raise ValueError("min_rows and bins must be at least 2.")
+            raise ValueError(tr("drift.min_rows_bins"))
 
 
 @dataclass(frozen=True)
@@ -218,8 +220,8 @@ def feature_drift(
         current_missing=cur_missing,
     )
     if min(ref_n, cur_n) < thresholds.min_rows:
-        side = "recent data" if cur_n < thresholds.min_rows else "training data"
-        note = f"only {min(ref_n, cur_n)} values in the {side}; the drift tests need at least {thresholds.min_rows}"
+        key = "drift.skipped_recent" if cur_n < thresholds.min_rows else "drift.skipped_training"
+        note = tr(key, values=min(ref_n, cur_n), min_rows=thresholds.min_rows)
         return FeatureDrift(statistic=None, p_value=None, psi=None, verdict="skipped", note=note, **common)
     if kind == "numeric":
         statistic, p_value = ks_test(reference, current)
@@ -250,12 +252,14 @@ def judge(psi: float, p_value: float, thresholds: Thresholds) -> str:
 def _note(kind: str, psi: float, p_value: float, thresholds: Thresholds) -> str:
     reasons = []
     if psi >= thresholds.psi_drift:
-        reasons.append(f"PSI {psi:.2f} ≥ {thresholds.psi_drift:g}")
+        reasons.append(tr("drift.note_psi_drift", psi=psi, drift=thresholds.psi_drift))
     elif psi >= thresholds.psi_moderate:
-        reasons.append(f"PSI {psi:.2f} between {thresholds.psi_moderate:g} and {thresholds.psi_drift:g}")
+        reasons.append(
+            tr("drift.note_psi_moderate", psi=psi, moderate=thresholds.psi_moderate, drift=thresholds.psi_drift)
+        )
     if p_value < thresholds.alpha:
-        test = "KS" if kind == "numeric" else "chi-square"
-        reasons.append(f"{test} p = {p_value:.2g} < {thresholds.alpha:g}")
+        key = "drift.note_p_ks" if kind == "numeric" else "drift.note_p_chi_square"
+        reasons.append(tr(key, p_value=p_value, alpha=thresholds.alpha))
     return "; ".join(reasons)
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 from core import datastore, diagnostics
 from core.config import active_store
 from core.errors import one_line
+from core.i18n import tr
 from core.kpis import KPI, KPIResult, check_kpis, primary_metric, verdict
 from core.training import TAG_DATA_RUN, TAG_MODEL_URI
 
@@ -32,9 +33,32 @@ LATENCY_ROWS = 50
 IMPORTANCE_MAX_ROWS = 2000
 IMPORTANCE_REPEATS = 5
 IMPORTANCE_SEED = 42
+# Reasons stored with an evaluation (the store stays English); stored_reason says them in the person's language
 NO_IMPORTANCE_BEFORE = (
     "This run was evaluated before the workbench computed permutation importance; evaluate it again to add it."
 )
+IMPORTANCE_FAILED = "Permutation importance could not be computed: "
+VERDICT_KEYS = {"pass": "pass", "fail": "fail", "none": "none", "not evaluated": "not_evaluated"}
+
+
+def verdict_label(verdict: str) -> str:
+    """A KPI verdict code ('pass', 'fail', 'none', 'not evaluated') as people read it: "✅ pass", "❌ fail", …"""
+    key = VERDICT_KEYS.get(verdict)
+    return tr(f"evaluation.verdict.{key}") if key else verdict
+
+
+def stored_reason(reason: str | None) -> str | None:
+    """A reason stored with an evaluation (no probabilities, no importance) in the current language; a reason
+    the workbench does not know (from an older version) as it was stored."""
+    from core.diagnostics import NO_PROBABILITIES
+
+    if reason == NO_IMPORTANCE_BEFORE:
+        return tr("evaluation.no_importance_before")
+    if reason == NO_PROBABILITIES:
+        return tr("evaluation.no_probabilities")
+    if reason and reason.startswith(IMPORTANCE_FAILED):
+        return tr("evaluation.importance_failed", error=reason.removeprefix(IMPORTANCE_FAILED))
+    return reason
 
 
 class EvaluationError(ValueError):
@@ -143,7 +167,7 @@ def held_out_importance(
     try:
         frame = diagnostics.permutation_importance_frame(_fittable(model), X_test, y, metric, repeats, seed)
     except Exception as exc:  # noqa: BLE001 — any model code may fail on shuffled rows; the evaluation must not
-        return None, f"Permutation importance could not be computed: {one_line(exc)}"
+        return None, f"{IMPORTANCE_FAILED}{one_line(exc)}"  # stored with the evaluation: English
     record = {
         "metric": metric,
         "rows": len(X_test),
@@ -258,26 +282,20 @@ def evaluate_run(run_id: str, kpis: list[KPI] | None = None, again: bool = False
     try:
         run = client.get_run(run_id)
     except MlflowException:
-        raise EvaluationError(f"There is no run '{run_id}' in this store.") from None
+        raise EvaluationError(tr("evaluation.no_run", run=run_id)) from None
     evaluation = None if again else load_evaluation(run_id)
     if evaluation is None:
         data_run = run.data.tags.get(TAG_DATA_RUN)
         model_uri = run.data.tags.get(TAG_MODEL_URI)
         if not data_run or not model_uri:
-            raise EvaluationError(
-                f"Run {run_id} was not trained by the workbench on a project data set, "
-                "so its held-out rows are unknown."
-            )
+            raise EvaluationError(tr("evaluation.not_workbench_run", run=run_id))
         dataset = datastore.load_dataset(data_run)
         try:
             model = mlflow.pyfunc.load_model(model_uri)
         except (MlflowException, OSError) as exc:
             if isinstance(exc, FileNotFoundError) or "No such" in one_line(exc):
-                raise EvaluationError(
-                    f"The model files of run {run_id[:8]} ({model_uri}) are missing from the artifact store, "
-                    "so its held-out rows cannot be predicted; train it again."
-                ) from None
-            raise EvaluationError(f"The model of run {run_id} cannot be loaded: {one_line(exc)}") from None
+                raise EvaluationError(tr("evaluation.model_missing", run=run_id[:8], model=model_uri)) from None
+            raise EvaluationError(tr("evaluation.model_unloadable", run=run_id, error=one_line(exc))) from None
         X_test, y_test = dataset.test_xy()
         y_pred = model.predict(X_test)
         metrics = score_predictions(y_test, y_pred)

@@ -13,9 +13,10 @@ import pandas as pd
 
 from core import diagnostics, stats
 from core.datastore import DatasetRecord
-from core.evaluation import NO_IMPORTANCE_BEFORE, Evaluation
+from core.evaluation import NO_IMPORTANCE_BEFORE, Evaluation, stored_reason
+from core.i18n import tr
 
-REEVALUATE = "it was evaluated before the workbench stored predictions per test row"
+REEVALUATE = "it was evaluated before the workbench stored predictions per test row"  # English: the catalogue's text
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,13 @@ def data_run_of(run_id: str) -> str | None:
 def _usable(evaluation: Evaluation, dataset: DatasetRecord) -> str | None:
     """Why the stored predictions cannot be matched to the data set's test rows, or None."""
     if evaluation.predictions is None:
-        return f"Per-row evidence is missing: {REEVALUATE}."
+        return tr("evaluation.evidence.no_per_row", reason=tr("evaluation.evidence.reevaluate"))
     if len(evaluation.predictions) != len(dataset.split.test):
-        return (
-            f"The stored predictions ({len(evaluation.predictions)} rows) do not match the "
-            f"{len(dataset.split.test)} held-out rows of data set '{dataset.name}'."
+        return tr(
+            "evaluation.evidence.rows_differ",
+            stored=len(evaluation.predictions),
+            held_out=len(dataset.split.test),
+            dataset=dataset.name,
         )
     return None
 
@@ -67,7 +70,7 @@ def run_evidence(evaluation: Evaluation, dataset: DatasetRecord) -> RunEvidence:
         curves = diagnostics.one_vs_rest_curves(y_true, proba, evaluation.proba_classes)
         notes.extend(curves.get("notes", []))
     else:
-        notes.append(evaluation.no_probabilities or "The model gives no class probabilities, so there are no curves.")
+        notes.append(stored_reason(evaluation.no_probabilities) or tr("evaluation.evidence.no_curves"))
     wrong = diagnostics.wrong_rows(X_test, y_true, evaluation.predictions, proba, evaluation.proba_classes)
     return RunEvidence(evaluation.run_id, per_class, curves, wrong, tuple(notes))
 
@@ -82,11 +85,11 @@ def held_out_difference(
 ) -> stats.Comparison | str:
     """Whether B and A differ in accuracy on the same held-out rows (McNemar), in words; or why it can't be said."""
     if not data_run_a or data_run_a != data_run_b:
-        return "The two runs were trained on different data sets, so their held-out rows differ and cannot be paired."
+        return tr("evaluation.evidence.different_data")
     for evaluation, name in ((a, name_a), (b, name_b)):
         problem = _usable(evaluation, dataset)
         if problem:
-            return f"{name}: {problem} Evaluate it again to compare."
+            return tr("evaluation.evidence.evaluate_again", name=name, problem=problem)
     y_true = dataset.test_xy()[1].astype(str).to_numpy()
     result = stats.mcnemar(y_true, a.predictions, b.predictions)
     acc_a = float(np.mean(np.asarray(a.predictions) == y_true))
@@ -96,12 +99,17 @@ def held_out_difference(
 
 TAG_CONCLUSION = "qua3ck.conclusion"
 TAG_CONCLUSION_NOTE = "qua3ck.conclusion_note"
-CONCLUSIONS = {
+CONCLUSIONS = {  # English: shown in tables read from the store; conclusion_label says them in the person's language
     "use": "Good enough: use it",
     "promising": "Promising: needs more work",
     "reject": "Not good enough: reject",
 }
 MAX_NOTE = 2000
+
+
+def conclusion_label(verdict: str) -> str:
+    """A conclusion's label in the current language (the codes of CONCLUSIONS)."""
+    return tr(f"evaluation.conclusion.{verdict}") if verdict in CONCLUSIONS else verdict
 
 
 def record_conclusion(run_id: str, verdict: str, note: str = "") -> str:
@@ -111,15 +119,15 @@ def record_conclusion(run_id: str, verdict: str, note: str = "") -> str:
     from core.config import active_store
 
     if verdict not in CONCLUSIONS:
-        raise ValueError(f"A conclusion is one of {', '.join(CONCLUSIONS)}, not '{verdict}'.")
+        raise ValueError(tr("evaluation.conclusion.unknown", choices=", ".join(CONCLUSIONS), verdict=verdict))
     note = note.strip()
     if len(note) > MAX_NOTE:
-        raise ValueError(f"Keep the note under {MAX_NOTE} characters (it has {len(note)}).")
+        raise ValueError(tr("evaluation.conclusion.too_long", limit=MAX_NOTE, length=len(note)))
     active_store()
     client = MlflowClient()
     client.set_tag(run_id, TAG_CONCLUSION, verdict)
     client.set_tag(run_id, TAG_CONCLUSION_NOTE, note)
-    return f"Conclusion recorded on run {run_id[:8]}: {CONCLUSIONS[verdict]}."
+    return tr("evaluation.conclusion.recorded", run=run_id[:8], conclusion=conclusion_label(verdict))
 
 
 def conclusion_text(tags: dict[str, str]) -> str:
@@ -176,7 +184,7 @@ def promotion_comparison(candidate_run: str, current_run: str, metric: str) -> P
     from core.kpis import SCORE_METRICS
 
     candidate, current = load_evaluation(candidate_run), load_evaluation(current_run)
-    names = ("candidate", "current holder")
+    names = (tr("evaluation.evidence.candidate"), tr("evaluation.evidence.current_holder"))
     rows = []
     for key in [*SCORE_METRICS, "latency_ms"]:
         new = candidate.metrics.get(key) if candidate else None
@@ -184,8 +192,12 @@ def promotion_comparison(candidate_run: str, current_run: str, metric: str) -> P
         change = new - old if new is not None and old is not None else None
         rows.append({"metric": key, "candidate": new, "current": old, "change": change})
     if candidate is None or current is None:
-        missing = " and ".join(n for n, ev in zip(names, (candidate, current), strict=True) if ev is None)
-        held_out = f"The {missing} has no held-out evaluation: evaluate it on the compare page first."
+        if candidate is None and current is None:
+            held_out = tr("evaluation.evidence.neither_evaluated")
+        elif candidate is None:
+            held_out = tr("evaluation.evidence.candidate_not_evaluated")
+        else:
+            held_out = tr("evaluation.evidence.current_not_evaluated")
     else:
         data_a, data_b = data_run_of(candidate_run), data_run_of(current_run)
         try:

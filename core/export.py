@@ -24,6 +24,7 @@ from core.config import active_store
 from core.data import DataError
 from core.datastore import TAG_DIGEST, TAG_KIND, DatasetRecord, load_dataset
 from core.features import FeatureError, FeatureSteps, column_kinds
+from core.i18n import tr
 from core.kpis import SCORE_METRICS
 from core.training import TAG_ALGORITHM, TAG_DATA_RUN, cv_folds_for
 
@@ -116,10 +117,7 @@ def check_script(source: str, spec: ExportSpec) -> None:
     exec(compile(source, "<exported script>", "exec"), namespace)  # our own generated code
     theirs, ours = _settings(namespace["build_pipeline"]()), _settings(spec.pipeline)
     if theirs != ours:
-        raise RuntimeError(
-            f"The exported pipeline of run {spec.run_id} differs from the workbench's; this is a bug in "
-            f"core.export.\nscript:    {theirs}\nworkbench: {ours}"
-        )
+        raise RuntimeError(tr("compare.export.differs", run=spec.run_id, script=theirs, workbench=ours))
 
 
 def _settings(value):
@@ -160,27 +158,28 @@ def _get_run(client, run_id: str, what: str = "run"):
     try:
         return client.get_run(run_id)
     except MlflowException:
-        raise ExportError(f"There is no {what} '{run_id}' in this MLflow store.") from None
+        key = "compare.export.no_search_run" if what == "search run" else "compare.export.no_run"
+        raise ExportError(tr(key, run=run_id)) from None
 
 
 def _model_run(run_id: str):
     """The run and, for a search trial, its parent search run; ExportError for a run that holds no model."""
     if not run_id or not str(run_id).strip():
-        raise ExportError("Choose a run to export.")
+        raise ExportError(tr("compare.export.choose_run"))
     client = _client()
     run = _get_run(client, str(run_id).strip())
     tags = run.data.tags
     kind = tags.get(TAG_KIND)
     if kind == "data":
-        raise ExportError(f"Run {run_id} holds a data set, not a model; export a training or search run instead.")
+        raise ExportError(tr("compare.export.data_run", run=run_id))
     parent = None
     if kind == "trial":
         if run.info.status == "FAILED":
-            error = " ".join(tags.get("qua3ck.error", "no reason recorded").split())[:200]
-            raise ExportError(f"Trial run {run_id} failed, so it has no score to reproduce ({error}).")
+            error = " ".join(tags.get("qua3ck.error", tr("compare.export.no_reason")).split())[:200]
+            raise ExportError(tr("compare.export.trial_failed", run=run_id, error=error))
         parent_id = tags.get(TAG_PARENT)
         if not parent_id:
-            raise ExportError(f"Trial run {run_id} does not name its search run, so its settings are unknown.")
+            raise ExportError(tr("compare.export.no_parent", run=run_id))
         parent = _get_run(client, parent_id, "search run")
     _algorithm_key(run)
     return run, parent
@@ -195,16 +194,12 @@ def _algorithm_key(run) -> str:
         key = tags.get(TAG_ALGORITHM)
     if not key:
         if tags.get("qua3ck.search"):
-            raise ExportError(f"Search run {run.info.run_id} has no finished trial, so there is no model to export.")
-        raise ExportError(
-            f"Run {run.info.run_id} records no 'algorithm' param, so it was not trained by the workbench."
-        )
+            raise ExportError(tr("compare.export.no_finished_trial", run=run.info.run_id))
+        raise ExportError(tr("compare.export.no_algorithm", run=run.info.run_id))
     try:
         get_algorithm(key)
     except AlgorithmError:
-        raise ExportError(
-            f"Run {run.info.run_id} used the algorithm '{key}', which the workbench does not offer."
-        ) from None
+        raise ExportError(tr("compare.export.unknown_algorithm", run=run.info.run_id, algorithm=key)) from None
     return key
 
 
@@ -236,18 +231,18 @@ def export_spec(run_id: str) -> ExportSpec:
 
     data_run_id = run.data.tags.get(TAG_DATA_RUN) or (parent.data.tags.get(TAG_DATA_RUN) if parent else None)
     if not data_run_id:
-        raise ExportError(f"Run {run.info.run_id} does not name its data run, so its rows cannot be found.")
+        raise ExportError(tr("compare.export.no_data_run", run=run.info.run_id))
     try:
         dataset = load_dataset(data_run_id)
     except DataError:
-        raise ExportError(f"The data run {data_run_id} of run {run.info.run_id} no longer exists.") from None
+        raise ExportError(tr("compare.export.data_run_gone", data_run=data_run_id, run=run.info.run_id)) from None
     X, y = dataset.train_xy()
 
     raw = {p.name: params.get(p.name, p.default) for p in algorithm.params}
     try:
         cleaned = clean_params(key, raw)
     except AlgorithmError as exc:
-        raise ExportError(f"Run {run.info.run_id} has hyperparameters the workbench cannot use: {exc}") from None
+        raise ExportError(tr("compare.export.bad_params", run=run.info.run_id, error=exc)) from None
 
     try:
         if any(k.startswith("prep.") for k in params):
@@ -259,7 +254,7 @@ def export_spec(run_id: str) -> ExportSpec:
         else:
             steps = FeatureSteps()
     except (FeatureError, TypeError, ValueError) as exc:
-        raise ExportError(f"Run {run.info.run_id} has feature steps the workbench cannot use: {exc}") from None
+        raise ExportError(tr("compare.export.bad_steps", run=run.info.run_id, error=exc)) from None
 
     # a search cross-validates with its own seed (search.seed), not the split's; a training run with the split's
     seed_text = search_params.get("search.seed") or params.get("random_seed") or search.get("seed")
@@ -268,7 +263,7 @@ def export_spec(run_id: str) -> ExportSpec:
         seed = int(seed_text) if seed_text not in (None, "", "None") else dataset.split.seed
         folds = int(folds_text) if folds_text else cv_folds_for(y, int(search.get("cv_folds") or 5))
     except ValueError:
-        raise ExportError(f"Run {run.info.run_id} records an unreadable seed or fold count.") from None
+        raise ExportError(tr("compare.export.bad_seed", run=run.info.run_id)) from None
 
     pipeline = build_pipeline(key, raw, X, seed=seed, steps=steps)
     named = pipeline.named_steps
@@ -301,7 +296,7 @@ def export_spec(run_id: str) -> ExportSpec:
         select_k=int(named["select"].k) if "select" in named else 0,
         pca=int(named["pca"].n_components) if "pca" in named else 0,
         recorded=recorded,
-        tracking_uri=_shareable_uri(mlflow.get_tracking_uri()),
+        tracking_uri=shareable_uri(mlflow.get_tracking_uri()),
         parent_id=parent.info.run_id if parent is not None else None,
         categories=_onehot_categories(pipeline),
         pipeline=pipeline,
@@ -329,7 +324,7 @@ def _plain(values) -> list:
     return np.asarray(values, dtype=object).tolist() if not isinstance(values, list) else values
 
 
-def _shareable_uri(uri: str) -> str:
+def shareable_uri(uri: str) -> str:
     """The tracking URI without credentials (a script gets shared; they come from the environment): no password,
     no token in the user part (``https://<token>@host``), no secret query values (``?token=…``)."""
     from urllib.parse import urlsplit, urlunsplit

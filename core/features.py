@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
+from core.i18n import DEFAULT_LANGUAGE, tr, translate
+
 IMPUTERS = {"median": "median of the column", "mean": "mean of the column", "most_frequent": "most common value"}
 SCALERS = {
     "auto": "standard scaling where the algorithm needs it, none for trees and naive Bayes",
@@ -39,16 +41,17 @@ class FeatureSteps:
 
     def __post_init__(self):
         if self.impute not in IMPUTERS:
-            raise FeatureError(f"Imputation must be one of {', '.join(IMPUTERS)}, not '{self.impute}'.")
+            raise FeatureError(tr("algorithms.features.bad_impute", choices=", ".join(IMPUTERS), value=self.impute))
         if self.scaling not in SCALERS:
-            raise FeatureError(f"Scaling must be one of {', '.join(SCALERS)}, not '{self.scaling}'.")
-        for name, value, low in (("Polynomial degree", self.poly_degree, 1), ("Selected features", self.select_k, 0)):
+            raise FeatureError(tr("algorithms.features.bad_scaling", choices=", ".join(SCALERS), value=self.scaling))
+        for name, value, low in (("poly_degree", self.poly_degree, 1), ("select_k", self.select_k, 0)):
             if not isinstance(value, int) or value < low:
-                raise FeatureError(f"{name} must be a whole number of at least {low}, not '{value}'.")
+                what = tr(f"algorithms.features.{name}")
+                raise FeatureError(tr("algorithms.features.too_small", name=what, low=low, value=value))
         if self.poly_degree > MAX_POLY_DEGREE:
-            raise FeatureError(f"Polynomial degree must be at most {MAX_POLY_DEGREE}, not {self.poly_degree}.")
+            raise FeatureError(tr("algorithms.features.poly_too_high", high=MAX_POLY_DEGREE, value=self.poly_degree))
         if not isinstance(self.pca, int) or self.pca < 0:
-            raise FeatureError(f"PCA components must be a whole number of at least 0, not '{self.pca}'.")
+            raise FeatureError(tr("algorithms.features.bad_pca", value=self.pca))
 
     def as_params(self) -> dict[str, object]:
         """MLflow params of these steps (``prep.scaling`` …), read back by ``from_params``."""
@@ -63,21 +66,29 @@ class FeatureSteps:
             kwargs[name] = int(value) if isinstance(default, int) else str(value)
         return cls(**kwargs)
 
-    def describe(self, needs_scaling: bool | None = None) -> str:
-        """One plain sentence of what happens to the features (``needs_scaling`` None: for any algorithm)."""
-        parts = [f"missing numbers get the {IMPUTERS[self.impute]}"]
+    def describe(self, needs_scaling: bool | None = None, language: str = DEFAULT_LANGUAGE) -> str:
+        """One plain sentence of what happens to the features (``needs_scaling`` None: for any algorithm).
+
+        English unless a ``language`` is asked for: the sentence also goes into model cards and exported scripts.
+        """
+
+        def text(key: str, **fields: object) -> str:
+            return translate(f"algorithms.features.{key}", language, **fields)
+
+        parts = [text("describe_impute", imputer=text(f"impute_{self.impute}"))]
         if self.scaling == "auto" and needs_scaling is None:
-            parts.append("numbers get standard scaling where the algorithm needs it")
+            parts.append(text("describe_auto"))
         else:
             scaling = self.effective_scaling(bool(needs_scaling))
-            parts.append("numbers are not scaled" if scaling == "none" else f"numbers get {SCALERS[scaling]} scaling")
-        parts.append("categories are one-hot encoded")
+            scaled = text("describe_scaled", scaler=text(f"scaling_{scaling}"))
+            parts.append(text("describe_not_scaled") if scaling == "none" else scaled)
+        parts.append(text("describe_onehot"))
         if self.poly_degree > 1:
-            parts.append(f"polynomial features up to degree {self.poly_degree} are added")
+            parts.append(text("describe_poly", degree=self.poly_degree))
         if self.select_k:
-            parts.append(f"the {self.select_k} most informative features are kept (ANOVA F)")
+            parts.append(text("describe_select", k=self.select_k))
         if self.pca:
-            parts.append(f"PCA projects onto {self.pca} components")
+            parts.append(text("describe_pca", components=self.pca))
         return "; ".join(parts) + "."
 
     def effective_scaling(self, needs_scaling: bool) -> str:

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 
 from core import registry
 from core.errors import one_line
+from core.i18n import tr
 from core.registry import RegistryError
 
 TAG_PROTECTED = "qua3ck.protected_aliases"  # registered-model tag: comma-separated alias names
@@ -107,7 +108,7 @@ def _registry_call(what: str, call, *args):
     except RegistryError:
         raise
     except (MlflowException, OSError, ConnectionError) as exc:
-        raise GovernanceError(f"The registry did not answer while {what}: {one_line(exc)}") from None
+        raise GovernanceError(tr("governance.no_answer", what=what, error=one_line(exc))) from None
 
 
 def _model(name: str):
@@ -118,10 +119,10 @@ def _model(name: str):
         return _client().get_registered_model(name)
     except MlflowException as exc:
         if "RESOURCE_DOES_NOT_EXIST" in str(getattr(exc, "error_code", "")) or "not found" in str(exc).lower():
-            raise UnknownModel(f"There is no registered model named '{name}'.") from None
-        raise GovernanceError(f"The registry did not answer while reading '{name}': {one_line(exc)}") from None
+            raise UnknownModel(tr("registry.err_no_model_named", name=name)) from None
+        raise GovernanceError(tr("governance.no_answer_reading", name=name, error=one_line(exc))) from None
     except OSError as exc:
-        raise GovernanceError(f"The registry did not answer while reading '{name}': {one_line(exc)}") from None
+        raise GovernanceError(tr("governance.no_answer_reading", name=name, error=one_line(exc))) from None
 
 
 def protected_aliases(name: str) -> tuple[str, ...]:
@@ -136,11 +137,15 @@ def set_protected_aliases(name: str, aliases: list[str], actor: Actor) -> tuple[
     """Choose which aliases of a model the gate guards; only an approver may change it when guarded."""
     _check_actor(actor)
     if not actor.may_approve():
-        raise GovernanceError(f"Only approvers may change which aliases are protected; {actor.name} is not one.")
+        raise GovernanceError(tr("governance.only_approvers_protect", name=actor.name))
     cleaned = tuple(dict.fromkeys(registry.validate_alias(a) for a in aliases))
     _model(name)
     _registry_call(
-        "saving the protected aliases", _client().set_registered_model_tag, name, TAG_PROTECTED, ",".join(cleaned)
+        tr("governance.while_saving_protected"),
+        _client().set_registered_model_tag,
+        name,
+        TAG_PROTECTED,
+        ",".join(cleaned),
     )
     return cleaned
 
@@ -166,25 +171,23 @@ def version_verdict(name: str, version: str) -> str:
 
 def _check_actor(actor: Actor) -> None:
     if not actor.name.strip():
-        raise GovernanceError("Say who you are first: every alias change records a name.")
+        raise GovernanceError(tr("governance.who_first"))
     if len(actor.name) > MAX_NAME:
-        raise GovernanceError(f"Keep the name under {MAX_NAME} characters.")
+        raise GovernanceError(tr("governance.name_too_long", limit=MAX_NAME))
 
 
 def _decide(alias: str, what: str, version: str, protected: bool, verdict: str, actor: Actor) -> GateDecision:
     verdict_ok = not protected or verdict == PASS
     approver_ok = not protected or actor.may_approve()
     if not approver_ok:
-        message = f"@{alias} is protected: only approvers may move it, and {actor.name or 'you'} is not one."
+        who = actor.name or tr("governance.you")
+        message = tr("governance.gate_not_approver", alias=alias, who=who)
     elif not verdict_ok:
-        message = (
-            f"@{alias} is protected and {what}'s KPI verdict is '{verdict}', not a pass: "
-            "override with a written reason, or evaluate and choose one that passes."
-        )
+        message = tr("governance.gate_not_pass", alias=alias, what=what, verdict=verdict_word(verdict))
     elif protected:
-        message = f"@{alias} is protected; {what} passes its KPIs."
+        message = tr("governance.gate_passes", alias=alias, what=what)
     else:
-        message = f"@{alias} is not protected."
+        message = tr("governance.gate_unprotected", alias=alias)
     return GateDecision(alias, version, protected, verdict, verdict_ok, approver_ok, message)
 
 
@@ -194,7 +197,8 @@ def check_gate(name: str, alias: str, version: str, actor: Actor) -> GateDecisio
     alias = registry.validate_alias(alias)
     protected = alias in protected_aliases(name)
     version = str(version)
-    return _decide(alias, f"version {version}", version, protected, version_verdict(name, version), actor)
+    what = tr("governance.what_version", version=version)
+    return _decide(alias, what, version, protected, version_verdict(name, version), actor)
 
 
 def check_run_gate(name: str, alias: str, run_id: str, actor: Actor) -> GateDecision:
@@ -205,7 +209,7 @@ def check_run_gate(name: str, alias: str, run_id: str, actor: Actor) -> GateDeci
         protected = alias in protected_aliases(name)
     except UnknownModel:
         protected = alias in DEFAULT_PROTECTED
-    return _decide(alias, f"run {run_id}", "", protected, run_verdict(run_id), actor)
+    return _decide(alias, tr("governance.what_run", run=run_id), "", protected, run_verdict(run_id), actor)
 
 
 _locks: dict[tuple[str, str], threading.Lock] = {}
@@ -224,34 +228,32 @@ _UNCHECKED = object()
 def _check_holder(name: str, alias: str, expected_from) -> str | None:
     current = registry.get_model(name).aliases.get(alias)
     if expected_from is not _UNCHECKED and current != (str(expected_from) if expected_from is not None else None):
-        seen = f"version {expected_from}" if expected_from is not None else "no version"
-        now = f"version {current}" if current is not None else "no version"
-        raise GovernanceError(
-            f"@{alias} changed while you were deciding: you saw it on {seen}, it is now on {now}. "
-            "Review the new state and try again."
-        )
+        seen = tr("governance.what_version", version=expected_from) if expected_from is not None else None
+        now = tr("governance.what_version", version=current) if current is not None else None
+        nothing = tr("governance.no_version")
+        raise GovernanceError(tr("governance.changed_meanwhile", alias=alias, seen=seen or nothing, now=now or nothing))
     return current
 
 
 def _reason(reason: str, required: bool, what: str) -> str:
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON:
-        raise GovernanceError(f"Keep the reason under {MAX_REASON} characters (it has {len(reason)}).")
+        raise GovernanceError(tr("governance.reason_too_long", limit=MAX_REASON, length=len(reason)))
     if required and len(reason) < MIN_REASON:
-        raise GovernanceError(f"{what} needs a written reason of at least {MIN_REASON} characters.")
+        raise GovernanceError(tr("governance.reason_needed", what=what, minimum=MIN_REASON))
     return reason
 
 
 def _record_and_apply(name: str, entry: AuditEntry, apply) -> AuditEntry:
     """Write the entry, then the change; if the registry refuses the change, take the entry back."""
     client = _client()
-    _registry_call("recording the audit entry", client.set_registered_model_tag, name, entry.key, _encode(entry))
+    _registry_call(tr("governance.while_recording"), client.set_registered_model_tag, name, entry.key, _encode(entry))
     try:
         apply()
     except Exception as exc:  # noqa: BLE001 — whatever failed, the entry must not claim a change that did not happen
         with contextlib.suppress(Exception):  # if this fails too, history() flags the entry as not applied
             client.delete_registered_model_tag(name, entry.key)
-        raise GovernanceError(f"The registry refused the change, so nothing changed: {one_line(exc)}") from None
+        raise GovernanceError(tr("governance.refused", error=one_line(exc))) from None
     return entry
 
 
@@ -284,13 +286,13 @@ def move_alias(
         registry.get_version(name, version)  # an unknown or deleted version is refused before anything changes
         current = _check_holder(name, alias, expected_from)
         if current == version:
-            raise GovernanceError(f"@{alias} already points at version {version}.")
+            raise GovernanceError(tr("governance.already_points", alias=alias, version=version))
         decision = check_gate(name, alias, version, actor)
         if not decision.approver_ok:
             raise GovernanceError(decision.message)
         if not decision.verdict_ok and not override:
             raise GovernanceError(decision.message)
-        reason = _reason(reason, not decision.verdict_ok, f"Overriding the gate on @{alias}")
+        reason = _reason(reason, not decision.verdict_ok, tr("governance.reason_for_override", alias=alias))
         now = int(time.time() * 1000)
         entry = AuditEntry(
             key=_new_key(now),
@@ -313,11 +315,11 @@ def remove_alias(name: str, alias: str, actor: Actor, reason: str = "", expected
     with _alias_lock(name, alias):
         current = _check_holder(name, alias, expected_from)
         if current is None:
-            raise GovernanceError(f"Model '{name}' has no alias '{alias}'.")
+            raise GovernanceError(tr("registry.err_no_alias", name=name, alias=alias))
         protected = alias in protected_aliases(name)
         if protected and not actor.may_approve():
-            raise GovernanceError(f"@{alias} is protected: only approvers may remove it.")
-        reason = _reason(reason, protected, f"Removing the protected @{alias}")
+            raise GovernanceError(tr("governance.only_approvers_remove", alias=alias))
+        reason = _reason(reason, protected, tr("governance.reason_for_removal", alias=alias))
         now = int(time.time() * 1000)
         entry = AuditEntry(_new_key(now), now, actor.name.strip(), "remove", alias, current, None, reason)
         return _record_and_apply(name, entry, lambda: _client().delete_registered_model_alias(name, alias))
@@ -328,7 +330,7 @@ def rollback_target(name: str, alias: str) -> tuple[AuditEntry, str | None]:
     alias did not exist before, so rollback removes it)."""
     entries = [e for e in history(name, alias) if e.applied]
     if not entries:
-        raise GovernanceError(f"@{alias} has no recorded change to roll back.")
+        raise GovernanceError(tr("governance.nothing_to_roll_back", alias=alias))
     last = entries[0]
     return last, last.from_version
 
@@ -342,10 +344,13 @@ def rollback(name: str, alias: str, actor: Actor, reason: str = "") -> AuditEntr
         current = _check_holder(name, alias, last.to_version)
         protected = alias in protected_aliases(name)
         if protected and not actor.may_approve():
-            raise GovernanceError(f"@{alias} is protected: only approvers may roll it back.")
+            raise GovernanceError(tr("governance.only_approvers_rollback", alias=alias))
         if target is not None:
             registry.get_version(name, target)  # a deleted previous holder cannot be restored
-        reason = _reason(reason, False, "A rollback") or f"Rollback of the change at {_when(last.when)} by {last.who}"
+        reason = (
+            _reason(reason, False, tr("governance.reason_for_rollback"))
+            or f"Rollback of the change at {_when(last.when)} by {last.who}"
+        )
         now = int(time.time() * 1000)
         verdict = version_verdict(name, target) if target is not None else ""
         entry = AuditEntry(
@@ -419,10 +424,24 @@ def describe_entry(entry: AuditEntry) -> str:
 def alias_story(name: str, alias: str, run_id: str | None) -> str:
     """Who last moved an alias, when and why, and the served version's KPI verdict, in one line."""
     entries = [e for e in history(name, alias) if e.applied]
-    verdict = run_verdict(run_id)
-    said = f"KPI verdict: {verdict}"
+    said = tr("governance.story_verdict", verdict=verdict_word(run_verdict(run_id)))
     if not entries:
-        return f"{said} · the alias was set outside the workbench (no audit entry)"
+        return tr("governance.story_outside", said=said)
     last = entries[0]
-    moved = f"{'rolled back' if last.action == 'rollback' else 'set'} by {last.who} on {_when(last.when)}"
+    key = "governance.story_rolled_back" if last.action == "rollback" else "governance.story_set"
+    moved = tr(key, who=last.who, when=_when(last.when))
     return f"{said} · {moved}" + (f" ({last.reason})" if last.reason else "")
+
+
+_VERDICT_KEYS = {
+    "pass": "governance.verdict_pass",
+    "fail": "governance.verdict_fail",
+    "none": "governance.verdict_none",
+    "not evaluated": "governance.verdict_not_evaluated",
+}
+
+
+def verdict_word(verdict: str) -> str:
+    """A KPI verdict as shown to people (the stored value stays pass, fail, none or 'not evaluated')."""
+    key = _VERDICT_KEYS.get(verdict)
+    return tr(key) if key else verdict

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from core.config import active_store
 from core.errors import describe
+from core.i18n import DEFAULT_LANGUAGE
 from core.provenance import TAG_OWNER, owner_is_gone
-from core.tuning import ABORT, Progress, SearchConfig, SearchResult, Trial, run_search
+from core.tuning import ABORT, Message, Progress, SearchConfig, SearchResult, Trial, message_text, run_search
 
 SHUTDOWN_WAIT_S = 15.0
 _jobs: dict[str, SearchJob] = {}
@@ -39,6 +40,7 @@ class JobView:
     error: str | None
     stop_requested: bool
     started: float
+    message: Message | None = None  # the error as catalogue key and fields (``error`` is its English)
 
     @property
     def running(self) -> bool:
@@ -57,6 +59,7 @@ class SearchJob:
         self._stop = threading.Event()
         self._abort = False
         self._status, self._run_id, self._error = "starting", None, None
+        self._message: Message | None = None
         self._trials: list[Trial] = []
         self._progress: Progress | None = None
         self._result: SearchResult | None = None
@@ -90,6 +93,7 @@ class SearchJob:
                 self._error,
                 self._stop.is_set(),
                 self.started,
+                self._message,
             )
 
     def _should_stop(self):
@@ -115,11 +119,13 @@ class SearchJob:
                 on_start=self._on_start,
             )
         except Exception as exc:  # noqa: BLE001 — a background thread has nobody else to tell
+            message = ("search.could_not_run", {"error": describe(exc)})
             with self._state_lock:
-                self._status, self._error = "failed", f"The search could not run: {describe(exc)}"
+                self._status, self._error, self._message = "failed", message_text(message, DEFAULT_LANGUAGE), message
             return
         with self._state_lock:
             self._result, self._status, self._error = result, result.status, result.error
+            self._message = result.message
             self._run_id = result.run_id
 
 

@@ -7,6 +7,8 @@ import operator
 import re
 from dataclasses import asdict, dataclass
 
+from core.i18n import tr
+
 
 class KPIError(ValueError):
     """A KPI that cannot be used, with a message for people."""
@@ -41,19 +43,19 @@ OPERATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operat
 def validate_kpi(metric: str, op: str, threshold: float) -> None:
     """Raise KPIError with a clear message when a KPI makes no sense."""
     if metric not in METRICS:
-        raise KPIError(f"Unknown KPI metric '{metric}'. Choose one of: {', '.join(METRICS)}.")
+        raise KPIError(tr("kpis.unknown_metric", metric=metric, choices=", ".join(METRICS)))
     if op not in OPERATORS:
-        raise KPIError(f"Unknown comparator '{op}' for {metric}. Use one of: {' '.join(OPERATORS)}.")
+        raise KPIError(tr("kpis.unknown_comparator", op=op, metric=metric, choices=" ".join(OPERATORS)))
     try:
         value = float(threshold)
     except (TypeError, ValueError):
-        raise KPIError(f"The threshold for {metric} must be a number, not '{threshold}'.") from None
+        raise KPIError(tr("kpis.not_a_number", metric=metric, threshold=threshold)) from None
     if value != value:
-        raise KPIError(f"The threshold for {metric} must be a number, not NaN.")
+        raise KPIError(tr("kpis.nan", metric=metric))
     if METRICS[metric].is_score and not 0.0 <= value <= 1.0:
-        raise KPIError(f"{metric} is a score between 0 and 1; {value:g} is out of range.")
+        raise KPIError(tr("kpis.out_of_range", metric=metric, value=f"{value:g}"))
     if not METRICS[metric].is_score and not value > 0:
-        raise KPIError(f"{metric} is a time in milliseconds and must be greater than 0, not {value:g}.")
+        raise KPIError(tr("kpis.not_positive", metric=metric, value=f"{value:g}"))
 
 
 @dataclass(frozen=True)
@@ -90,12 +92,12 @@ def parse_kpi(text: str) -> KPI:
     """Parse ``"accuracy>=0.95"`` into a KPI."""
     match = _KPI_PATTERN.match(text or "")
     if not match:
-        raise KPIError(f"Cannot read KPI '{text}': write it as metric, comparator, number, e.g. 'accuracy>=0.95'.")
+        raise KPIError(tr("kpis.unreadable", text=text))
     metric, op, raw = match.groups()
     try:
         threshold = float(raw)
     except ValueError:
-        raise KPIError(f"The threshold in '{text}' is not a number.") from None
+        raise KPIError(tr("kpis.threshold_not_number", text=text)) from None
     return KPI(metric, op, threshold)
 
 
@@ -104,7 +106,7 @@ def check_unique(kpis: list[KPI]) -> None:
     seen: set[str] = set()
     for kpi in kpis:
         if kpi.metric in seen:
-            raise KPIError(f"{kpi.metric} has more than one KPI; keep one per metric.")
+            raise KPIError(tr("kpis.duplicate", metric=kpi.metric))
         seen.add(kpi.metric)
 
 

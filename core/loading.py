@@ -23,10 +23,29 @@ import pandas as pd
 
 from core.data import DataError
 from core.errors import one_line
+from core.i18n import tr
 
+# Names in English; shown translated as loading.separator.<name>, loading.decimal.<name>, loading.encoding.<code>
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 DECIMALS = {".": "point", ",": "comma"}
 ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "cp1252": "Latin-1 / Windows-1252"}
+
+
+def separator_label(separator: str) -> str:
+    """A separator's name in the reader's language ("comma", "Semikolon", …)."""
+    return tr(f"loading.separator.{SEPARATORS[separator]}")
+
+
+def decimal_label(decimal: str) -> str:
+    """A decimal mark's name in the reader's language."""
+    return tr(f"loading.decimal.{DECIMALS[decimal]}")
+
+
+def encoding_label(encoding: str) -> str:
+    """An encoding's name in the reader's language."""
+    return tr(f"loading.encoding.{encoding}")
+
+
 SUPPORTED_SUFFIXES = (".csv", ".txt", ".tsv", ".parquet", ".xlsx")
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -83,11 +102,24 @@ class CsvSettings:
 
     def describe(self) -> str:
         """The settings in words, e.g. "separator ';', decimal comma, encoding cp1252 (…), header row"."""
-        separator = "separator tab" if self.separator == "\t" else f"separator '{self.separator}'"
-        label = ENCODINGS[self.encoding]
-        encoding = f"encoding {self.encoding}" + ("" if label.lower() == self.encoding else f" ({label})")
-        header = "header row" if self.header else "no header row"
-        return f"{separator}, decimal {DECIMALS[self.decimal]}, {encoding}, {header}"
+        if self.separator == "\t":
+            separator = tr("loading.describe_separator_tab")
+        else:
+            separator = tr("loading.describe_separator", separator=self.separator)
+        if ENCODINGS[self.encoding].lower() == self.encoding:
+            encoding = tr("loading.describe_encoding", encoding=self.encoding)
+        else:
+            encoding = tr(
+                "loading.describe_encoding_named", encoding=self.encoding, label=encoding_label(self.encoding)
+            )
+        header = tr("loading.describe_header" if self.header else "loading.describe_no_header")
+        return tr(
+            "loading.describe",
+            separator=separator,
+            decimal=decimal_label(self.decimal),
+            encoding=encoding,
+            header=header,
+        )
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: comparing frames with == is elementwise, not a bool
@@ -258,18 +290,18 @@ def read_table(
     """Read an uploaded .csv/.txt/.tsv, .parquet or .xlsx file, raising DataError that says what to fix."""
     suffix = PurePath(filename).suffix.lower()
     if suffix in PICKLE_SUFFIXES or content.startswith(PICKLE_PROTOCOLS):
-        raise DataError(
-            f"{filename} looks like a saved Python object (pickle/joblib), which is never opened here: loading one "
-            f"can run any code. Upload the table itself as {', '.join(SUPPORTED_SUFFIXES)}."
-        )
+        raise DataError(tr("loading.pickle", filename=filename, suffixes=", ".join(SUPPORTED_SUFFIXES)))
     if suffix not in SUPPORTED_SUFFIXES:
-        hint = " Open it in Excel and save it as .xlsx (Excel Workbook)." if suffix == ".xls" else ""
         raise DataError(
-            f"{filename}: files of type '{suffix or '(none)'}' cannot be read; "
-            f"upload one of {', '.join(SUPPORTED_SUFFIXES)}.{hint}"
+            tr(
+                "loading.unsupported_xls" if suffix == ".xls" else "loading.unsupported",
+                filename=filename,
+                suffix=suffix or tr("loading.no_suffix"),
+                suffixes=", ".join(SUPPORTED_SUFFIXES),
+            )
         )
     if not content or not content.strip():
-        raise DataError(f"{filename} is empty; choose a file that contains a table.")
+        raise DataError(tr("loading.empty", filename=filename))
     if suffix in CSV_SUFFIXES:
         frame, settings = _read_csv(content, filename, settings)
         kind = "csv"
@@ -288,28 +320,32 @@ def _read_csv(content: bytes, filename: str, settings: CsvSettings | None) -> tu
     _check_is_text(content, filename)
     settings = settings or detect_csv_settings(content)
     if settings.separator == settings.decimal:
-        raise DataError(
-            f"{filename}: the separator and the decimal mark cannot both be a comma; "
-            "choose separator ';' for files with decimal commas."
-        )
+        raise DataError(tr("loading.comma_twice", filename=filename))
     text = _decode(content, settings.encoding, filename)
     text, _, skipped = _split_sep_hint(text)
     if not text.strip():
-        raise DataError(f"{filename} is empty; choose a file that contains a table.")
+        raise DataError(tr("loading.empty", filename=filename))
     shape = _scan(text, settings.separator, first_line=1 + skipped)
-    what = "the header" if settings.header else "the first row"
     if shape.ragged is not None:
         line, count = shape.ragged
         if line == shape.last_start and text.count(QUOTE) % 2:
             raise _unclosed_quote(filename, line)
         extra = ""
         if count == shape.width + 1 and shape.trailing_empty:
-            extra = f" Line {line} ends with an extra '{_sep_name(settings.separator)}'; remove it."
-        fields = "field" if count == 1 else "fields"
+            extra = " " + tr("loading.trailing_separator", line=line, separator=_sep_name(settings.separator))
         raise DataError(
-            f"{filename}: line {line} has {count} {fields} but {what} (line {shape.first_line}) has {shape.width} "
-            f"({settings.describe()}). Check line {line} for a missing or extra separator, and quote values that "
-            f"contain the separator.{extra}"
+            tr(
+                "loading.ragged",
+                filename=filename,
+                line=line,
+                count=count,
+                fields=tr("loading.fields_one" if count == 1 else "loading.fields_other"),
+                what=tr("loading.what_header" if settings.header else "loading.what_first_row"),
+                first=shape.first_line,
+                width=shape.width,
+                settings=settings.describe(),
+            )
+            + extra
         )
     raw = [name.strip() for name in shape.first] if settings.header else [""] * shape.width
     names = [name or f"column_{i}" for i, name in enumerate(raw, start=1)]
@@ -331,9 +367,13 @@ def _read_csv(content: bytes, filename: str, settings: CsvSettings | None) -> tu
     except pd.errors.ParserError as exc:
         if "EOF inside string" in str(exc) and shape.last_start is not None:
             raise _unclosed_quote(filename, shape.last_start) from None
-        raise DataError(f"{filename} is not a readable CSV file ({settings.describe()}): {one_line(exc)}") from None
+        raise DataError(
+            tr("loading.unreadable_csv", filename=filename, settings=settings.describe(), error=one_line(exc))
+        ) from None
     except (pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
-        raise DataError(f"{filename} is not a readable CSV file ({settings.describe()}): {one_line(exc)}") from None
+        raise DataError(
+            tr("loading.unreadable_csv", filename=filename, settings=settings.describe(), error=one_line(exc))
+        ) from None
     # Excel's "a;b;" exports: a trailing separator makes a nameless, empty last column; it carries nothing
     empty_unnamed = [n for n, r in zip(names, raw, strict=True) if not r and frame[n].isna().all()]
     frame = frame.drop(columns=empty_unnamed)
@@ -345,21 +385,15 @@ def _read_csv(content: bytes, filename: str, settings: CsvSettings | None) -> tu
 def _check_is_text(content: bytes, filename: str) -> None:
     """Reject bytes that are not a text table: other formats under a .csv name, UTF-16, binary data."""
     if content.startswith(ZIP_MAGIC):
-        raise DataError(
-            f"{filename} is an Excel workbook or another ZIP archive, not a CSV text file; "
-            "if it is a workbook, name it .xlsx."
-        )
+        raise DataError(tr("loading.zip_as_csv", filename=filename))
     if content.startswith(PARQUET_MAGIC):
-        raise DataError(f"{filename} is a Parquet file, not a CSV text file; name it .parquet.")
+        raise DataError(tr("loading.parquet_as_csv", filename=filename))
     if content.startswith(UTF16_BOMS) or _looks_like_utf16(content):
-        raise DataError(f"{filename} is saved as UTF-16 (Excel's 'Unicode Text'); save it as 'CSV UTF-8' instead.")
+        raise DataError(tr("loading.utf16", filename=filename))
     position = content.find(b"\x00")
     if position != -1:
         line = content.count(b"\n", 0, position) + 1
-        raise DataError(
-            f"{filename} contains binary data (a NUL byte on line {line}), so it is not a CSV text file. "
-            "Export the table as CSV, or upload the .xlsx or .parquet file itself."
-        )
+        raise DataError(tr("loading.binary", filename=filename, line=line))
 
 
 def _looks_like_utf16(content: bytes) -> bool:
@@ -383,15 +417,18 @@ def _decode(content: bytes, encoding: str, filename: str) -> str:
         line = content.count(b"\n", 0, exc.start) + 1
         byte = content[exc.start]
         if encoding.startswith("utf-8"):
-            advice = (
-                "The file was probably saved by Excel on Windows: choose encoding cp1252 "
-                f"({ENCODINGS['cp1252']}) under CSV settings."
-            )
+            advice = tr("loading.advice_cp1252", label=encoding_label("cp1252"))
         else:
-            advice = "The file uses another encoding; save it as 'CSV UTF-8' and upload it again."
+            advice = tr("loading.advice_utf8")
         raise DataError(
-            f"{filename} cannot be read as {ENCODINGS[encoding]}: byte 0x{byte:02X} on line {line} does not fit. "
-            + advice
+            tr(
+                "loading.wrong_encoding",
+                filename=filename,
+                encoding=encoding_label(encoding),
+                byte=f"{byte:02X}",
+                line=line,
+                advice=advice,
+            )
         ) from None
 
 
@@ -451,15 +488,12 @@ def _scan(text: str, separator: str, first_line: int = 1) -> _Shape:
 
 def _unclosed_quote(filename: str, line: int) -> DataError:
     """The error for a quote that is never closed."""
-    return DataError(
-        f"{filename}: the quoted value starting on line {line} is never closed, so everything after it reads as "
-        'one value. Add the missing \'"\', or write a quote inside a value as two quotes ("").'
-    )
+    return DataError(tr("loading.unclosed_quote", filename=filename, line=line))
 
 
 def _sep_name(separator: str) -> str:
     """A separator as it reads in a message."""
-    return "tab" if separator == "\t" else separator
+    return separator_label("\t") if separator == "\t" else separator
 
 
 def _column_number(index: int) -> str:
@@ -487,12 +521,10 @@ def _check_unique(names: list[str], raw: Sequence[object], filename: str, positi
         return
     parts = []
     for name, where in duplicates.items():
-        places = ", ".join(position(i) for i in where[:-1]) + " and " + position(where[-1])
+        places = tr("loading.and", first=", ".join(position(i) for i in where[:-1]), last=position(where[-1]))
         trimmed = len({str(raw[i]) for i in where}) > 1
-        parts.append(f"'{name}' (columns {places}{', after trimming spaces' if trimmed else ''})")
-    raise DataError(
-        f"{filename} has duplicate column names: {'; '.join(parts)}. Rename them so that every column name is unique."
-    )
+        parts.append(tr("loading.duplicate_trimmed" if trimmed else "loading.duplicate", name=name, places=places))
+    raise DataError(tr("loading.duplicates", filename=filename, parts="; ".join(parts)))
 
 
 def _drop_empty_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -537,7 +569,7 @@ def _convert_grouped_numbers(frame: pd.DataFrame, decimal: str) -> None:
 def _read_parquet(content: bytes, filename: str) -> pd.DataFrame:
     """A Parquet file as a frame with string column names and a plain row index."""
     if not content.startswith(PARQUET_MAGIC):
-        raise DataError(f"{filename} is not a Parquet file ({_looks_like(content)}); check the file or its name.")
+        raise DataError(tr("loading.not_parquet", filename=filename, looks=_looks_like(content)))
     try:
         import pyarrow.parquet as pq  # pandas' own Parquet engine; imported here to keep `import core` light
 
@@ -549,7 +581,7 @@ def _read_parquet(content: bytes, filename: str) -> pd.DataFrame:
     except DataError:
         raise
     except Exception as exc:  # noqa: BLE001 — pyarrow raises ArrowInvalid, ArrowIOError, ArrowNotImplementedError, …
-        raise DataError(f"{filename} is not a readable Parquet file: {one_line(exc)}") from None
+        raise DataError(tr("loading.unreadable_parquet", filename=filename, error=one_line(exc))) from None
     # A named index written by pandas is data (e.g. an ID); the default 0..n-1 one is not
     named = any(name is not None for name in frame.index.names)
     frame = frame.reset_index(drop=not named)
@@ -563,12 +595,9 @@ def _read_parquet(content: bytes, filename: str) -> pd.DataFrame:
 def _read_excel(content: bytes, filename: str) -> pd.DataFrame:
     """The first sheet of an .xlsx workbook; its first non-empty row holds the column names."""
     if content.startswith(OLE2_MAGIC):
-        raise DataError(
-            f"{filename} is an old Excel 97-2003 workbook (.xls) with an .xlsx name; "
-            "open it in Excel and save it as 'Excel Workbook (.xlsx)'."
-        )
+        raise DataError(tr("loading.xls_as_xlsx", filename=filename))
     if not content.startswith(ZIP_MAGIC):
-        raise DataError(f"{filename} is not an Excel workbook ({_looks_like(content)}); check the file or its name.")
+        raise DataError(tr("loading.not_excel", filename=filename, looks=_looks_like(content)))
     try:
         # header=None: we take the names from the first row ourselves, because pandas would silently rename
         # duplicates (a, a → a, a.1) and would not tell us which cells were empty
@@ -576,11 +605,11 @@ def _read_excel(content: bytes, filename: str) -> pd.DataFrame:
     except Exception as exc:  # noqa: BLE001 — openpyxl raises whatever its parser hits in a damaged workbook
         # (BadZipFile, KeyError for missing parts, AttributeError on some chart sheets); the person needs one line
         if "worksheets found" in str(exc):  # pandas: "Worksheet index 0 is invalid, 0 worksheets found"
-            raise DataError(f"{filename} has no worksheets; add a sheet with the table.") from None
-        raise DataError(f"{filename} is not a readable Excel workbook: {one_line(exc)}") from None
+            raise DataError(tr("loading.no_worksheets", filename=filename)) from None
+        raise DataError(tr("loading.unreadable_excel", filename=filename, error=one_line(exc))) from None
     sheet = _drop_empty_rows(sheet)
     if sheet.empty:
-        raise DataError(f"The first sheet of {filename} is empty; put the table on the first sheet, names in row 1.")
+        raise DataError(tr("loading.empty_sheet", filename=filename))
     raw = sheet.iloc[0].tolist()
     names = [_excel_name(value) or f"column_{i}" for i, value in enumerate(raw, start=1)]
     _check_unique(names, raw, filename, _column_letter)
@@ -604,14 +633,14 @@ def _excel_name(value: object) -> str:
 def _looks_like(content: bytes) -> str:
     """A short guess at what some bytes are, for messages about a wrong file type."""
     if content.startswith(ZIP_MAGIC):
-        return "it is a ZIP archive, e.g. an .xlsx workbook"
+        return tr("loading.looks_zip")
     if content.startswith(PARQUET_MAGIC):
-        return "it is a Parquet file"
+        return tr("loading.looks_parquet")
     if content.startswith(OLE2_MAGIC):
-        return "it is an old Office file, e.g. an .xls workbook"
+        return tr("loading.looks_ole2")
     if b"\x00" not in content[:SAMPLE_BYTES]:
-        return "it looks like text, e.g. a CSV file"
-    return "it contains binary data of another kind"
+        return tr("loading.looks_text")
+    return tr("loading.looks_binary")
 
 
 def _bools_to_strings(frame: pd.DataFrame) -> None:
@@ -639,23 +668,32 @@ def _check_size(
     if rows == 0:
         names = ", ".join(map(str, frame.columns[:8])) + (", …" if columns > 8 else "")
         if not names_in_first_row:
-            raise DataError(f"{filename} has columns ({names}) but no rows; choose a file that holds data.")
-        raise DataError(f"{filename} has a header row ({names}) but no data rows; add the data below the names.")
+            raise DataError(tr("loading.no_rows", filename=filename, names=names))
+        raise DataError(tr("loading.no_data_rows", filename=filename, names=names))
     if rows < min_rows:
-        where = " (the first row holds the column names)" if names_in_first_row else ""
         raise DataError(
-            f"{filename} has {rows} data row{'s' if rows != 1 else ''}{where}; at least {min_rows} are needed."
+            tr(
+                "loading.few_rows_header" if names_in_first_row else "loading.few_rows",
+                filename=filename,
+                rows=tr("loading.data_rows_one" if rows == 1 else "loading.data_rows_other", n=rows),
+                minimum=min_rows,
+            )
         )
     if columns < min_columns:
         advice = ""
         if settings is not None and columns == 1:
             others = [s for s in SEPARATORS if s != settings.separator and s in str(frame.columns[0])]
             if others:
-                advice = (
-                    f" Its name contains '{_sep_name(others[0])}': choose that separator under CSV settings"
-                    f" (now {settings.describe()})."
+                advice = " " + tr(
+                    "loading.other_separator", separator=_sep_name(others[0]), settings=settings.describe()
                 )
         raise DataError(
-            f"{filename} has {columns} column{'s' if columns != 1 else ''} "
-            f"({', '.join(map(str, frame.columns[:5]))}); at least {min_columns} are needed.{advice}"
+            tr(
+                "loading.few_columns",
+                filename=filename,
+                columns=tr("loading.columns_one" if columns == 1 else "loading.columns_other", n=columns),
+                names=", ".join(map(str, frame.columns[:5])),
+                minimum=min_columns,
+            )
+            + advice
         )

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from core import datastore, projects, registry
 from core.errors import describe
 from core.evidence import conclusion_text
+from core.i18n import tr
 from core.kpis import METRICS, SCORE_METRICS
 from core.provenance import MLFLOW_COMMIT_TAG, TAG_COMMIT, TAG_VERSIONS
 from core.training import TAG_ALGORITHM, TAG_DATA_RUN
@@ -495,8 +496,8 @@ def save_card_sections(name: str, version: str, intended_use: str, limitations: 
     texts = {TAG_INTENDED_USE: (intended_use or "").strip(), TAG_LIMITATIONS: (limitations or "").strip()}
     for tag, text in texts.items():
         if len(text) > MAX_SECTION:
-            label = "intended use" if tag == TAG_INTENDED_USE else "limitations"
-            raise ValueError(f"Keep the {label} under {MAX_SECTION} characters (it has {len(text)}).")
+            key = "registry.card_too_long_use" if tag == TAG_INTENDED_USE else "registry.card_too_long_limits"
+            raise ValueError(tr(key, limit=MAX_SECTION, length=len(text)))
     registry.get_version(name, version)  # refuses unknown versions before anything is written
     client = MlflowClient()
     for tag, text in texts.items():
@@ -517,9 +518,7 @@ def log_card(name: str, version: str, card: ModelCard) -> list[str]:
 
     info = registry.get_version(name, version)
     if not info.run_id:
-        raise ValueError(
-            f"{name} v{version} has no source run to log the card to; download it from the Registry page instead."
-        )
+        raise ValueError(tr("registry.card_no_run", name=name, version=version))
     client = MlflowClient()
     paths = []
     try:
@@ -528,5 +527,5 @@ def log_card(name: str, version: str, card: ModelCard) -> list[str]:
             client.log_text(info.run_id, text, path)
             paths.append(path)
     except MlflowException as exc:
-        raise ValueError(f"The card could not be logged to run {info.run_id}: {describe(exc)}") from None
+        raise ValueError(tr("registry.card_log_failed", run=info.run_id, error=describe(exc))) from None
     return paths

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from core import drift
+from core.i18n import tr
 from core.kpis import KPI
 from core.validation import Finding
 
@@ -43,7 +44,8 @@ TIME_PARSE_SHARE = 0.9  # a column counts as the batch's time when this share of
 LOG_TIME = "logged_at"
 INPUT_PREFIX = "input."
 PREDICTED = "predicted class"
-# finest first: (pandas frequency, label format, what the UI calls it)
+# finest first: (pandas frequency, label format, what the UI calls it: catalogue key monitor.period_<word>); the
+# week's label format is the catalogue's monitor.week_of
 FREQUENCIES = (
     ("min", "%Y-%m-%d %H:%M", "minute"),
     ("h", "%Y-%m-%d %H:00", "hour"),
@@ -51,6 +53,13 @@ FREQUENCIES = (
     ("W", "week of %Y-%m-%d", "week"),
     ("M", "%Y-%m", "month"),
 )
+PERIOD_WORDS = {
+    "minute": "monitor.period_minute",
+    "hour": "monitor.period_hour",
+    "day": "monitor.period_day",
+    "week": "monitor.period_week",
+    "month": "monitor.period_month",
+}
 
 
 class MonitorError(ValueError):
@@ -174,11 +183,15 @@ class MonitorReport:
     def alerts(self) -> list[str]:
         """One line per breached KPI and drifted feature."""
         lines = [
-            f"KPI {k.kpi} breached: {k.value:.4g} on {self.labelled_rows:,} labelled rows"
-            + (f" (fails in {len(k.failing_periods)} of {len(self.periods)} periods)" if k.failing_periods else "")
+            tr("monitor.alert_kpi", kpi=k.kpi, value=k.value, rows=self.labelled_rows)
+            + (
+                tr("monitor.alert_kpi_periods", failing=len(k.failing_periods), periods=len(self.periods))
+                if k.failing_periods
+                else ""
+            )
             for k in self.breached
         ]
-        lines += [f"Drift in {d.feature}: {d.note}" for d in self.drift if d.verdict == "drift"]
+        lines += [tr("monitor.alert_drift", feature=d.feature, note=d.note) for d in self.drift if d.verdict == "drift"]
         return lines
 
     def to_dict(self) -> dict:
@@ -230,21 +243,18 @@ def reference_for_version(name: str, version: str) -> Reference:
 
     info = registry.get_version(name, str(version))
     if not info.run_id:
-        raise MonitorError(f"{name} version {version} has no source run, so its training data is unknown.")
+        raise MonitorError(tr("monitor.no_source_run", name=name, version=version))
     experiment_id = prediction_log.log_experiment(info.run_id)
     try:
         data_run = evidence.data_run_of(info.run_id)
     except MlflowException:
-        raise MonitorError(f"The source run {info.run_id} of {name} version {version} no longer exists.") from None
+        raise MonitorError(tr("monitor.source_run_gone", run_id=info.run_id, name=name, version=version)) from None
     note = ""
     if not data_run and experiment_id:  # logged by other code into a workbench project
         data_run = projects.get_project(experiment_id).data_run_id
-        note = "This version was not trained by the workbench; its project's current data stands in as training data."
+        note = tr("monitor.borrowed_data")
     if not data_run:
-        raise MonitorError(
-            f"{name} version {version} was not trained on a workbench data set, so there is no training data to "
-            "compare with."
-        )
+        raise MonitorError(tr("monitor.no_training_data", name=name, version=version))
     record = datastore.load_dataset(data_run)
     train = record.frame.iloc[record.split.train].reset_index(drop=True)
     roles = record.roles_of_features()
@@ -283,29 +293,26 @@ def current_from_log(
     reference: Reference, log: pd.DataFrame, version: str | None = None, since: pd.Timestamp | None = None
 ) -> Current:
     """The logged predictions as current data: one version only and/or those logged at or after ``since``."""
-    how = "for this model"
+    how = tr("monitor.log_scope_model")
     if not log.empty and version is not None:
         log = log[log["version"].astype(str) == str(version)]
-        how = f"for version {version}"
+        how = tr("monitor.log_scope_version", version=version)
     if not log.empty and since is not None:
         since = pd.Timestamp(since)
         since = since.tz_localize("UTC") if since.tzinfo is None else since.tz_convert("UTC")
         log = log[pd.to_datetime(log[LOG_TIME], utc=True) >= since]
-        how += f" since {since:%Y-%m-%d %H:%M} UTC"
+        how += tr("monitor.log_scope_since", since=f"{since:%Y-%m-%d %H:%M}")
     if log.empty:
-        raise EmptyLog(f"No predictions are logged {how} yet.")
+        raise EmptyLog(tr("monitor.empty_log_error", scope=how))
     columns = {f: f"{INPUT_PREFIX}{f}" for f in reference.features}
     absent = [f for f, c in columns.items() if c not in log.columns]
     if absent:
-        raise MonitorError(
-            f"The prediction log lacks the inputs {', '.join(absent[:5])}; it was written by a version with other "
-            "columns. Choose that version's alias, or only this version's predictions."
-        )
+        raise MonitorError(tr("monitor.log_lacks_inputs", inputs=", ".join(absent[:5])))
     log = log.reset_index(drop=True)
     frame = _typed(log[list(columns.values())].set_axis(list(columns), axis=1), reference)
     latency = pd.to_numeric(log["latency_ms"], errors="coerce") if "latency_ms" in log else None
     return Current(
-        source="prediction log",
+        source=tr("monitor.source_prediction_log"),
         frame=frame,
         times=pd.to_datetime(log[LOG_TIME], utc=True),
         time_column=LOG_TIME,
@@ -323,7 +330,7 @@ def read_batch(content: bytes, filename: str, reference: Reference, min_rows: in
         frame = read_table(content, filename, min_rows=1, min_columns=1).frame
     except DataError as exc:
         raise MonitorError(str(exc)) from None
-    return current_from_batch(reference, frame, f"batch '{filename}'", min_rows)
+    return current_from_batch(reference, frame, tr("monitor.source_batch_file", filename=filename), min_rows)
 
 
 def current_from_batch(
@@ -338,20 +345,21 @@ def current_from_batch(
     from core.validation import blocking, check_batch
 
     if frame.empty:
-        raise MonitorError("The batch has no rows.")
+        raise MonitorError(tr("monitor.batch_empty"))
     frame = frame.reset_index(drop=True)
     time_column = detect_time_column(frame, exclude={*reference.features, reference.target})
     extra = [c for c in (reference.target, time_column) if c is not None and c in frame.columns]
     findings = check_batch(frame.drop(columns=extra), reference.schema)
     errors = blocking(findings)
     if errors:
-        said = " ".join(f.message for f in errors[:3]) + (f" (and {len(errors) - 3} more)" if len(errors) > 3 else "")
-        raise MonitorError(f"The batch does not fit what {reference.name} v{reference.version} was trained on: {said}")
-    if len(frame) < min_rows:
+        said = " ".join(f.message for f in errors[:3])
+        said += tr("monitor.and_more", more=len(errors) - 3) if len(errors) > 3 else ""
         raise MonitorError(
-            f"The batch has {len(frame)} row{'s' if len(frame) != 1 else ''}; the drift tests need at least "
-            f"{min_rows}. Add rows or combine several batches."
+            tr("monitor.batch_does_not_fit", name=reference.name, version=reference.version, findings=said)
         )
+    if len(frame) < min_rows:
+        key = "monitor.batch_too_few_one" if len(frame) == 1 else "monitor.batch_too_few"
+        raise MonitorError(tr(key, rows=len(frame), min_rows=min_rows))
     labels = None
     if reference.target in frame.columns and frame[reference.target].notna().any():
         from core.roles import category_string
@@ -408,22 +416,20 @@ def periods_of(current: Current, min_rows: int = MIN_ROWS) -> tuple[pd.Series, l
     if times is not None and times.notna().any():
         naive = times.dt.tz_convert("UTC").dt.tz_localize(None)
         starts, fmt, word = _period_starts(naive)
-        labels = starts.dt.strftime(fmt).where(starts.notna(), "(no time)")
+        no_time = tr("monitor.no_time")
+        labels = starts.dt.strftime(fmt).where(starts.notna(), no_time)
         order = [p for p in pd.Series(starts.dropna().unique()).sort_values().dt.strftime(fmt)]
-        if labels.eq("(no time)").any():
-            order.append("(no time)")
-        return labels.reset_index(drop=True), order, f"by {word} of '{current.time_column}' (UTC)"
+        if labels.eq(no_time).any():
+            order.append(no_time)
+        grouping = tr("monitor.grouped_by_time", period=tr(PERIOD_WORDS[word]), column=current.time_column)
+        return labels.reset_index(drop=True), order, grouping
     chunks = max(1, min(MAX_CHUNKS, n // min_rows))
     size = math.ceil(n / chunks) if n else 1
     starts = np.arange(n) // size * size
-    labels = pd.Series([f"rows {s + 1}–{min(s + size, n)}" for s in starts], dtype=object)
+    labels = pd.Series([tr("monitor.rows_range", first=s + 1, last=min(s + size, n)) for s in starts], dtype=object)
     order = list(dict.fromkeys(labels))
-    return (
-        labels,
-        order,
-        f"in {len(order)} consecutive chunk{'s' if len(order) != 1 else ''} of about {size} rows in file order "
-        "(the data has no time column)",
-    )
+    key = "monitor.grouped_in_chunk" if len(order) == 1 else "monitor.grouped_in_chunks"
+    return labels, order, tr(key, chunks=len(order), size=size)
 
 
 def _period_starts(naive: pd.Series) -> tuple[pd.Series, str, str]:
@@ -433,7 +439,8 @@ def _period_starts(naive: pd.Series) -> tuple[pd.Series, str, str]:
         periods = naive.dt.to_period(frequency[0])
         if (periods.max() - periods.min()).n + 1 <= MAX_PERIODS:
             break
-    return periods.dt.start_time, frequency[1], frequency[2]
+    label_format = tr("monitor.week_of") if frequency[0] == "W" else frequency[1]
+    return periods.dt.start_time, label_format, frequency[2]
 
 
 def classes_over_time(predictions: pd.Series, periods: pd.Series) -> pd.DataFrame:
@@ -482,10 +489,8 @@ def monitor(
     thresholds = thresholds or drift.Thresholds()
     notes = [reference.note] if reference.note else []
     if current.rows < thresholds.min_rows:
-        notes.append(
-            f"Only {current.rows} row{'s' if current.rows != 1 else ''} of recent data; the drift tests need at "
-            f"least {thresholds.min_rows}, so they are skipped."
-        )
+        key = "monitor.too_few_recent_one" if current.rows == 1 else "monitor.too_few_recent"
+        notes.append(tr(key, rows=current.rows, min_rows=thresholds.min_rows))
     results = drift.drift_report(
         reference.frame[reference.features], current.frame[reference.features], reference.kinds, thresholds
     )
@@ -509,7 +514,7 @@ def monitor(
         parts.append(scores_over_time(current.labels, predictions, periods))
         overall.update(score_predictions(current.labels[known], predictions[known]))
     elif current.labels is not None:
-        notes.append("The batch has labels, but no model was given to predict it; KPIs are not measured.")
+        notes.append(tr("monitor.labels_without_model"))
     if current.latency_ms is not None:
         parts.append(latency_over_time(current.latency_ms, periods))
         overall["latency_ms"] = float(current.latency_ms.dropna().quantile(0.95))
@@ -543,11 +548,11 @@ def _kpi_status(kpi: KPI, overall: dict, over_time: pd.DataFrame | None, current
     value = overall.get(kpi.metric)
     if value is None:
         if kpi.metric == "latency_ms":
-            why = "the recent data holds no single-row latencies (only the Predict page's one-row predictions do)"
+            why = tr("monitor.why_no_latency")
         elif current.labels is None:
-            why = f"the data has no '{reference.target}' column with the true classes"
+            why = tr("monitor.why_no_labels", target=reference.target)
         else:
-            why = "no predictions to compare the labels with"
+            why = tr("monitor.why_no_predictions")
         return KPIStatus(kpi, None, None, why_not=why)
     failing: tuple[str, ...] = ()
     if over_time is not None:

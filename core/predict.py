@@ -11,6 +11,7 @@ import pandas as pd
 
 from core.config import active_store
 from core.errors import one_line
+from core.i18n import tr
 from core.roles import coerce_for_roles
 
 # Types from these libraries are what a scikit-learn model is made of; anything else in a skops file
@@ -68,7 +69,7 @@ def load_served_model(name: str, version: str) -> ServedModel:
     try:
         info = mlflow.models.get_model_info(uri)
     except (MlflowException, OSError) as exc:
-        raise PredictError(f"Model {name} version {version} cannot be found: {one_line(exc)}") from None
+        raise PredictError(tr("predict.model_not_found", name=name, version=version, error=one_line(exc))) from None
     pyfunc, estimator = None, None
     try:
         # the requirements check compares every pinned package with the installed one (~1.4 s) and only warns
@@ -76,7 +77,9 @@ def load_served_model(name: str, version: str) -> ServedModel:
         estimator = _raw(pyfunc)
     except Exception as exc:  # noqa: BLE001 — skops refuses models logged without trusted types (plain code)
         if type(exc).__name__ != "UntrustedTypesFoundException":
-            raise PredictError(f"Model {name} version {version} cannot be loaded: {one_line(exc)}") from None
+            raise PredictError(
+                tr("predict.model_not_loaded", name=name, version=version, error=one_line(exc))
+            ) from None
         estimator = _load_skops_trusting_libraries(uri)
     run_id = info.run_id
     features, named = _features(info, estimator)
@@ -119,7 +122,7 @@ def _load_skops_trusting_libraries(uri: str):
     untrusted = skops.io.get_untrusted_types(file=path)
     refused = [t for t in untrusted if not t.startswith(TRUSTED_MODULE_PREFIXES)]
     if refused:
-        raise PredictError(f"The model file contains types the workbench does not trust: {', '.join(refused[:5])}.")
+        raise PredictError(tr("predict.untrusted_types", types=", ".join(refused[:5])))
     return skops.io.load(path, trusted=untrusted)
 
 
@@ -132,7 +135,7 @@ def _features(info, estimator) -> tuple[list[str], bool]:
         return [str(n) for n in names], True
     count = int(getattr(estimator, "n_features_in_", 0) or 0)
     if count == 0:
-        raise PredictError("The model states neither its input columns nor how many inputs it takes.")
+        raise PredictError(tr("predict.no_inputs_known"))
     return [f"feature_{i}" for i in range(count)], False
 
 
@@ -172,7 +175,7 @@ def default_inputs(model: ServedModel) -> dict[str, object]:
 def _frame(model: ServedModel, rows: pd.DataFrame) -> pd.DataFrame | np.ndarray:
     missing = [f for f in model.features if f not in rows.columns]
     if missing:
-        raise PredictError(f"Missing input columns: {', '.join(missing)}.")
+        raise PredictError(tr("predict.missing_inputs", columns=", ".join(missing)))
     ordered = rows[model.features]
     return ordered if model.named_inputs else ordered.to_numpy()
 
@@ -186,7 +189,7 @@ def predict_frame(
     """The input rows plus ``prediction`` and one ``proba_<class>`` column per class; ``on_progress(done, total)``
     hears after each CHUNK_ROWS rows of a large batch."""
     if rows.empty:
-        raise PredictError("There are no rows to predict.")
+        raise PredictError(tr("predict.no_rows"))
     if model.schema:  # the same types the training rows had (text categories, numbers as numbers)
         rows = coerce_for_roles(rows, {c: spec.get("role", "") for c, spec in model.schema.get("features", {}).items()})
     X = _frame(model, rows)
@@ -218,7 +221,7 @@ def _predict(model: ServedModel, X) -> tuple[np.ndarray, np.ndarray | None, list
             return np.asarray(model.pyfunc.predict(X)), None, None
         return np.asarray(model.estimator.predict(X)), None, None
     except (ValueError, TypeError, KeyError) as exc:
-        raise PredictError(f"The model could not predict these rows: {one_line(exc)}") from None
+        raise PredictError(tr("predict.could_not_predict", error=one_line(exc))) from None
 
 
 def predict_one(model: ServedModel, values: dict[str, object]) -> Prediction:
@@ -242,10 +245,7 @@ def out_of_range(model: ServedModel, values: dict[str, object]) -> list[str]:
         stat = model.stats.get(feature)
         numeric = bool(stat) and stat.get("kind") == "numeric" and isinstance(value, int | float)
         if numeric and not stat["min"] <= value <= stat["max"]:
-            warnings.append(
-                f"{feature} = {value:g} is outside the training range {stat['min']:g} – {stat['max']:g}; "
-                "the prediction is an extrapolation."
-            )
+            warnings.append(tr("predict.out_of_range", feature=feature, value=value, low=stat["min"], high=stat["max"]))
     return warnings
 
 
@@ -258,7 +258,7 @@ def check_rows(model: ServedModel, frame: pd.DataFrame) -> list:
     missing = [f for f in model.features if f not in frame.columns]
     if not missing:
         return []
-    return [Finding("missing_columns", "error", f"The file lacks the model's input columns: {', '.join(missing)}.")]
+    return [Finding("missing_columns", "error", tr("predict.file_lacks_inputs", columns=", ".join(missing)))]
 
 
 def read_batch(content: bytes, filename: str, model: ServedModel) -> tuple[pd.DataFrame, list]:

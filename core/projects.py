@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from core.config import active_store
+from core.i18n import tr
 from core.kpis import DEFAULT_KPIS, KPI, check_unique, kpis_from_json, kpis_to_json
 
 TAG_QUESTION = "qua3ck.question"
@@ -77,7 +78,7 @@ def get_project(experiment_id: str) -> Project:
     try:
         return _to_project(_client().get_experiment(experiment_id))
     except MlflowException:
-        raise ProjectError(f"Project {experiment_id} does not exist in this store.") from None
+        raise ProjectError(tr("projects.not_found", id=experiment_id)) from None
 
 
 def find_project(name: str) -> Project | None:
@@ -90,14 +91,14 @@ def create_project(name: str, question: str = "", kpis: list[KPI] | tuple[KPI, .
     """Create a new experiment with the question and KPIs; refuses empty or taken names."""
     name = (name or "").strip()
     if not name:
-        raise ProjectError("Give the project a name.")
+        raise ProjectError(tr("projects.no_name"))
     if len(name) > MAX_NAME_LENGTH:
-        raise ProjectError(f"Project names can be at most {MAX_NAME_LENGTH} characters long.")
+        raise ProjectError(tr("projects.name_too_long", limit=MAX_NAME_LENGTH))
     client = _client()
     existing = client.get_experiment_by_name(name)
     if existing is not None:
-        state = "a deleted one" if existing.lifecycle_stage == "deleted" else "one"
-        raise ProjectError(f"There is already {state} named '{name}'; pick another name.")
+        deleted = existing.lifecycle_stage == "deleted"
+        raise ProjectError(tr("projects.name_taken_deleted" if deleted else "projects.name_taken", name=name))
     kpis = list(kpis)
     check_unique(kpis)
     tags = {

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from core.config import active_store
+from core.i18n import tr
 from core.training import TAG_MODEL_URI
 
 STANDARD_ALIASES = ("challenger", "champion", "production")
@@ -51,11 +52,11 @@ def validate_alias(alias: str) -> str:
     """Return the alias stripped, or raise RegistryError saying why it is not allowed."""
     alias = (alias or "").strip()
     if not alias:
-        raise RegistryError("Type an alias name, e.g. 'production'.")
+        raise RegistryError(tr("registry.err_alias_empty"))
     if not _ALIAS_PATTERN.match(alias):
-        raise RegistryError(f"Alias '{alias}' may only contain letters, digits, '_' and '-'.")
+        raise RegistryError(tr("registry.err_alias_chars", alias=alias))
     if alias.lower() == "latest" or re.fullmatch(r"v\d+", alias.lower()):
-        raise RegistryError(f"'{alias}' is reserved by MLflow; choose another alias.")
+        raise RegistryError(tr("registry.err_alias_reserved", alias=alias))
     return alias
 
 
@@ -63,7 +64,7 @@ def validate_model_name(name: str) -> str:
     """Return the model name stripped, or raise RegistryError."""
     name = (name or "").strip()
     if not name or not _NAME_PATTERN.match(name):
-        raise RegistryError("Model names must be 1–255 characters without '/', ':', '%', '#' or '?'.")
+        raise RegistryError(tr("registry.err_model_name"))
     return name
 
 
@@ -75,7 +76,7 @@ def run_model_uri(run_id: str) -> str:
     try:
         run = client.get_run(run_id)
     except MlflowException:
-        raise RegistryError(f"There is no run '{run_id}' in this store.") from None
+        raise RegistryError(tr("registry.err_no_run", run=run_id)) from None
     uri = run.data.tags.get(TAG_MODEL_URI)
     if uri:
         return uri
@@ -85,7 +86,7 @@ def run_model_uri(run_id: str) -> str:
         max_results=2,
     )
     if not models:
-        raise RegistryError(f"Run {run_id} has no logged model to register.")
+        raise RegistryError(tr("registry.err_no_model", run=run_id))
     return models[0].model_uri
 
 
@@ -97,9 +98,9 @@ def parse_tags(text: str) -> dict[str, str]:
             continue
         key, sep, value = line.partition("=")
         if not sep or not key.strip():
-            raise RegistryError(f"Tag line {number} ('{line.strip()}') is not key=value.")
+            raise RegistryError(tr("registry.err_tag_line", number=number, line=line.strip()))
         if key.strip().startswith(("mlflow.", "qua3ck.")):
-            raise RegistryError(f"Tag '{key.strip()}' uses a reserved prefix (mlflow., qua3ck.).")
+            raise RegistryError(tr("registry.err_tag_prefix", key=key.strip()))
         tags[key.strip()] = value.strip()
     return tags
 
@@ -127,7 +128,7 @@ def register(run_id: str, model_name: str, description: str = "", tags: dict[str
             model_id=logged_id if uri.startswith("models:/m-") and "/" not in logged_id else None,
         )
     except MlflowException as exc:
-        raise RegistryError(f"Registering the model of run {run_id} failed: {exc.message}") from None
+        raise RegistryError(tr("registry.err_register_failed", run=run_id, error=exc.message)) from None
     return get_version(model_name, version.version)
 
 
@@ -155,7 +156,7 @@ def get_model(name: str) -> ModelSummary:
     try:
         model = _client().get_registered_model(name)
     except MlflowException:
-        raise RegistryError(f"There is no registered model named '{name}'.") from None
+        raise RegistryError(tr("registry.err_no_model_named", name=name)) from None
     return ModelSummary(
         model.name, {a: str(v) for a, v in (model.aliases or {}).items()}, None, model.description or ""
     )
@@ -189,7 +190,7 @@ def get_version(name: str, version: str) -> VersionInfo:
     for info in list_versions(name):
         if str(info.version) == str(version):
             return info
-    raise RegistryError(f"Model '{name}' has no version {version}.")
+    raise RegistryError(tr("registry.err_no_version", name=name, version=version))
 
 
 def version_tags(name: str, version: str) -> dict[str, str]:
@@ -199,15 +200,15 @@ def version_tags(name: str, version: str) -> dict[str, str]:
     try:
         return dict(_client().get_model_version(name, str(version)).tags or {})
     except MlflowException:
-        raise RegistryError(f"Model '{name}' has no version {version}.") from None
+        raise RegistryError(tr("registry.err_no_version", name=name, version=version)) from None
 
 
 def resolve_alias(name: str, alias: str) -> VersionInfo:
     """The version an alias points at, or RegistryError naming the aliases that exist."""
     model = get_model(name)
     if alias not in model.aliases:
-        known = ", ".join(sorted(model.aliases)) or "none"
-        raise RegistryError(f"Model '{name}' has no alias '{alias}' (its aliases: {known}).")
+        known = ", ".join(sorted(model.aliases)) or tr("registry.none")
+        raise RegistryError(tr("registry.err_no_alias_known", name=name, alias=alias, known=known))
     return get_version(name, model.aliases[alias])
 
 
@@ -222,14 +223,14 @@ def set_alias(name: str, alias: str, version: str) -> VersionInfo:
 def delete_alias(name: str, alias: str) -> None:
     """Remove an alias from a model."""
     if alias not in get_model(name).aliases:
-        raise RegistryError(f"Model '{name}' has no alias '{alias}'.")
+        raise RegistryError(tr("registry.err_no_alias", name=name, alias=alias))
     _client().delete_registered_model_alias(name, alias)
 
 
 def promote(model_name: str, alias: str, run_id: str | None = None, version: str | None = None) -> VersionInfo:
     """Point an alias at a version, registering the run's model first when a run is given."""
     if (run_id is None) == (version is None):
-        raise RegistryError("Give either a run to register or an existing version, not both.")
+        raise RegistryError(tr("registry.err_run_or_version"))
     alias = validate_alias(alias)
     model_name = validate_model_name(model_name)
     if run_id is not None:
@@ -265,7 +266,7 @@ def versions_table(name: str) -> list[dict]:
                 "version": info.version,
                 "aliases": ", ".join(f"@{a}" for a in info.aliases),
                 "run": info.run_id or "",
-                "algorithm": tags.get("qua3ck.algorithm", "") or ("other code" if info.run_id else ""),
+                "algorithm": tags.get("qua3ck.algorithm", "") or (tr("registry.other_code") if info.run_id else ""),
                 "data_digest": tags.get("qua3ck.data_digest", "")[:8],
                 "test_accuracy": metrics.get("test_accuracy"),
                 "test_f1_macro": metrics.get("test_f1_macro"),

@@ -30,6 +30,7 @@ from core.data import DataError
 from core.datastore import DatasetRecord
 from core.features import FeatureSteps
 from core.governance import Actor, GateDecision, GovernanceError
+from core.i18n import tr, translate
 from core.kpis import KPI, SCORE_METRICS, KPIResult, check_kpis, primary_metric, verdict
 
 COMBINE = {
@@ -70,12 +71,19 @@ class Recipe:
     def describe(self) -> str:
         if self.kind == "search":
             config = self.search
-            trials = f"{config.max_trials} trials" if config.max_trials else "no trial limit"
-            return (
-                f"rerun the recorded {config.method} search of {self.algorithm} "
-                f"({trials}, {config.cv_folds}-fold CV on {config.metric}) from run {self.source_run[:8]}"
+            trials = (
+                tr("retrain.trials", count=config.max_trials) if config.max_trials else tr("retrain.no_trial_limit")
             )
-        return f"train {self.algorithm} again with the hyperparameters and feature steps of run {self.source_run[:8]}"
+            return tr(
+                "retrain.recipe_search",
+                method=config.method,
+                algorithm=self.algorithm,
+                trials=trials,
+                folds=config.cv_folds,
+                metric=config.metric,
+                run=self.source_run[:8],
+            )
+        return tr("retrain.recipe_train", algorithm=self.algorithm, run=self.source_run[:8])
 
 
 @dataclass(frozen=True)
@@ -99,10 +107,22 @@ class RetrainPlan:
     warnings: tuple[str, ...] = ()
 
     def summary(self) -> str:
-        rows = f"{len(self.frame):,} rows ({COMBINE[self.combine]}: {self.batch_rows:,} new"
-        old = len(self.frame) - self.batch_rows
-        rows += f" + {old:,} from '{self.base.name}')" if self.combine == "append" else ")"
-        return f"Retrain {self.name}@{self.alias} (v{self.version}) on {rows}; {self.recipe.describe()}."
+        combine, total, new = tr(f"retrain.combine_{self.combine}"), f"{len(self.frame):,}", f"{self.batch_rows:,}"
+        if self.combine == "append":
+            old = f"{len(self.frame) - self.batch_rows:,}"
+            rows = tr(
+                "retrain.summary_rows_append", total=total, combine=combine, new=new, old=old, base=self.base.name
+            )
+        else:
+            rows = tr("retrain.summary_rows", total=total, combine=combine, new=new)
+        return tr(
+            "retrain.summary",
+            name=self.name,
+            alias=self.alias,
+            version=self.version,
+            rows=rows,
+            recipe=self.recipe.describe(),
+        )
 
 
 @dataclass(frozen=True)
@@ -139,40 +159,58 @@ class RetrainResult:
     gate: GateDecision | None  # the gate's view of moving ``alias`` to the challenger (None: no actor)
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
+    # the paired test behind ``difference`` (a core.stats.Comparison, or why there is none), to show it in the
+    # reader's language; ``difference`` itself is the English sentence stored with the comparison
+    paired: object | None = field(default=None, compare=False, repr=False)
+
+    def difference_shown(self) -> str:
+        """``difference`` in the current language."""
+        if isinstance(self.paired, str):
+            return tr("retrain.no_paired_test", error=self.paired)
+        shown = getattr(self.paired, "shown", None)
+        return shown if isinstance(shown, str) else self.difference
 
     def table(self) -> pd.DataFrame:
         """Metric rows: champion, challenger, change (challenger minus champion), and the KPI verdicts."""
         rows = []
+        metric, change = tr("retrain.col_metric"), tr("retrain.col_change")
+        champion = tr("retrain.col_champion", version=self.champion_version)
+        challenger = tr("retrain.col_challenger", version=self.challenger_version)
         for key in [*SCORE_METRICS, "latency_ms"]:
             old, new = self.champion.metrics.get(key), self.challenger.metrics.get(key)
             rows.append(
                 {
-                    "metric": key + (" (primary)" if key == self.metric else ""),
-                    f"champion v{self.champion_version}": old,
-                    f"challenger v{self.challenger_version}": new,
-                    "change": None if old is None or new is None else new - old,
+                    metric: tr("retrain.primary", metric=key) if key == self.metric else key,
+                    champion: old,
+                    challenger: new,
+                    change: None if old is None or new is None else new - old,
                 }
             )
         rows.append(
             {
-                "metric": "KPI verdict",
-                f"champion v{self.champion_version}": self.champion.verdict,
-                f"challenger v{self.challenger_version}": self.challenger.verdict,
-                "change": None,
+                metric: tr("retrain.kpi_verdict"),
+                champion: governance.verdict_word(self.champion.verdict),
+                challenger: governance.verdict_word(self.challenger.verdict),
+                change: None,
             }
         )
         return pd.DataFrame(rows)
 
     def sentence(self) -> str:
         old, new = self.champion.metrics[self.metric], self.challenger.metrics[self.metric]
-        which = "beats" if self.better else "does not beat"
-        return (
-            f"Challenger v{self.challenger_version} {which} champion v{self.champion_version} on the same "
-            f"{self.held_out_rows} held-out rows: {self.metric} {new:.4f} vs {old:.4f}."
+        return tr(
+            "retrain.sentence_beats" if self.better else "retrain.sentence_not_better",
+            challenger=self.challenger_version,
+            champion=self.champion_version,
+            rows=self.held_out_rows,
+            metric=self.metric,
+            new=f"{new:.4f}",
+            old=f"{old:.4f}",
         )
 
     def as_dict(self) -> dict:
         data = asdict(self)
+        data.pop("paired")
         for side in ("champion", "challenger"):
             data[side].pop("predictions")
         data["gate"] = None if self.gate is None else {**asdict(self.gate), "allowed": self.gate.allowed}
@@ -208,7 +246,7 @@ class PromotionCheck:
 def _names(columns) -> str:
     # one line of bounded length: a name or label may be a 100 kB cell or hold line breaks
     shown = ", ".join(f"'{_short(c)}'" for c in columns[:10])
-    return shown + (f" and {len(columns) - 10} more" if len(columns) > 10 else "")
+    return shown + (tr("retrain.and_more", count=len(columns) - 10) if len(columns) > 10 else "")
 
 
 def _short(value, limit: int = 60) -> str:
@@ -217,8 +255,8 @@ def _short(value, limit: int = 60) -> str:
 
 
 def _rows(positions) -> str:
-    shown = ", ".join(str(int(p) + 1) for p in positions[:5])
-    return f"row{'s' if len(positions) > 1 else ''} {shown}" + (" …" if len(positions) > 5 else "")
+    shown = ", ".join(str(int(p) + 1) for p in positions[:5]) + (" …" if len(positions) > 5 else "")
+    return tr("retrain.rows_many" if len(positions) > 1 else "retrain.rows_one", rows=shown)
 
 
 def _recipe(run) -> Recipe:
@@ -234,9 +272,7 @@ def _recipe(run) -> Recipe:
         try:
             stored = mlflow.artifacts.load_dict(f"runs:/{run_id}/search.json")
         except (MlflowException, OSError, ValueError):
-            raise RetrainError(
-                f"The champion's search run {run_id[:8]} has no readable search.json, so its search cannot be rerun."
-            ) from None
+            raise RetrainError(tr("retrain.err_no_search_json", run=run_id[:8])) from None
         config = search_config_from_dict(stored)
         return Recipe("search", run_id, config.algorithm, steps=config.steps, cv_folds=config.cv_folds, search=config)
     algorithm = params.get("algorithm")
@@ -247,9 +283,7 @@ def _recipe(run) -> Recipe:
         steps = FeatureSteps.from_params(params)
         folds = int(params.get("cv_folds") or 5)
     except (AlgorithmError, ValueError, TypeError) as exc:
-        raise RetrainError(
-            f"The champion's run {run_id[:8]} does not record a recipe the workbench can rerun: {exc}"
-        ) from None
+        raise RetrainError(tr("retrain.err_no_recipe", run=run_id[:8], error=exc)) from None
     return Recipe("train", run_id, algorithm, _typed(algorithm, raw), steps, max(2, folds))
 
 
@@ -298,7 +332,7 @@ def search_config_from_dict(data: dict):
         )
         config.validate()
     except (KeyError, TypeError, ValueError, AlgorithmError, SearchSpaceError) as exc:
-        raise RetrainError(f"The recorded search configuration cannot be used again: {exc}") from None
+        raise RetrainError(tr("retrain.err_search_config", error=exc)) from None
     return config
 
 
@@ -319,14 +353,13 @@ def _check_columns(batch: pd.DataFrame, features: list[str], target: str) -> Non
         return
     problems = []
     if missing:
-        problems.append(f"missing {_names(missing)}")
+        problems.append(tr("retrain.columns_missing", names=_names(missing)))
     if extra:
-        problems.append(f"not in the training data: {_names(extra)}")
+        problems.append(tr("retrain.columns_extra", names=_names(extra)))
     if duplicated:
-        problems.append(f"repeated {_names(duplicated)}")
+        problems.append(tr("retrain.columns_repeated", names=_names(duplicated)))
     raise RetrainError(
-        f"The batch's columns do not match the training data: {'; '.join(problems)}. It needs exactly the "
-        f"features {_names(features)} and the target '{target}'; rename or drop columns so they match."
+        tr("retrain.err_columns", problems="; ".join(problems), features=_names(features), target=target)
     )
 
 
@@ -337,10 +370,8 @@ def _check_batch(batch: pd.DataFrame, base: DatasetRecord) -> list[str]:
 
     target = base.target
     if len(batch) < MIN_BATCH_ROWS:
-        raise RetrainError(
-            f"The batch has {len(batch)} labelled row{'s' if len(batch) != 1 else ''}; retraining needs at least "
-            f"{MIN_BATCH_ROWS}, so that the new rows reach both the training and the held-out split."
-        )
+        rows = tr("retrain.labelled_row" if len(batch) == 1 else "retrain.labelled_rows", count=len(batch))
+        raise RetrainError(tr("retrain.err_batch_small", rows=rows, minimum=MIN_BATCH_ROWS))
     findings = check_batch(batch[base.features], base.schema())
     errors = blocking(findings)
     if errors:
@@ -348,19 +379,21 @@ def _check_batch(batch: pd.DataFrame, base: DatasetRecord) -> list[str]:
     labels = batch[target]
     unlabelled = np.flatnonzero(labels.isna().to_numpy())
     if len(unlabelled):
-        raise RetrainError(
-            f"The target '{target}' is missing in {len(unlabelled)} row{'s' if len(unlabelled) > 1 else ''} of the "
-            f"batch ({_rows(unlabelled)}); every row of a retraining batch needs its label."
-        )
+        count = tr("retrain.count_rows" if len(unlabelled) > 1 else "retrain.count_row", count=len(unlabelled))
+        raise RetrainError(tr("retrain.err_unlabelled", target=target, count=count, rows=_rows(unlabelled)))
     known = set(base.classes)
     text = labels.astype(str)
     unseen = sorted(set(text) - known)
     if unseen:
         where = np.flatnonzero(text.isin(unseen).to_numpy())
         raise RetrainError(
-            f"The batch has label{'s' if len(unseen) > 1 else ''} {_names(unseen)} for '{target}' that the model "
-            f"never saw in training ({_rows(where)}); its classes are {_names(sorted(known))}. Retraining keeps "
-            "the classes; a new class needs a new model (train one on the Train page)."
+            tr(
+                "retrain.err_unseen_labels" if len(unseen) > 1 else "retrain.err_unseen_label",
+                labels=_names(unseen),
+                target=target,
+                rows=_rows(where),
+                classes=_names(sorted(known)),
+            )
         )
     return [f.message for f in findings if f.severity == "warning"]
 
@@ -390,24 +423,21 @@ def plan_retrain(
     from core.validation import blocking
 
     if combine not in COMBINE:
-        raise RetrainError(f"Combine must be one of {', '.join(COMBINE)}, not '{combine}'.")
+        raise RetrainError(tr("retrain.err_combine", choices=", ".join(COMBINE), combine=combine))
     if not isinstance(batch, pd.DataFrame):
-        raise RetrainError("The batch must be a table of labelled rows.")
+        raise RetrainError(tr("retrain.err_not_a_table"))
     name = registry.validate_model_name(name)
     alias = registry.validate_alias(alias)
     version = registry.resolve_alias(name, alias)
     if not version.run_id:
-        raise RetrainError(f"{name}@{alias} (v{version.version}) has no source run, so its recipe is unknown.")
+        raise RetrainError(tr("retrain.err_no_source_run", name=name, alias=alias, version=version.version))
     try:
         run = registry._client().get_run(version.run_id)
     except MlflowException:
-        raise RetrainError(f"The run {version.run_id} of {name} v{version.version} no longer exists.") from None
+        raise RetrainError(tr("retrain.err_run_gone", run=version.run_id, name=name, version=version.version)) from None
     data_run = run.data.tags.get(TAG_DATA_RUN)
     if not data_run:
-        raise RetrainError(
-            f"{name}@{alias} (v{version.version}) was not trained by the workbench on a project data set, "
-            "so there is no training data or recipe to retrain with."
-        )
+        raise RetrainError(tr("retrain.err_not_workbench", name=name, alias=alias, version=version.version))
     try:
         base = datastore.load_dataset(data_run)
     except DataError as exc:
@@ -433,28 +463,23 @@ def plan_retrain(
             frame, base.target, roles, test_size=base.split.test_size, cv_folds=recipe.cv_folds
         )
     except DataError as exc:
-        raise RetrainError(f"The combined data cannot be used for training: {exc}") from None
+        raise RetrainError(tr("retrain.err_combined_unusable", error=exc)) from None
     errors = blocking(findings)
     if errors:
-        what = "The batch" if combine == "replace" else "The combined data"
-        raise RetrainError(f"{what} cannot be used for training: " + " ".join(f.message for f in errors[:3]))
+        key = "retrain.err_batch_unusable" if combine == "replace" else "retrain.err_combined_unusable"
+        raise RetrainError(tr(key, error=" ".join(f.message for f in errors[:3])))
     warnings += [f.message for f in findings if f.severity == "warning" and f.check != "duplicate_rows"]
     from core.data import make_split
 
     try:
         split = make_split(frame, base.target, base.split.test_size, base.split.seed)
     except DataError as exc:
-        raise RetrainError(f"The combined data cannot be split: {exc}") from None
+        raise RetrainError(tr("retrain.err_cannot_split", error=exc)) from None
     shared = [p for p in split.test if p not in set(seen)]
     if not shared:
-        raise RetrainError(
-            "No held-out row is left that neither model was trained on; add rows to the batch or choose 'replace'."
-        )
+        raise RetrainError(tr("retrain.err_no_shared_rows"))
     if len(shared) < SMALL_HELD_OUT:
-        warnings.append(
-            f"Champion and challenger will be compared on only {len(shared)} held-out rows; a few rows decide "
-            "the comparison. A larger batch gives a steadier answer."
-        )
+        warnings.append(tr("retrain.warn_few_shared", rows=len(shared)))
     project = projects.get_project(run.info.experiment_id)
     return RetrainPlan(
         name=name,
@@ -505,16 +530,19 @@ def _train(plan: RetrainPlan, dataset: DatasetRecord, on_progress, should_stop) 
 
         def on_trial(trial, progress) -> None:
             if on_progress:
-                on_progress(0.1 + 0.7 * progress.fraction, f"trial {progress.done} of {progress.planned or '?'}")
+                on_progress(
+                    0.1 + 0.7 * progress.fraction,
+                    tr("retrain.progress_trial", done=progress.done, planned=progress.planned or "?"),
+                )
 
         result = run_search(plan.experiment_id, dataset, plan.recipe.search, on_trial=on_trial, should_stop=should_stop)
         if result.model_uri is None:
-            raise RetrainError(result.error or f"The search ended ({result.status}) without a model; nothing else ran.")
+            raise RetrainError(result.error or tr("retrain.err_search_no_model", status=result.status))
         return result.run_id
     from core.training import train_model
 
     if on_progress:
-        on_progress(0.3, f"training {plan.recipe.algorithm}")
+        on_progress(0.3, tr("retrain.progress_training", algorithm=plan.recipe.algorithm))
     result = train_model(
         plan.experiment_id, dataset, plan.recipe.algorithm, plan.recipe.params, plan.recipe.cv_folds, plan.recipe.steps
     )
@@ -549,7 +577,9 @@ def score_version(
     )
 
 
-def _difference(y_true, champion: HeldOutScore, challenger: HeldOutScore) -> str:
+def _difference(y_true, champion: HeldOutScore, challenger: HeldOutScore) -> tuple[str, object]:
+    """The paired test in English words (stored with the comparison), and the test itself (or why there is
+    none) for showing it in the reader's language."""
     from core import stats
 
     try:
@@ -557,9 +587,10 @@ def _difference(y_true, champion: HeldOutScore, challenger: HeldOutScore) -> str
         acc_a = float(np.mean(np.asarray(champion.predictions) == y_true))
         acc_b = float(np.mean(np.asarray(challenger.predictions) == y_true))
         names = f"champion v{champion.version}", f"challenger v{challenger.version}"
-        return stats.compare_in_words(*names, acc_a, acc_b, result).sentence
+        found = stats.compare_in_words(*names, acc_a, acc_b, result)
+        return found.sentence, found
     except ValueError as exc:
-        return f"No paired test: {exc}"
+        return f"No paired test: {exc}", str(exc)
 
 
 def run_retrain(
@@ -576,28 +607,28 @@ def run_retrain(
     from core.evaluation import evaluate_run
 
     if not actor.name.strip():
-        raise RetrainError("Say who you are first: the challenger alias move records a name.")
+        raise RetrainError(tr("retrain.err_who_first"))
     started = time.perf_counter()
 
     def say(fraction: float, text: str) -> None:
         if on_progress:
             on_progress(fraction, text)
 
-    say(0.02, "recording the combined data set")
+    say(0.02, tr("retrain.progress_recording"))
     dataset = _record(plan)
     say(0.1, plan.recipe.describe())
     run_id = _train(plan, dataset, on_progress, should_stop)
     client = registry._client()
     client.set_tag(run_id, TAG_RETRAIN_OF, f"{plan.name}@{plan.alias} v{plan.version}")
-    say(0.8, "evaluating the challenger on its held-out rows")
+    say(0.8, tr("retrain.progress_evaluating"))
     evaluate_run(run_id, list(plan.kpis))  # its own KPI verdict, which the gate reads
-    say(0.85, "registering the challenger")
+    say(0.85, tr("retrain.progress_registering"))
     description = (
         f"Retrained with new data ({plan.batch_rows} rows, {plan.combine}) from {plan.name}@{plan.alias} "
         f"v{plan.version} by {actor.name.strip()}."
     )
     info = registry.register(run_id, plan.name, description=description)
-    say(0.9, "scoring champion and challenger on the same held-out rows")
+    say(0.9, tr("retrain.progress_scoring"))
     seen = set(plan.champion_seen)
     shared = [p for p in dataset.split.test if p not in seen]
     rows = dataset.frame.iloc[shared]
@@ -605,7 +636,7 @@ def run_retrain(
     champion = score_version(plan.name, plan.version, X, y, plan.kpis)
     challenger = score_version(plan.name, info.version, X, y, plan.kpis)
     better = challenger.metrics[plan.metric] > champion.metrics[plan.metric]
-    difference = _difference(y.astype(str).to_numpy(), champion, challenger)
+    difference, paired = _difference(y.astype(str).to_numpy(), champion, challenger)
     comparison = {
         "model": plan.name,
         "alias": plan.alias,
@@ -627,7 +658,7 @@ def run_retrain(
         plan.name, CHALLENGER, info.version, actor, reason=f"retrained with new data: {plan.batch_rows} rows"
     )
     gate = governance.check_gate(plan.name, plan.alias, info.version, actor)
-    say(1.0, "done")
+    say(1.0, tr("retrain.progress_done"))
     return RetrainResult(
         name=plan.name,
         alias=plan.alias,
@@ -644,6 +675,7 @@ def run_retrain(
         challenger=challenger,
         better=better,
         difference=difference,
+        paired=paired,
         gate=gate,
         warnings=plan.warnings,
         seconds=time.perf_counter() - started,
@@ -689,31 +721,41 @@ def check_promotion(name: str, actor: Actor, to_alias: str = "champion", version
     gate = governance.check_gate(name, to_alias, version, actor)
     holder = registry.get_model(name).aliases.get(to_alias)
     beats: bool | None = None
-    why = ""
+    why_key, fields = "", {}
     if holder is not None and holder != version:
         comparison = load_comparison(name, version)
         if comparison is None:
-            beats, why = False, f"v{version} was not retrained here, so it was never compared with v{holder}"
+            beats, why_key, fields = False, "retrain.why_not_retrained", {"version": version, "holder": holder}
         elif str(comparison["champion_version"]) != holder:
-            beats = False
-            why = (
-                f"v{version} was compared with v{comparison['champion_version']}, but @{to_alias} holds v{holder}; "
-                f"retrain against @{to_alias} to compare with it"
-            )
+            beats, why_key = False, "retrain.why_other_holder"
+            fields = {
+                "version": version,
+                "compared": comparison["champion_version"],
+                "alias": to_alias,
+                "holder": holder,
+            }
         else:
             metric = comparison["metric"]
             new, old = comparison["challenger"]["metrics"][metric], comparison["champion"]["metrics"][metric]
             beats = bool(comparison["better"])
-            rows = len(comparison["held_out_positions"])
-            verb = "beats" if beats else "does not beat"
-            why = f"v{version} {verb} v{holder} on the same {rows} held-out rows ({metric} {new:.4f} vs {old:.4f})"
+            why_key = "retrain.why_beats" if beats else "retrain.why_not_better"
+            fields = {
+                "version": version,
+                "holder": holder,
+                "rows": len(comparison["held_out_positions"]),
+                "metric": metric,
+                "new": f"{new:.4f}",
+                "old": f"{old:.4f}",
+            }
+    why = tr(why_key, **fields) if why_key else ""  # shown in the person's language
+    recorded = translate(why_key, "en", **fields) if why_key else ""  # the audit trail stays English
     if not gate.allowed:
-        message = gate.message + (f" Also, {why}." if why and beats is False else "")
+        message = gate.message + (" " + tr("retrain.also", why=why) if why and beats is False else "")
     elif beats is False:
-        message = f"@{to_alias} stays on v{holder}: {why}. Override with a written reason to promote anyway."
+        message = tr("retrain.stays", alias=to_alias, holder=holder, why=why)
     else:
-        message = gate.message + (f" Challenger {why}." if why else "")
-    return PromotionCheck(to_alias, version, holder, gate, beats, message, f"challenger {why}" if why else "")
+        message = gate.message + (" " + tr("retrain.challenger_why", why=why) if why else "")
+    return PromotionCheck(to_alias, version, holder, gate, beats, message, f"challenger {recorded}" if recorded else "")
 
 
 def promote_challenger(
@@ -737,7 +779,7 @@ def promote_challenger(
             raise GovernanceError(decision.message)
         if len((reason or "").strip()) < governance.MIN_REASON:
             raise GovernanceError(
-                f"Overriding needs a written reason of at least {governance.MIN_REASON} characters: {decision.message}"
+                tr("retrain.err_override_reason", minimum=governance.MIN_REASON, message=decision.message)
             )
     reason = (reason or "").strip()
     if decision.beats_holder is False:

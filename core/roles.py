@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from core.i18n import current_language, translate
+
 ROLES = ("numeric", "categorical", "boolean", "id", "constant", "text")
 USABLE_ROLES = ("numeric", "categorical", "boolean")
 
@@ -126,41 +128,54 @@ def _short(value: object, limit: int = 30) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _why(values: pd.Series, role: str) -> str:
+def _why(values: pd.Series, role: str, language: str) -> str:
     """The evidence for ``role``, phrased for the role the data suggests."""
+
+    def say(key: str, **fields: object) -> str:
+        return translate(f"data.why.{key}", language, **fields)
+
     rows = len(values)
     present = values.dropna()
     distinct = int(present.nunique())
     if role == "constant":
         if present.empty:
-            return "every value is missing"
-        return f"the same value ('{_short(present.iloc[0])}') in every row that has one"
+            return say("all_missing")
+        return say("same_value", value=_short(present.iloc[0]))
     if role == "boolean":
-        return f"two values only ({_examples(present, 2)})"
+        return say("two_values", examples=_examples(present, 2))
     if role == "id":
-        return f"unique in every row ({distinct} of {rows} values)"
+        return say("unique", distinct=distinct, rows=rows)
     if role == "text":
         if _is_time_dtype(values):
-            return "dates or times, which are not used as features"
+            return say("dates")
         mean = present.astype(str).str.len().mean()
-        return f"free text ({distinct} distinct values, {mean:.0f} characters on average)"
+        return say("free_text", distinct=distinct, mean=f"{mean:.0f}")
     if role == "numeric":
         numbers = present if _is_number_dtype(values) else pd.to_numeric(present, errors="coerce")
         numbers = numbers[np.isfinite(numbers.to_numpy(dtype=float))]
-        span = f"from {numbers.min():g} to {numbers.max():g}" if len(numbers) else "no finite values"
+        span = say("span", low=f"{numbers.min():g}", high=f"{numbers.max():g}") if len(numbers) else say("no_finite")
         if _is_number_dtype(values):
-            return f"numbers {span}"
-        return f"text that reads as numbers in {numeric_share(present):.0%} of the values, {span}"
-    return f"{distinct} distinct values, e.g. {_examples(present)}"
+            return say("numbers", span=span)
+        return say("numeric_text", share=f"{numeric_share(present):.0%}", span=span)
+    return say("distinct", distinct=distinct, examples=_examples(present))
 
 
-def role_reason(frame: pd.DataFrame, column: str, role: str) -> str:
-    """One short phrase saying why ``column`` has ``role``; for a role set by hand, what the data suggested."""
+def role_reason(frame: pd.DataFrame, column: str, role: str, language: str | None = None) -> str:
+    """One short phrase saying why ``column`` has ``role``; for a role set by hand, what the data suggested.
+
+    In ``language`` (default: the reader's, see :func:`core.i18n.current_language`).
+    """
+    language = language or current_language()
     values = frame[column]
     inferred = infer_role(values)
     if role == inferred:
-        return _why(values, role)
-    return f"set by hand; the data looks {inferred}: {_why(values, inferred)}"
+        return _why(values, role, language)
+    return translate(
+        "data.why.by_hand",
+        language,
+        role=translate(f"data.role.{inferred}", language),
+        why=_why(values, inferred, language),
+    )
 
 
 def coerce_for_roles(frame: pd.DataFrame, roles: dict[str, str]) -> pd.DataFrame:

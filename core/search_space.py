@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from core.algorithms import AlgorithmError, Param, choice_text, choice_value, clean_params, get_algorithm
+from core.i18n import tr
 
 METHODS = {
     "grid": "Grid search — every combination of a few values per hyperparameter",
@@ -105,7 +106,7 @@ def space_table(
         rows.append(
             {
                 "search": dim is not None,
-                "hyperparameter": p.label,
+                "hyperparameter": p.shown_label,
                 "name": p.name,
                 "min": None if p.kind == "choice" else float(low),
                 "max": None if p.kind == "choice" else float(high),
@@ -125,13 +126,13 @@ def _ticked(value) -> bool:
 
 def _number(value, what: str) -> float:
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        raise SearchSpaceError(f"{what} is empty: give a number.")
+        raise SearchSpaceError(tr("search.empty_number", what=what))
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise SearchSpaceError(f"{what} must be a number, not '{value}'.") from None
+        raise SearchSpaceError(tr("search.not_a_number", what=what, value=value)) from None
     if not math.isfinite(number):
-        raise SearchSpaceError(f"{what} must be a finite number, not '{value}'.")
+        raise SearchSpaceError(tr("search.not_finite", what=what, value=value))
     return number
 
 
@@ -144,16 +145,16 @@ def space_from_table(key: str, table: pd.DataFrame) -> tuple[Dimension, ...]:
             continue
         name = str(row.get("name"))
         if name not in params:
-            raise SearchSpaceError(f"{get_algorithm(key).label} has no hyperparameter '{name}'.")
+            raise SearchSpaceError(tr("search.no_such_param", algorithm=get_algorithm(key).shown_label, name=name))
         p = params[name]
         points_value = row.get("grid points")
         points = DEFAULT_GRID_POINTS if points_value is None or pd.isna(points_value) else points_value
-        points = int(_number(points, f"{p.label}: grid points"))
+        points = int(_number(points, tr("search.what_grid_points", label=p.shown_label)))
         if p.kind == "choice":
             dims.append(Dimension(name, "choice", choices=tuple(_choices(p, str(row.get("choices") or ""))), points=1))
             continue
-        low = _number(row.get("min"), f"{p.label}: min")
-        high = _number(row.get("max"), f"{p.label}: max")
+        low = _number(row.get("min"), tr("search.what_min", label=p.shown_label))
+        high = _number(row.get("max"), tr("search.what_max", label=p.shown_label))
         dims.append(Dimension(name, p.kind, low, high, _ticked(row.get("log")), points=points))
     space = tuple(dims)
     validate_space(key, space)
@@ -170,7 +171,7 @@ def _choices(p: Param, text: str) -> list:
     parts = [t.strip() for t in text.split(choice_separator(p).strip())]
     parts = [t for t in parts if t]
     if not parts:
-        raise SearchSpaceError(f"{p.label}: choose at least one value.")
+        raise SearchSpaceError(tr("search.no_value", label=p.shown_label))
     values = []
     for part in parts:
         try:
@@ -185,33 +186,36 @@ def validate_space(key: str, space: tuple[Dimension, ...]) -> None:
     algorithm = get_algorithm(key)
     params = {p.name: p for p in algorithm.params}
     if not space:
-        raise SearchSpaceError(f"Choose at least one hyperparameter of {algorithm.label} to search.")
+        raise SearchSpaceError(tr("search.nothing_to_search", algorithm=algorithm.shown_label))
     for dim in space:
         p = params.get(dim.name)
         if p is None:
-            raise SearchSpaceError(f"{algorithm.label} has no hyperparameter '{dim.name}'.")
+            raise SearchSpaceError(tr("search.no_such_param", algorithm=algorithm.shown_label, name=dim.name))
+        label = p.shown_label
         if p.kind != dim.kind:
-            raise SearchSpaceError(f"{p.label} is a {p.kind} hyperparameter, not {dim.kind}.")
+            raise SearchSpaceError(tr("search.wrong_kind", label=label, kind=p.kind, asked=dim.kind))
         if dim.kind == "choice":
             if not dim.choices:
-                raise SearchSpaceError(f"{p.label}: choose at least one value.")
+                raise SearchSpaceError(tr("search.no_value", label=label))
             for choice in dim.choices:
                 if choice not in p.choices:
                     options = ", ".join(choice_text(c) for c in p.choices)
-                    raise SearchSpaceError(f"{p.label}: '{choice_text(choice)}' is not one of {options}.")
+                    raise SearchSpaceError(
+                        tr("search.not_a_choice", label=label, choice=choice_text(choice), options=options)
+                    )
             continue
         if dim.low is None or dim.high is None:
-            raise SearchSpaceError(f"{p.label}: give both min and max.")
+            raise SearchSpaceError(tr("search.min_and_max", label=label))
         if dim.low > dim.high:
-            raise SearchSpaceError(f"{p.label}: min ({dim.low:g}) is larger than max ({dim.high:g}).")
+            raise SearchSpaceError(tr("search.min_above_max", label=label, low=dim.low, high=dim.high))
         if dim.low < p.low or dim.high > p.high:
-            raise SearchSpaceError(f"{p.label}: the range must lie within {p.low:g} and {p.high:g}.")
+            raise SearchSpaceError(tr("search.outside_range", label=label, low=p.low, high=p.high))
         if dim.kind == "int" and not (float(dim.low).is_integer() and float(dim.high).is_integer()):
-            raise SearchSpaceError(f"{p.label}: min and max must be whole numbers.")
+            raise SearchSpaceError(tr("search.whole_range", label=label))
         if dim.log and dim.low <= 0:
-            raise SearchSpaceError(f"{p.label}: a log scale needs min above 0.")
+            raise SearchSpaceError(tr("search.log_needs_positive", label=label))
         if not 1 <= dim.points <= MAX_GRID_POINTS:
-            raise SearchSpaceError(f"{p.label}: grid points must be between 1 and {MAX_GRID_POINTS}.")
+            raise SearchSpaceError(tr("search.grid_points_range", label=label, most=MAX_GRID_POINTS))
 
 
 def grid_size(space: tuple[Dimension, ...]) -> int:
@@ -230,7 +234,7 @@ class Sampler:
 
     def __init__(self, method: str, space: tuple[Dimension, ...], seed: int, metric_direction: str = "maximize"):
         if method not in METHODS:
-            raise SearchSpaceError(f"Search method must be one of {', '.join(METHODS)}, not '{method}'.")
+            raise SearchSpaceError(tr("search.unknown_method", choices=", ".join(METHODS), method=method))
         self.method, self.space = method, space
         self._open: dict[int, object] = {}
         self._count = 0

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from core.i18n import current_language, translate
 
 EXACT = "exact binomial"
 CHI2 = "chi-squared with continuity correction"
@@ -49,12 +51,25 @@ class PairedTestResult:
 
 @dataclass(frozen=True)
 class Comparison:
-    """The verdict for people: which run is better (None if no significant difference) and why."""
+    """The verdict for people: which run is better (None if no significant difference) and why.
+
+    ``sentence`` is English, for what is written to the store, the CLI and logs; ``shown`` says the same in the
+    language of whoever reads it now (pages), so a cached Comparison still reads in each person's language."""
 
     better: str | None
     p_value: float
     significant: bool
     sentence: str
+    words: tuple[str, dict] | None = field(default=None, compare=False, repr=False)  # (kind, fields) of the sentence
+
+    @property
+    def shown(self) -> str:
+        """The sentence in the current language."""
+        return self.sentence if self.words is None else _say(current_language(), *self.words)
+
+    def in_language(self, language: str) -> str:
+        """The sentence in ``language`` ("en", "de")."""
+        return self.sentence if self.words is None else _say(language, *self.words)
 
 
 def _labels(values: Any, name: str) -> np.ndarray:
@@ -169,22 +184,21 @@ def compare_in_words(
     alpha: float = 0.05,
     what: str = "accurate",
     comparative: str | None = None,
+    metric: str | None = None,
 ) -> Comparison:
     """The verdict in one sentence; acc_a and acc_b are the scores the test compared (held-out or mean fold).
 
     The better model "is more {what} than" the other, unless ``comparative`` gives other words
-    (e.g. "scores higher in macro F1 than")."""
+    (e.g. "scores higher in macro F1 than") or ``metric`` names the score compared (a key of core.kpis.METRICS:
+    "is more accurate than" for accuracy, else "scores higher in <metric> than", in every language)."""
     if not 0 < alpha < 1:
         raise ValueError(f"The significance level must be between 0 and 1; got {alpha}.")
     p = result.p_value
     significant = p < alpha
     direction = _direction(result)
     if not significant or direction == 0:
-        sentence = (
-            f"No significant difference between {name_a} and {name_b} ({format_p(p)}): "
-            "prefer the simpler or faster model."
-        )
-        return Comparison(None, p, False, sentence)
+        words = ("same", {"name_a": name_a, "name_b": name_b, "p": format_p(p)})
+        return Comparison(None, p, False, _say("en", *words), words)
     if (acc_b - acc_a) * direction < 0:
         raise ValueError(
             f"The scores ({acc_a:.3f} for {name_a}, {acc_b:.3f} for {name_b}) point the other way from the test; "
@@ -193,10 +207,53 @@ def compare_in_words(
     better, worse, acc_better, acc_worse = (
         (name_b, name_a, acc_b, acc_a) if direction > 0 else (name_a, name_b, acc_a, acc_b)
     )
+    fields = {"better": better, "worse": worse, "better_score": f"{acc_better:.3f}", "worse_score": f"{acc_worse:.3f}"}
     if isinstance(result, McNemarResult):
-        where = f"on the same {result.rows} held-out rows ({acc_better:.3f} vs {acc_worse:.3f})"
+        fields |= {"where": "rows", "count": result.rows}
     else:
-        where = f"across the same {result.folds} cross-validation folds (mean {acc_better:.3f} vs {acc_worse:.3f})"
-    comparative = comparative or f"is more {what} than"
-    sentence = f"{better} {comparative} {worse} {where}; the difference is significant at {format_p(p)}."
-    return Comparison(better, p, True, sentence)
+        fields |= {"where": "folds", "count": result.folds}
+    if comparative is not None:
+        fields["comparative"] = comparative
+    elif metric is not None:
+        fields["metric"] = metric
+    elif what != "accurate":
+        fields["comparative"] = f"is more {what} than"
+    fields["p"] = format_p(p)
+    words = ("better", fields)
+    return Comparison(better, p, True, _say("en", *words), words)
+
+
+def comparative_phrase(metric: str, language: str | None = None) -> str:
+    """The words between the two names in the verdict: "is more accurate than", "scores higher in macro F1 than"."""
+    language = language or current_language()
+    if metric == "accuracy":
+        return translate("evaluation.stats.more_accurate", language)
+    return translate("evaluation.stats.scores_higher", language, metric=metric_phrase(metric, language))
+
+
+def metric_phrase(metric: str, language: str | None = None) -> str:
+    """How a score reads inside a sentence: "accuracy", "macro F1", "balanced accuracy"."""
+    return translate(f"evaluation.metric_phrase.{metric}", language or current_language())
+
+
+def _say(language: str, kind: str, fields: dict) -> str:
+    """A verdict sentence in ``language`` from its kind ("same" or "better") and fields."""
+    if kind == "same":
+        return translate("evaluation.stats.no_difference", language, **fields)
+    where_key = "evaluation.stats.on_rows" if fields["where"] == "rows" else "evaluation.stats.across_folds"
+    where = translate(
+        where_key, language, count=fields["count"], better=fields["better_score"], worse=fields["worse_score"]
+    )
+    if "comparative" in fields:  # words of the caller's own, the same in every language
+        comparative = fields["comparative"]
+    else:
+        comparative = comparative_phrase(fields.get("metric", "accuracy"), language)
+    return translate(
+        "evaluation.stats.significant",
+        language,
+        better=fields["better"],
+        comparative=comparative,
+        worse=fields["worse"],
+        where=where,
+        p=fields["p"],
+    )

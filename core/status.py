@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core import registry
+from core.i18n import tr
 from core.kpis import primary_metric
 from core.projects import Project
 from core.runs import training_runs
@@ -46,6 +47,17 @@ def serving_alias(model: registry.ModelSummary) -> str | None:
     return next(iter(sorted(model.aliases)), None)
 
 
+def _verdict(verdict: str) -> str:
+    """A run's KPI verdict tag in words (an unknown tag as it is)."""
+    words = {
+        "pass": tr("status.verdict_pass"),
+        "fail": tr("status.verdict_fail"),
+        "none": tr("status.verdict_none"),
+        "not evaluated": tr("status.verdict_not_evaluated"),
+    }
+    return words.get(verdict, verdict)
+
+
 def lifecycle_status(project: Project, dataset_summary: str | None) -> list[PhaseStatus]:
     """The status of every phase for a project; ``dataset_summary`` is None when no data is chosen."""
     metric = primary_metric(project.kpis)
@@ -59,40 +71,42 @@ def lifecycle_status(project: Project, dataset_summary: str | None) -> list[Phas
     board.append(
         PhaseStatus(
             "Q",
-            "Question",
+            tr("status.title_q"),
             "question.py",
             q_done,
-            (_shorten(project.question) or "No question yet")
-            + " · KPIs: "
-            + (", ".join(f"`{k}`" for k in project.kpis) or "none"),
-            "Refine the question or KPIs if needed." if q_done else "Write the question and set KPIs.",
+            tr(
+                "status.q_summary",
+                question=_shorten(project.question) or tr("status.no_question"),
+                kpis=", ".join(f"`{k}`" for k in project.kpis) or tr("status.no_kpis"),
+            ),
+            tr("status.q_next_done") if q_done else tr("status.q_next"),
         )
     )
     board.append(
         PhaseStatus(
             "U",
-            "Understanding the data",
+            tr("status.title_u"),
             "data.py",
             dataset_summary is not None,
-            dataset_summary or "No data chosen yet",
-            "Train models on it." if dataset_summary else "Choose and validate a data set.",
+            dataset_summary or tr("status.no_data"),
+            tr("status.u_next_done") if dataset_summary else tr("status.u_next"),
         )
     )
     if finished.empty:
-        a_summary, a_next = (
-            "No trained models yet",
-            "Train a first model." if dataset_summary else "Choose data first.",
-        )
+        a_summary = tr("status.no_runs")
+        a_next = tr("status.a_next_first") if dataset_summary else tr("status.a_next_no_data")
     else:
         best = finished["cv_score"].max()
         a_summary = (
-            f"{len(finished)} run(s) · best CV {metric}: {best:.3f}" if best == best else f"{len(finished)} run(s)"
+            tr("status.a_summary", runs=len(finished), metric=metric, best=f"{best:.3f}")
+            if best == best
+            else tr("status.a_summary_no_score", runs=len(finished))
         )
-        a_next = "Compare them on the held-out test set."
+        a_next = tr("status.a_next")
     board.append(
         PhaseStatus(
             "A³",
-            "Algorithm, features, hyperparameters",
+            tr("status.title_a"),
             "train.py",
             not finished.empty,
             a_summary,
@@ -100,22 +114,21 @@ def lifecycle_status(project: Project, dataset_summary: str | None) -> list[Phas
         )
     )
     if evaluated.empty:
-        c_summary, c_next = (
-            "No run evaluated on the test set yet",
-            "Evaluate runs on the Compare page.",
-        )
+        c_summary, c_next = tr("status.no_evaluated"), tr("status.c_next_none")
     else:
         top = evaluated.sort_values("test_score", ascending=False).iloc[0]
-        c_summary = f"Best test {metric}: {top['test_score']:.3f} ({top['run']}) · KPI verdict: {top['verdict']}"
-        c_next = (
-            "Register the best passing run."
-            if top["verdict"] == "pass"
-            else "Train a better model or revisit the KPIs."
+        c_summary = tr(
+            "status.c_summary",
+            metric=metric,
+            score=f"{top['test_score']:.3f}",
+            run=top["run"],
+            verdict=_verdict(top["verdict"]),
         )
+        c_next = tr("status.c_next_pass") if top["verdict"] == "pass" else tr("status.c_next_fail")
     board.append(
         PhaseStatus(
             "C",
-            "Conclude and compare",
+            tr("status.title_c"),
             "compare.py",
             not evaluated.empty,
             c_summary,
@@ -124,26 +137,23 @@ def lifecycle_status(project: Project, dataset_summary: str | None) -> list[Phas
     )
     if models:
         k_summary = " · ".join(
-            f"{m.name}: " + (", ".join(f"@{a}→v{v}" for a, v in sorted(m.aliases.items())) or "no aliases")
+            tr(
+                "status.k_model",
+                model=m.name,
+                aliases=", ".join(f"@{a}→v{v}" for a, v in sorted(m.aliases.items())) or tr("status.no_aliases"),
+            )
             for m in models
         )
-        k_next = (
-            "Point 'production' at the version to serve."
-            if not any(m.aliases for m in models)
-            else "Keep aliases current."
-        )
+        k_next = tr("status.k_next_no_alias") if not any(m.aliases for m in models) else tr("status.k_next")
     else:
-        k_summary, k_next = "No registered model yet", "Register an evaluated run."
-    board.append(PhaseStatus("K", "Knowledge transfer", "registry.py", bool(models), k_summary, k_next))
+        k_summary, k_next = tr("status.no_model"), tr("status.k_next_none")
+    board.append(PhaseStatus("K", tr("status.title_k"), "registry.py", bool(models), k_summary, k_next))
     served = [(m, serving_alias(m)) for m in models if serving_alias(m)]
     if served:
         model, alias = served[0]
-        p_summary = f"models:/{model.name}@{alias} serves version {model.aliases[alias]}"
-        p_next = "Predict single flowers or whole files."
+        p_summary = tr("status.p_summary", model=model.name, alias=alias, version=model.aliases[alias])
+        p_next = tr("status.p_next")
     else:
-        p_summary, p_next = (
-            "Nothing is served yet",
-            "Give a registered version an alias such as 'production'.",
-        )
-    board.append(PhaseStatus("▶", "Predict", "predict.py", bool(served), p_summary, p_next))
+        p_summary, p_next = tr("status.nothing_served"), tr("status.p_next_none")
+    board.append(PhaseStatus("▶", tr("status.title_p"), "predict.py", bool(served), p_summary, p_next))
     return board

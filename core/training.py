@@ -271,7 +271,7 @@ def results_table(results: list[TrainResult], metric: str = "accuracy") -> pd.Da
         rows.append(
             {
                 "rank_score": r.cv_metrics[f"cv_{metric}"],
-                "algorithm": ALGORITHMS[r.algorithm].label,
+                "algorithm": ALGORITHMS[r.algorithm].shown_label,
                 **{
                     f"CV {m}": f"{r.cv_metrics[f'cv_{m}']:.3f} ± {r.cv_metrics[f'cv_{m}_std']:.3f}"
                     for m in SCORE_METRICS

@@ -20,6 +20,7 @@ import pandas as pd
 from core.algorithms import build_pipeline, choice_text, get_algorithm
 from core.errors import one_line
 from core.features import FeatureSteps
+from core.i18n import DEFAULT_LANGUAGE, tr, translate
 from core.kpis import METRICS
 from core.search_space import METHODS, Dimension, Sampler, SearchSpaceError, grid_size, trial_params, validate_space
 from core.training import (
@@ -43,7 +44,11 @@ ABORT = "abort"  # what should_stop returns when the server shuts down: end at o
 
 
 class StoreError(RuntimeError):
-    """The tracking store failed while the search was logging."""
+    """The tracking store failed while the search was logging; ``run_id``: a trial run it left open, if any."""
+
+    def __init__(self, message: str, run_id: str | None = None):
+        super().__init__(message)
+        self.run_id = run_id
 
 
 @dataclass(frozen=True)
@@ -66,24 +71,21 @@ class SearchConfig:
         """Refuse a search that cannot run, before any run exists."""
         get_algorithm(self.algorithm)
         if self.method not in METHODS:
-            raise SearchSpaceError(f"Search method must be one of {', '.join(METHODS)}, not '{self.method}'.")
+            raise SearchSpaceError(tr("search.unknown_method", choices=", ".join(METHODS), method=self.method))
         validate_space(self.algorithm, self.space)
         if self.max_trials is None and self.time_budget_s is None and self.method != "grid":
-            raise SearchSpaceError("Give a trial budget, a time budget or both.")
+            raise SearchSpaceError(tr("search.no_budget"))
         if self.max_trials is not None and not 1 <= self.max_trials <= MAX_TRIALS:
-            raise SearchSpaceError(f"The trial budget must be between 1 and {MAX_TRIALS}.")
+            raise SearchSpaceError(tr("search.trial_budget_range", most=MAX_TRIALS))
         if self.method == "grid" and self.max_trials is None and grid_size(self.space) > MAX_TRIALS:
-            raise SearchSpaceError(
-                f"The grid has {grid_size(self.space)} combinations, more than {MAX_TRIALS}: "
-                "set a trial budget or fewer grid points."
-            )
+            raise SearchSpaceError(tr("search.grid_too_large", size=grid_size(self.space), most=MAX_TRIALS))
         if self.metric not in METRICS or not METRICS[self.metric].is_score:
             scores = ", ".join(m for m, spec in METRICS.items() if spec.is_score)
-            raise SearchSpaceError(f"A search optimises a score ({scores}), not '{self.metric}'.")
+            raise SearchSpaceError(tr("search.not_a_score", scores=scores, metric=self.metric))
         if not 2 <= self.cv_folds <= 20:
-            raise SearchSpaceError("Cross-validation needs between 2 and 20 folds.")
+            raise SearchSpaceError(tr("search.folds_range"))
         if self.time_budget_s is not None and not self.time_budget_s > 0:
-            raise SearchSpaceError("The time budget must be more than 0 seconds.")
+            raise SearchSpaceError(tr("search.time_budget_positive"))
         trial_params(self.algorithm, self.base_params, {})
 
     def planned_trials(self) -> int | None:
@@ -164,8 +166,27 @@ class SearchResult:
     best: Trial | None
     status: str  # finished, stopped, time_up, store_error, failed
     model_uri: str | None
-    error: str | None
+    error: str | None  # in English, as the store's tags and the CLI say it
     seconds: float
+    message: Message | None = None  # the error as catalogue key and fields, to show in the reader's language
+
+
+Message = tuple[str, dict[str, object]]
+
+
+def message_text(message: Message, language: str) -> str:
+    """A search's message (catalogue key and fields) in a language; a ``count`` field of trials reads
+    '1 trial' / '3 trials' in it."""
+    key, fields = message
+    if "count" in fields:
+        count = int(fields["count"])
+        counted = translate("search.trials_one" if count == 1 else "search.trials_other", language, count=count)
+        fields = {**fields, "trials": counted}
+    return translate(key, language, **fields)
+
+
+def _english(message: Message | None) -> str | None:
+    return message_text(message, DEFAULT_LANGUAGE) if message else None
 
 
 def _init_worker() -> None:
@@ -241,8 +262,11 @@ def log_trial(
     params = [Param(k, choice_text(v)[:6000]) for k, v in values.items()]  # (50, 50) -> 50,50 as elsewhere
     metrics = [Metric(k, v, now, 0) for k, v in trial.metrics.items() if math.isfinite(v)]
     metrics += fold_metrics(trial.folds, now)
-    client.log_batch(run.info.run_id, metrics=metrics, params=params)
-    client.set_terminated(run.info.run_id, status=trial.status, end_time=now)
+    try:
+        client.log_batch(run.info.run_id, metrics=metrics, params=params)
+        client.set_terminated(run.info.run_id, status=trial.status, end_time=now)
+    except Exception as exc:  # noqa: BLE001 — the run exists but is open: the caller must end it
+        raise StoreError(one_line(exc), run.info.run_id) from exc
     return run.info.run_id
 
 
@@ -280,7 +304,8 @@ def run_search(
     sampler = Sampler(config.method, config.space, seed)
     trials: list[Trial] = []
     best: Trial | None = None
-    status, error, model_uri = "finished", None, None
+    message: Message | None = None  # what went wrong, shown in the reader's language; ``error`` is its English
+    status, error, model_uri, open_trial = "finished", None, None, None
     run_name = f"{config.method}-search-{config.algorithm}-{time.strftime('%Y%m%d-%H%M%S')}"
     with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags={**tags, "qua3ck.search": "1"}) as run:
         parent_id = run.info.run_id
@@ -358,6 +383,8 @@ def run_search(
                         run_id = log_trial(
                             client, experiment_id, parent_id, trial_tags, trial, started_ms, trial_context
                         )
+                    except StoreError:
+                        raise
                     except Exception as exc:  # noqa: BLE001 — any failure to write is the store's
                         raise StoreError(one_line(exc)) from exc
                     trial = Trial(**{**trial.__dict__, "run_id": run_id})
@@ -373,21 +400,32 @@ def run_search(
                     status = "stopped"
                     break
         except StoreError as exc:
-            status = "store_error"
-            error = f"The MLflow store stopped answering, so the search ended after {_count(trials)}: {exc}"
+            status, open_trial = "store_error", exc.run_id
+            message = ("search.store_stopped", {"count": len(trials), "error": str(exc)})
+            error = _english(message)
         except Exception as exc:  # noqa: BLE001 — e.g. the worker pool broke: end cleanly, say why
-            status, error = "failed", f"The search failed after {_count(trials)}: {one_line(exc)}"
+            message = ("search.search_failed", {"count": len(trials), "error": one_line(exc)})
+            status, error = "failed", _english(message)
             if should_stop and should_stop() == ABORT:  # the pool is torn down at shutdown: expected, not a fault
-                status, error = "aborted", None
+                status, error, message = "aborted", None, None
         finally:
             for future in in_flight:  # trials not started yet are dropped; running ones end in their worker
                 future.cancel()
             if status == "aborted":  # the server is stopping: do not wait for anything
                 executor.shutdown(wait=False, kill_workers=True)
         if status in ("store_error", "failed", "aborted"):
-            _end_quietly(mlflow, "KILLED" if status == "aborted" else "FAILED")
+            _end_unfinished(mlflow, [parent_id, open_trial], "KILLED" if status == "aborted" else "FAILED", error)
             return SearchResult(
-                parent_id, experiment_id, config, trials, best, status, None, error, time.perf_counter() - started
+                parent_id,
+                experiment_id,
+                config,
+                trials,
+                best,
+                status,
+                None,
+                error,
+                time.perf_counter() - started,
+                message,
             )
         mlflow.set_tag(TAG_SEARCH_STATUS, status)
         mlflow.log_metric("search.trials", len(trials))
@@ -402,8 +440,9 @@ def run_search(
                 pipeline = build_pipeline(config.algorithm, best.params, X, seed=seed, steps=config.steps)
                 model_uri = log_fitted_model(pipeline, dataset).model_uri
             except Exception as exc:  # noqa: BLE001 — the store failed while the best model was logged
-                error = f"The best trial could not be refit and logged: {one_line(exc)}"
-                _end_quietly(mlflow, "FAILED")
+                message = ("search.refit_failed", {"error": one_line(exc)})
+                error = _english(message)
+                _end_unfinished(mlflow, [parent_id], "FAILED", error)
                 return SearchResult(
                     parent_id,
                     experiment_id,
@@ -414,17 +453,15 @@ def run_search(
                     None,
                     error,
                     time.perf_counter() - started,
+                    message,
                 )
         else:
-            error = "No trial finished, so there is no model to refit."
+            message = ("search.no_trial_finished", {})
+            error = _english(message)  # also the tag: the store keeps English
             mlflow.set_tag(TAG_ERROR, error)
     return SearchResult(
-        parent_id, experiment_id, config, trials, best, status, model_uri, error, time.perf_counter() - started
+        parent_id, experiment_id, config, trials, best, status, model_uri, error, time.perf_counter() - started, message
     )
-
-
-def _count(trials: list[Trial]) -> str:
-    return "1 trial" if len(trials) == 1 else f"{len(trials)} trials"
 
 
 def _now_ms() -> int:
@@ -439,11 +476,17 @@ def _done_future(value):
     return future
 
 
-def _end_quietly(mlflow, status: str) -> None:
-    """End the active run with this status (the with-block then has nothing to end); the store may be gone."""
-    # the store may be unreachable; the orphan sweep ends the run later then
-    with contextlib.suppress(Exception):
-        mlflow.end_run(status)
+def _end_unfinished(mlflow, run_ids: list[str | None], status: str, reason: str | None) -> None:
+    """End the search's open runs with ``status``; those the store does not take now are remembered and ended
+    once it answers again (core.run_recovery), so none is left RUNNING."""
+    from core.run_recovery import end_runs
+
+    # leave MLflow's active-run stack first, so the with-block does not retry a dead store for minutes
+    active = mlflow.active_run()
+    if active is not None and active.info.run_id in run_ids:
+        with contextlib.suppress(Exception):
+            mlflow.tracking.fluent._active_run_stack.get().pop()
+    end_runs(run_ids, status, f"search ended: {reason or status}")
 
 
 def trials_frame(trials: list[Trial], metric: str) -> pd.DataFrame:

@@ -14,20 +14,23 @@ Two jobs share one module because they share one vocabulary (:class:`Finding`):
 Everything is vectorised and text columns are parsed once per distinct value, because the U page runs this on
 every upload: on a 100,000 × 20 frame (2-core machine) validate_training_data took ≈ 0.2 s and check_batch
 ≈ 0.3 s (plus ≈ 0.6 s to import pandera on first use). Messages are plain text: column names are quoted with
-'…' and never turned into HTML by us.
+'…' and never turned into HTML by us. A finding's message is in the reader's language (catalogue area
+``validation``); its English text is kept as well, for what is stored in MLflow.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from core import roles as roles_mod
+from core.i18n import DEFAULT_LANGUAGE, current_language, tr, translate
 
 if TYPE_CHECKING:  # pandera costs ~0.6 s to import; only the functions that need it import it
     import pandera.pandas as pa
@@ -52,6 +55,13 @@ class Finding:
     message: str  # for people: what, where (1-based data row numbers), what to do
     column: str | None = None
     rows: tuple[int, ...] = ()  # up to 10 example row positions (0-based positions in the frame)
+    english: str = field(default="", repr=False, compare=False)  # the message in English ("" when it is)
+
+    def as_stored(self) -> dict:
+        """The finding as written to MLflow (validation.json): its message in English, whatever was shown."""
+        stored = asdict(self)
+        stored["message"] = stored.pop("english") or self.message
+        return stored
 
 
 class SpecError(ValueError):
@@ -72,23 +82,63 @@ def _value(value: object) -> str:
     return f"'{text if len(text) <= 40 else text[:39] + '…'}'"
 
 
+@dataclass(frozen=True)
+class _Text:
+    """A ``validation.<key>`` text, rendered in a language when the finding is made. A value may be another
+    ``_Text`` or a function of the language (e.g. a role's reason); anything else is filled in as it is."""
+
+    key: str
+    values: dict[str, object]
+
+    def render(self, language: str) -> str:
+        values = {name: _render(value, language) for name, value in self.values.items()}
+        return translate(f"validation.{self.key}", language, **values)
+
+
+def _render(value: object, language: str) -> object:
+    if isinstance(value, _Text):
+        return value.render(language)
+    if callable(value):
+        return value(language)
+    return value
+
+
+def _text(key: str, /, **values: object) -> _Text:
+    return _Text(key, values)
+
+
+def _finding(check: str, severity: str, text: _Text, column: str | None = None, rows: tuple[int, ...] = ()) -> Finding:
+    """A finding whose message is in the reader's language, with its English kept for the store."""
+    english = text.render(DEFAULT_LANGUAGE)
+    language = current_language()
+    if language == DEFAULT_LANGUAGE:
+        return Finding(check, severity, english, column, rows)
+    return Finding(check, severity, text.render(language), column, rows, english)
+
+
 def _positions(mask: pd.Series | np.ndarray) -> tuple[int, ...]:
     """The first example positions where ``mask`` is true."""
     hits = np.flatnonzero(np.asarray(mask, dtype=bool))[:MAX_EXAMPLE_ROWS]
     return tuple(int(i) for i in hits)
 
 
-def _rows_text(rows: Iterable[int], total: int | None = None) -> str:
+def _rows_text(rows: Iterable[int], total: int | None = None) -> _Text:
     """'row 3' / 'rows 3, 17, 40' (1-based, as in the file's data rows), with 'e.g.' when there are more."""
     rows = list(rows)
     shown = ", ".join(str(r + 1) for r in rows[:SHOWN_ROWS])
-    word = "row" if len(rows) == 1 else "rows"
+    text = _text("rows_one" if len(rows) == 1 else "rows_other", rows=shown)
     more = total is not None and total > len(rows[:SHOWN_ROWS])
-    return f"{'e.g. ' if more else ''}{word} {shown}"
+    return _text("for_example", rows=text) if more else text
 
 
-def _count(n: int, what: str) -> str:
-    return f"{n:,} {what}{'' if n == 1 else 's'}"
+def _count(n: int, what: str) -> _Text:
+    """'1 row' / '3 rows': ``what`` names a pair of keys ``count.<what>_one`` and ``count.<what>_other``."""
+    return _text(f"count.{what}_{'one' if n == 1 else 'other'}", n=f"{n:,}")
+
+
+def _and_more(shown: str, more: int) -> _Text | str:
+    """A shortened list and how many were left out ('a, b and 3 more')."""
+    return _text("and_more", shown=shown, n=more) if more > 0 else shown
 
 
 def _sorted(findings: list[Finding]) -> list[Finding]:
@@ -136,7 +186,7 @@ def validate_training_data(
     Columns missing from ``roles`` get an inferred role.
     """
     if target not in frame.columns:
-        return [Finding("unknown_target", "error", f"The target column {_name(target)} is not in the data.", target)]
+        return [_finding("unknown_target", "error", _text("unknown_target", column=_name(target)), target)]
     features = [c for c in frame.columns if c != target]
     unknown = [c for c in features if c not in roles]
     roles = {**roles, **roles_mod.infer_roles(frame[unknown])} if unknown else roles
@@ -152,81 +202,62 @@ def _check_features(frame: pd.DataFrame, features: list[str], roles: dict[str, s
     findings: list[Finding] = []
     usable = [c for c in features if roles.get(c) in roles_mod.USABLE_ROLES]
     if features and not usable:
-        findings.append(
-            Finding(
-                "no_features",
-                "error",
-                "No column is left to learn from: every column besides the target is excluded "
-                "(constant, ID or text). Include a column or load data with more columns.",
-            )
-        )
+        findings.append(_finding("no_features", "error", _text("no_features")))
     missing = frame[features].isna().sum()
     rows = len(frame)
     for column in features:
         role = roles.get(column)
         values = frame[column]
         n_missing = int(missing[column])
+        name = _name(column)
         if role == "constant":
             if n_missing == rows:
-                what = "is entirely empty"
+                what, value = "constant_empty", ""
             elif values.nunique() == 1:
-                what = f"has one value ({_value(values.dropna().iloc[0])})"
+                what, value = "constant_one_value", _value(values.dropna().iloc[0])
             else:
-                what = "is marked constant by hand"
+                what, value = "constant_by_hand", ""
             findings.append(
-                Finding(
+                _finding(
                     "constant_column",
                     "warning",
-                    f"Column {_name(column)} {what}; it is excluded from training because it cannot tell classes "
-                    "apart.",
+                    _text("constant_column", column=name, what=_text(what, value=value)),
                     column,
                 )
             )
             continue
         if role == "id":
             findings.append(
-                Finding(
+                _finding(
                     "id_column",
                     "warning",
-                    f"Column {_name(column)} looks like an ID: {roles_mod.role_reason(frame, column, 'id')}. It is "
-                    "excluded from training because a model would memorise rows instead of learning. Include it "
-                    "only if it really measures something.",
+                    _text("id_column", column=name, why=partial(roles_mod.role_reason, frame, column, "id")),
                     column,
                 )
             )
             continue
         if role == "text":
-            findings.append(
-                Finding(
-                    "text_column",
-                    "info",
-                    f"Column {_name(column)} holds free text or dates; it is excluded from training.",
-                    column,
-                )
-            )
+            findings.append(_finding("text_column", "info", _text("text_column", column=name), column))
             continue
         if role not in roles_mod.USABLE_ROLES:
             continue
         if n_missing == rows:
-            findings.append(
-                Finding(
-                    "all_missing_feature",
-                    "error",
-                    f"Feature {_name(column)} is entirely empty; exclude it or fill it in.",
-                    column,
-                )
-            )
+            findings.append(_finding("all_missing_feature", "error", _text("all_missing_feature", column=name), column))
             continue
         if n_missing:
             mask = values.isna()
             example = _positions(mask)
             findings.append(
-                Finding(
+                _finding(
                     "missing_values",
                     "warning",
-                    f"Column {_name(column)} has {_count(n_missing, 'missing value')} ({n_missing / rows:.1%}, "
-                    f"{_rows_text(example, n_missing)}). Training fills them in (median or most frequent value); "
-                    "fix them in the file if you know the real values.",
+                    _text(
+                        "missing_values",
+                        column=name,
+                        count=_count(n_missing, "missing_value"),
+                        share=f"{n_missing / rows:.1%}",
+                        rows=_rows_text(example, n_missing),
+                    ),
                     column,
                     example,
                 )
@@ -239,17 +270,30 @@ def _check_features(frame: pd.DataFrame, features: list[str], roles: dict[str, s
 
 
 def _infinite(array: np.ndarray, column: str, consequence: str) -> list[Finding]:
-    """An error naming the rows with infinite values, which scikit-learn refuses; none when there are none."""
+    """An error naming the rows with infinite values, which scikit-learn refuses; none when there are none.
+
+    ``consequence`` is the key of what they break: ``infinite_train`` or ``infinite_score``.
+    """
     infinite = np.isinf(array)
     if not infinite.any():
         return []
     example = _positions(infinite)
     n = int(infinite.sum())
-    message = (
-        f"Column {_name(column)} has {_count(n, 'infinite value')} ({_rows_text(example, n)}); {consequence}. "
-        "Replace or remove them."
-    )
-    return [Finding("infinite_values", "error", message, column, example)]
+    return [
+        _finding(
+            "infinite_values",
+            "error",
+            _text(
+                "infinite_values",
+                column=_name(column),
+                count=_count(n, "infinite_value"),
+                rows=_rows_text(example, n),
+                consequence=_text(consequence),
+            ),
+            column,
+            example,
+        )
+    ]
 
 
 def _check_numeric(values: pd.Series, column: str) -> list[Finding]:
@@ -257,7 +301,7 @@ def _check_numeric(values: pd.Series, column: str) -> list[Finding]:
     findings: list[Finding] = []
     numbers = _as_numbers(values)
     array = numbers.to_numpy()
-    findings.extend(_infinite(array, column, "the models cannot use them"))
+    findings.extend(_infinite(array, column, "infinite_train"))
     finite = numbers[np.isfinite(array)]
     if len(finite) < 4:
         return findings
@@ -274,12 +318,18 @@ def _check_numeric(values: pd.Series, column: str) -> list[Finding]:
     if share > OUTLIER_SHARE:
         example = _positions(outside)
         findings.append(
-            Finding(
+            _finding(
                 "outliers",
                 "warning",
-                f"Column {_name(column)} has {_count(n_out, 'value')} ({share:.1%}) outside the usual range "
-                f"{low:.4g} to {high:.4g} (1.5 × IQR; {_rows_text(example, n_out)}). Check they are real; a skewed "
-                "column may work better log-transformed.",
+                _text(
+                    "outliers",
+                    column=_name(column),
+                    count=_count(n_out, "value"),
+                    share=f"{share:.1%}",
+                    low=f"{low:.4g}",
+                    high=f"{high:.4g}",
+                    rows=_rows_text(example, n_out),
+                ),
                 column,
                 example,
             )
@@ -287,12 +337,15 @@ def _check_numeric(values: pd.Series, column: str) -> list[Finding]:
     elif n_far:
         example = _positions(far)
         findings.append(
-            Finding(
+            _finding(
                 "outliers",
                 "info",
-                f"Column {_name(column)} has {_count(n_far, 'extreme value')} far outside the rest "
-                f"({_rows_text(example, n_far)}, beyond 5 × IQR); check they are not codes such as -999 for "
-                "'unknown'.",
+                _text(
+                    "far_outliers",
+                    column=_name(column),
+                    count=_count(n_far, "extreme_value"),
+                    rows=_rows_text(example, n_far),
+                ),
                 column,
                 example,
             )
@@ -310,18 +363,18 @@ def _check_mixed(values: pd.Series, column: str, role: str) -> list[Finding]:
     number_rows, text_rows = _positions(numbers), _positions(texts)
     number_examples = ", ".join(_value(v) for v in values[numbers].unique()[:3])
     text_examples = ", ".join(_value(v) for v in values[texts].unique()[:3])
-    what = (
-        "the text is treated as missing"
-        if role == "numeric"
-        else "every distinct value becomes its own category, numbers included"
-    )
     return [
-        Finding(
+        _finding(
             "mixed_types",
             "warning",
-            f"Column {_name(column)} mixes numbers ({number_examples}; {_rows_text(number_rows, int(numbers.sum()))}) "
-            f"and text ({text_examples}; {_rows_text(text_rows, int(texts.sum()))}); as a {role} column {what}. "
-            "Make the column consistent in the file.",
+            _text(
+                "mixed_numeric" if role == "numeric" else "mixed_categorical",
+                column=_name(column),
+                numbers=number_examples,
+                number_rows=_rows_text(number_rows, int(numbers.sum())),
+                texts=text_examples,
+                text_rows=_rows_text(text_rows, int(texts.sum())),
+            ),
             column,
             tuple(sorted({*number_rows[:5], *text_rows[:5]})),
         )
@@ -335,12 +388,14 @@ def _check_duplicates(frame: pd.DataFrame) -> list[Finding]:
         return []
     example = _positions(duplicated)
     return [
-        Finding(
+        _finding(
             "duplicate_rows",
             "warning",
-            f"{_count(n, 'row')} {'repeats' if n == 1 else 'repeat'} an earlier row exactly "
-            f"({_rows_text(example, n)}). Copies can land in both the training and the test split and make the test "
-            "score look better than it is; remove them unless they are genuine repeats.",
+            _text(
+                "duplicate_rows_one" if n == 1 else "duplicate_rows_other",
+                count=_count(n, "row"),
+                rows=_rows_text(example, n),
+            ),
             None,
             example,
         )
@@ -352,15 +407,19 @@ def _check_target(frame: pd.DataFrame, target: str, cv_folds: int, test_size: fl
     labels = frame[target]
     missing = labels.isna()
     n_missing = int(missing.sum())
+    name = _name(target)
     if n_missing:
         example = _positions(missing)
         findings.append(
-            Finding(
+            _finding(
                 "missing_target",
                 "error",
-                f"The target {_name(target)} is missing in {_count(n_missing, 'row')} "
-                f"({_rows_text(example, n_missing)}); rows without a label cannot be used to train. Fill in the label "
-                "or remove those rows.",
+                _text(
+                    "missing_target",
+                    column=name,
+                    count=_count(n_missing, "row"),
+                    rows=_rows_text(example, n_missing),
+                ),
                 target,
                 example,
             )
@@ -368,36 +427,36 @@ def _check_target(frame: pd.DataFrame, target: str, cv_folds: int, test_size: fl
     present = labels[~missing].astype(str)
     counts = present.value_counts()
     if len(counts) < 2:
-        which = f"only one class ({_value(counts.index[0])})" if len(counts) else "no values"
+        only = _value(counts.index[0]) if len(counts) else ""
         findings.append(
-            Finding(
+            _finding(
                 "single_class",
                 "error",
-                f"The target {_name(target)} has {which}; a classifier needs at least two classes. "
-                "Pick another target or load data with more classes.",
+                _text(
+                    "single_class",
+                    column=name,
+                    which=_text("only_one_class", value=only) if only else _text("no_values"),
+                ),
                 target,
             )
         )
         return findings
     if len(counts) > len(present) / 2:
         findings.append(
-            Finding(
+            _finding(
                 "class_per_row",
                 "error",
-                f"The target {_name(target)} has {len(counts):,} different values in {len(present):,} rows, almost "
-                "one per row; it looks like an ID or a quantity to predict (regression), not a class label. "
-                "Pick another target.",
+                _text("class_per_row", column=name, classes=f"{len(counts):,}", rows=f"{len(present):,}"),
                 target,
             )
         )
         return findings
     if len(counts) > MAX_CLASSES:
         findings.append(
-            Finding(
+            _finding(
                 "too_many_classes",
                 "error",
-                f"The target {_name(target)} has {len(counts):,} classes; the workbench handles at most "
-                f"{MAX_CLASSES}. Group rare classes or pick another target.",
+                _text("too_many_classes", column=name, classes=f"{len(counts):,}", limit=MAX_CLASSES),
                 target,
             )
         )
@@ -406,34 +465,42 @@ def _check_target(frame: pd.DataFrame, target: str, cv_folds: int, test_size: fl
     smallest, largest = int(counts.iloc[-1]), int(counts.iloc[0])
     if smallest < IMBALANCE_RATIO * largest:
         findings.append(
-            Finding(
+            _finding(
                 "class_imbalance",
                 "warning",
-                f"The classes of {_name(target)} are imbalanced: {_value(counts.index[-1])} has "
-                f"{_count(smallest, 'row')}, {_value(counts.index[0])} {largest:,}. Accuracy will flatter the model; "
-                "prefer balanced accuracy or macro F1 as the KPI, and collect more rows of the rare classes.",
+                _text(
+                    "class_imbalance",
+                    column=name,
+                    rare=_value(counts.index[-1]),
+                    count=_count(smallest, "row"),
+                    common=_value(counts.index[0]),
+                    largest=f"{largest:,}",
+                ),
                 target,
             )
         )
     return findings
 
 
-def _class_list(counts: pd.Series) -> str:
+def _class_list(counts: pd.Series) -> _Text | str:
     shown = ", ".join(f"{_value(c)} ({n})" for c, n in counts.iloc[:5].items())
-    return shown + (f" and {len(counts) - 5} more" if len(counts) > 5 else "")
+    return _and_more(shown, len(counts) - 5)
 
 
 def _check_class_sizes(counts: pd.Series, target: str, cv_folds: int, test_size: float) -> list[Finding]:
     """Enough rows per class for a stratified split and then stratified cross-validation on the training part."""
+    name = _name(target)
     singles = counts[counts < 2]
     if len(singles):
         return [
-            Finding(
+            _finding(
                 "too_few_rows_per_class",
                 "error",
-                f"{'Class' if len(singles) == 1 else 'Classes'} {_class_list(singles)} of {_name(target)} "
-                f"{'has' if len(singles) == 1 else 'have'} a single row; every class needs at least 2 rows, one for "
-                "training and one for testing. Add rows of that class or remove it.",
+                _text(
+                    "single_row_class_one" if len(singles) == 1 else "single_row_class_other",
+                    classes=_class_list(singles),
+                    column=name,
+                ),
                 target,
             )
         ]
@@ -442,11 +509,16 @@ def _check_class_sizes(counts: pd.Series, target: str, cv_folds: int, test_size:
     n_test = math.ceil(rows * test_size)
     if n_test < len(counts) or rows - n_test < len(counts):
         findings.append(
-            Finding(
+            _finding(
                 "test_too_small",
                 "error",
-                f"A test share of {test_size:.0%} of {rows:,} rows is too small to hold every one of the "
-                f"{len(counts)} classes of {_name(target)}. Raise the test share or add rows.",
+                _text(
+                    "test_too_small",
+                    share=f"{test_size:.0%}",
+                    rows=f"{rows:,}",
+                    classes=len(counts),
+                    column=name,
+                ),
                 target,
             )
         )
@@ -456,19 +528,18 @@ def _check_class_sizes(counts: pd.Series, target: str, cv_folds: int, test_size:
     if len(short):
         possible = int(short.min())
         # Training lowers the folds to what the smallest class allows; below 2 no cross-validation is possible.
-        consequence = (
-            f"cross-validation will use {possible} folds instead of {cv_folds}; add rows of "
-            if possible >= 2
-            else "no cross-validation is possible; add rows of "
-        )
+        key = f"few_rows_{'fewer_folds' if possible >= 2 else 'no_cv'}_{'one' if len(short) == 1 else 'other'}"
         findings.append(
-            Finding(
+            _finding(
                 "too_few_rows_per_class",
                 "warning" if possible >= 2 else "error",
-                f"{'Class' if len(short) == 1 else 'Classes'} {_class_list(counts[short.index])} of {_name(target)} "
-                f"{'keeps' if len(short) == 1 else 'keep'} only about {possible} rows in the training split, fewer "
-                f"than the {cv_folds} cross-validation folds: {consequence}"
-                f"{'that class' if len(short) == 1 else 'those classes'} for steadier scores.",
+                _text(
+                    key,
+                    classes=_class_list(counts[short.index]),
+                    column=name,
+                    possible=possible,
+                    folds=cv_folds,
+                ),
                 target,
             )
         )
@@ -530,11 +601,11 @@ def infer_schema(frame: pd.DataFrame, features: list[str], roles: dict[str, str]
 def _entries(spec: dict) -> dict[str, dict]:
     if not isinstance(spec, dict) or spec.get("version") != SCHEMA_VERSION:
         found = spec.get("version") if isinstance(spec, dict) else type(spec).__name__
-        raise SpecError(f"Unknown schema spec version {found!r}; this workbench reads version {SCHEMA_VERSION}.")
+        raise SpecError(tr("validation.spec_version", found=repr(found), version=SCHEMA_VERSION))
     try:
         return {name: spec["features"][name] for name in spec["columns"]}
     except (KeyError, TypeError):
-        raise SpecError("The schema spec is malformed: every name in 'columns' needs an entry in 'features'.") from None
+        raise SpecError(tr("validation.spec_malformed")) from None
 
 
 def build_schema(spec: dict) -> pa.DataFrameSchema:
@@ -570,14 +641,7 @@ def _schema_findings(frame: pd.DataFrame, spec: dict) -> list[Finding]:
     absent = cases[cases["check"] == "column_in_dataframe"]
     named = set(absent["failure_case"].astype(str))
     for column in [c for c in spec["columns"] if c in named]:  # in the spec's order, not pandera's
-        findings.append(
-            Finding(
-                "missing_column",
-                "error",
-                f"Column {_name(column)} is missing; the model was trained with it. Add it (it may be empty).",
-                column,
-            )
-        )
+        findings.append(_finding("missing_column", "error", _text("missing_column", column=_name(column)), column))
     # pandera reports a failed coercion twice (coerce_dtype and dtype); the coercion case is the one we want.
     unreadable = cases[cases["check"].astype(str).str.startswith("coerce_dtype")]
     for column, group in unreadable.groupby("column", sort=False):
@@ -585,11 +649,16 @@ def _schema_findings(frame: pd.DataFrame, spec: dict) -> list[Finding]:
         examples = ", ".join(_value(v) for v in group["failure_case"].unique()[:3])
         example = tuple(positions[:MAX_EXAMPLE_ROWS])
         findings.append(
-            Finding(
+            _finding(
                 "not_numeric",
                 "error",
-                f"Column {_name(column)} must hold numbers, but {_count(len(positions), 'value')} cannot be read as "
-                f"one ({examples}; {_rows_text(example, len(positions))}). Fix those values.",
+                _text(
+                    "not_numeric_one" if len(positions) == 1 else "not_numeric_other",
+                    column=_name(column),
+                    count=_count(len(positions), "value"),
+                    examples=examples,
+                    rows=_rows_text(example, len(positions)),
+                ),
                 str(column),
                 example,
             )
@@ -597,10 +666,15 @@ def _schema_findings(frame: pd.DataFrame, spec: dict) -> list[Finding]:
     handled = absent.index.union(cases[cases["check"].astype(str).str.contains("dtype")].index)
     for _, case in cases.drop(index=handled).iterrows():  # anything else pandera finds, said plainly
         findings.append(
-            Finding(
+            _finding(
                 "schema",
                 "error",
-                f"Check {case['check']} failed for {_name(case['column'])}: {_value(case['failure_case'])}.",
+                _text(
+                    "schema",
+                    check=case["check"],
+                    column=_name(case["column"]),
+                    value=_value(case["failure_case"]),
+                ),
                 None if case["column"] is None else str(case["column"]),
             )
         )
@@ -616,19 +690,21 @@ def check_batch(frame: pd.DataFrame, spec: dict) -> list[Finding]:
     """
     entries = _entries(spec)
     if len(frame) == 0:
-        return [Finding("empty_batch", "error", "The batch has no rows.")]
+        return [_finding("empty_batch", "error", _text("empty_batch"))]
     if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0 or frame.index.step != 1:
         frame = frame.reset_index(drop=True)  # positions are what we report, and pandera reports index labels
     findings = _schema_findings(frame, spec)
     extra = [c for c in frame.columns if str(c) not in entries]
     if extra:
+        names = ", ".join(_name(c) for c in extra[:10])
         findings.append(
-            Finding(
+            _finding(
                 "extra_columns",
                 "info",
-                f"{'Column' if len(extra) == 1 else 'Columns'} {', '.join(_name(c) for c in extra[:10])}"
-                f"{f' and {len(extra) - 10} more' if len(extra) > 10 else ''} "
-                f"{'is' if len(extra) == 1 else 'are'} not used by the model and will be ignored.",
+                _text(
+                    "extra_columns_one" if len(extra) == 1 else "extra_columns_other",
+                    columns=_and_more(names, len(extra) - 10),
+                ),
             )
         )
     rows = len(frame)
@@ -641,12 +717,16 @@ def check_batch(frame: pd.DataFrame, spec: dict) -> list[Finding]:
         if n_missing:
             example = _positions(missing)
             findings.append(
-                Finding(
+                _finding(
                     "missing_values",
                     "warning",
-                    f"Column {_name(name)} has {_count(n_missing, 'missing value')} ({n_missing / rows:.1%}, "
-                    f"{_rows_text(example, n_missing)}){'' if entry.get('nullable') else ', none in training'}; "
-                    "the model fills them in, which makes those predictions less reliable.",
+                    _text(
+                        "batch_missing" if entry.get("nullable") else "batch_missing_new",
+                        column=_name(name),
+                        count=_count(n_missing, "missing_value"),
+                        share=f"{n_missing / rows:.1%}",
+                        rows=_rows_text(example, n_missing),
+                    ),
                     name,
                     example,
                 )
@@ -661,7 +741,7 @@ def check_batch(frame: pd.DataFrame, spec: dict) -> list[Finding]:
 def _batch_numeric(values: pd.Series, name: str, entry: dict) -> list[Finding]:
     findings: list[Finding] = []
     array = _as_numbers(values).to_numpy()
-    findings.extend(_infinite(array, name, "the model cannot score them"))
+    findings.extend(_infinite(array, name, "infinite_score"))
     low, high = entry.get("min"), entry.get("max")
     if low is None or high is None:
         return findings
@@ -670,11 +750,17 @@ def _batch_numeric(values: pd.Series, name: str, entry: dict) -> list[Finding]:
     if n:
         example = _positions(outside)
         findings.append(
-            Finding(
+            _finding(
                 "out_of_range",
                 "warning",
-                f"Column {_name(name)} has {_count(n, 'value')} outside the training range {low:g} to {high:g} "
-                f"({_rows_text(example, n)}); predictions there are extrapolations.",
+                _text(
+                    "out_of_range",
+                    column=_name(name),
+                    count=_count(n, "value"),
+                    low=f"{low:g}",
+                    high=f"{high:g}",
+                    rows=_rows_text(example, n),
+                ),
                 name,
                 example,
             )
@@ -690,13 +776,19 @@ def _batch_categories(values: pd.Series, name: str, entry: dict) -> list[Finding
     mask = values.index.isin(strings.index[strings.isin(unseen)])
     example = _positions(mask)
     n = int(mask.sum())
-    shown = ", ".join(_value(v) for v in unseen[:5]) + (f" and {len(unseen) - 5} more" if len(unseen) > 5 else "")
+    shown = ", ".join(_value(v) for v in unseen[:5])
     return [
-        Finding(
+        _finding(
             "unseen_categories",
             "warning",
-            f"Column {_name(name)} has {_count(len(unseen), 'value')} never seen in training ({shown}) in "
-            f"{_count(n, 'row')} ({_rows_text(example, n)}); the model treats them as unknown.",
+            _text(
+                "unseen_categories",
+                column=_name(name),
+                count=_count(len(unseen), "value"),
+                shown=_and_more(shown, len(unseen) - 5),
+                in_rows=_count(n, "row"),
+                rows=_rows_text(example, n),
+            ),
             name,
             example,
         )

@@ -3,51 +3,66 @@
 import streamlit as st
 
 from core import charts, data, datastore, loading
+from core.snippets import data as snippets
 from core.ui import cache, keys
-from core.ui.common import error_message, inert_chart, phase_header, plain, require_project
+from core.ui.common import error_message, inert_chart, phase_header, plain, require_project, show_code
 from core.ui.data_widgets import csv_settings_input, embed_report, roles_editor, show_findings
+from core.ui.i18n import t
 
-phase_header(
-    "📊 U — Understand the data",
-    "Know your data before you model it: size, types, missing values, class balance and how the features "
-    "separate the classes. Each column gets a role (numeric, categorical, boolean, ID, constant, free text) "
-    "that you can change; the data is validated with pandera, and errors block training until fixed. When "
-    "you confirm a data set it is stored in MLflow with its digest, schema, roles, validation report and "
-    "profile, together with a stratified train/test split with a fixed seed: every model trains on the same "
-    "rows and is judged on the same held-out rows.",
-)
+# The radio's values stay these English names (tests and bookmarks of the widget state use them); shown translated
+SOURCES = {"Built-in data set": "data.source_builtin", "Upload a file": "data.source_upload"}
+SUMMARY_COLUMNS = ("column", "type", "missing", "distinct", "min", "mean", "max")
+
+
+def labels(keys: dict[str, str]) -> dict[str, str]:
+    """Option → its text, translated now: format functions also run outside the page run (AppTest), where the
+    session's language is not known."""
+    return {option: t(key) for option, key in keys.items()}
+
+
+phase_header("data")
 project = require_project()
 
 if project.data_run_id:
     try:
         current = cache.dataset(project.data_run_id)
         st.success(
-            f"Current project data: **{plain(current.name)}**, {len(current.frame)} rows, "
-            f"{len(current.features)} features, target **{plain(current.target)}**, split "
-            f"{len(current.split.train)} train / {len(current.split.test)} test (seed {current.split.seed}), "
-            f"digest `{current.digest}`."
+            t(
+                "data.current",
+                name=plain(current.name),
+                rows=len(current.frame),
+                features=len(current.features),
+                target=plain(current.target),
+                train=len(current.split.train),
+                test=len(current.split.test),
+                seed=current.split.seed,
+                digest=current.digest,
+            )
         )
     except ValueError as exc:
         st.warning(plain(error_message(exc)))
 
-source = st.radio("Source", ["Built-in data set", "Upload a file"], horizontal=True, key="data_source")
+source = st.radio(t("data.source"), list(SOURCES), format_func=labels(SOURCES).get, horizontal=True, key="data_source")
 frame, name, default_target = None, "", None
+builtin, upload, settings = None, None, None
 if source == "Built-in data set":
-    name = st.selectbox(
-        "Data set", list(data.BUILTIN_DATASETS), format_func=lambda k: data.BUILTIN_DATASETS[k][0], key="data_builtin"
+    builtin = name = st.selectbox(
+        t("data.dataset"),
+        list(data.BUILTIN_DATASETS),
+        format_func=labels({k: f"data.builtin.{k}" for k in data.BUILTIN_DATASETS}).get,
+        key="data_builtin",
     )
     frame, default_target = cache.builtin_frame(name), data.BUILTIN_DATASETS[name][1]
 else:
     upload = st.file_uploader(
-        "CSV, Parquet or Excel file",
+        t("data.upload"),
         type=[s.lstrip(".") for s in loading.SUPPORTED_SUFFIXES],
         key="data_upload",
-        help=f"Up to {st.get_option('server.maxUploadSize')} MB.",
+        help=t("data.upload_help", megabytes=st.get_option("server.maxUploadSize")),
     )
     if upload is not None:
         try:
             content = upload.getvalue()
-            settings = None
             if upload.name.lower().endswith((".csv", ".txt", ".tsv")):
                 settings = csv_settings_input(content, upload.file_id)
             frame = cache.uploaded_table(content, upload.name, settings)
@@ -59,16 +74,16 @@ if frame is None:
 
 columns = list(frame.columns)
 target = st.selectbox(
-    "Target column (the class to predict)",
+    t("data.target"),
     columns,
     index=columns.index(default_target) if default_target in columns else len(columns) - 1,
     key="data_target",
 )
 left, right = st.columns(2)
-test_size = left.slider("Held-out test share", 0.1, 0.5, 0.2, 0.05, key="data_test_size")
-seed = right.number_input("Split seed", 0, 2**31 - 1, data.DEFAULT_SEED, key="data_seed")
+test_size = left.slider(t("data.test_size"), 0.1, 0.5, 0.2, 0.05, key="data_test_size")
+seed = right.number_input(t("data.seed"), 0, 2**31 - 1, data.DEFAULT_SEED, key="data_seed")
 
-st.markdown("**Column roles** — ID, constant and free-text columns are left out of the model unless you change them.")
+st.markdown(t("data.roles_intro"))
 roles, excluded = roles_editor(frame, target)
 digest = data.dataset_digest(frame)
 try:
@@ -80,20 +95,20 @@ show_findings(findings)
 errors = [f for f in findings if f.severity == "error"]
 
 a, b, c, d = st.columns(4)
-a.metric("Rows", f"{len(frame):,}")
-b.metric("Features used", f"{len(features)} of {frame.shape[1] - 1}")
-c.metric("Classes", frame[target].nunique())
-d.metric("Missing values", f"{int(frame.isna().sum().sum()):,}")
+a.metric(t("data.rows"), f"{len(frame):,}")
+b.metric(t("data.features_used"), t("data.features_used_value", used=len(features), total=frame.shape[1] - 1))
+c.metric(t("data.classes"), frame[target].nunique())
+d.metric(t("data.missing"), f"{int(frame.isna().sum().sum()):,}")
 
 if st.button(
-    "✅ Use this data for the project",
+    t("data.use"),
     type="primary",
     disabled=bool(errors),
     key="data_use",
-    help="Fix the errors above first." if errors else None,
+    help=t("data.use_blocked") if errors else None,
 ):
     try:
-        with st.spinner("Validating, splitting and logging the data set to MLflow…"):
+        with st.spinner(t("data.recording")):
             profile = (
                 cache.profile_report(frame, digest, name) if st.session_state.get(keys.PROFILED) == digest else None
             )
@@ -101,42 +116,70 @@ if st.button(
                 project.experiment_id, frame, name, target, test_size, int(seed), roles, excluded, profile, digest
             )
         st.success(
-            f"Stored as data run `{record.run_id[:8]}` (digest `{record.digest}`): "
-            f"{len(record.split.train)} training rows, {len(record.split.test)} held-out test rows."
+            t(
+                "data.stored",
+                run=record.run_id[:8],
+                digest=record.digest,
+                train=len(record.split.train),
+                test=len(record.split.test),
+            )
         )
-        st.page_link("pages/train.py", label="Next: train models", icon="➡️")
+        st.page_link("pages/train.py", label=t("data.next"), icon="➡️")
     except ValueError as exc:
         st.error(plain(error_message(exc)))
+if not errors:  # the same load, split and data run in plain pandas, scikit-learn and MLflow
+    show_code(
+        snippets.record_data(
+            project.name,
+            name,
+            target,
+            test_size,
+            int(seed),
+            features,
+            excluded,
+            builtin=builtin,
+            filename=upload.name if upload is not None else None,
+            settings=settings,
+        )
+    )
 
 tabs = st.tabs(
-    ["Columns", "Class balance", "Distributions", "Correlations", "Scatter matrix", "Profile report", "Rows"]
+    [
+        t("data.tab_columns"),
+        t("data.tab_balance"),
+        t("data.tab_distributions"),
+        t("data.tab_correlations"),
+        t("data.tab_scatter"),
+        t("data.tab_profile"),
+        t("data.tab_rows"),
+    ]
 )
 with tabs[0]:
-    st.dataframe(data.column_summary(frame), hide_index=True, width="stretch")
+    summary = data.column_summary(frame)
+    summary["type"] = summary["type"].map(lambda kind: t(f"data.role.{kind}"))
+    summary = summary.rename(columns={column: t(f"data.summary.{column}") for column in SUMMARY_COLUMNS})
+    st.dataframe(summary, hide_index=True, width="stretch")
 with tabs[1]:
     inert_chart(st, charts.class_balance_bar(data.class_balance(frame, target)), key="data_balance_chart")
 with tabs[2]:
     if features:
-        feature = st.selectbox("Feature", features, key="data_feature")
+        feature = st.selectbox(t("data.feature"), features, key="data_feature")
         inert_chart(st, charts.feature_by_class(frame, feature, target), key="data_feature_chart")
 with tabs[3]:
     inert_chart(st, charts.correlation_heatmap(frame, features), key="data_corr_chart")
 with tabs[4]:
     inert_chart(st, charts.scatter_matrix(frame[[*features, target]], target), key="data_scatter_chart")
 with tabs[5]:
-    if st.button("📋 Build the profile report", key="data_profile") or st.session_state.get(keys.PROFILED) == digest:
+    if st.button(t("data.profile_build"), key="data_profile") or st.session_state.get(keys.PROFILED) == digest:
         st.session_state[keys.PROFILED] = digest
-        with st.status("Profiling with ydata-profiling (reused once built)…", expanded=False) as progress:
+        with st.status(t("data.profiling"), expanded=False) as progress:
             html = cache.profile_report(frame, digest, name)
-            progress.update(label="Profile report ready", state="complete")
+            progress.update(label=t("data.profile_ready"), state="complete")
         st.download_button(
-            "⬇️ Download the report (HTML)", html, file_name=f"profile-{name}.html", key="data_profile_download"
+            t("data.profile_download"), html, file_name=f"profile-{name}.html", key="data_profile_download"
         )
         embed_report(html)
     else:
-        st.caption(
-            "A ydata-profiling report: distributions, correlations, missing values, alerts. Built once per "
-            "data set and kept in MLflow with the data."
-        )
+        st.caption(t("data.profile_caption"))
 with tabs[6]:
     st.dataframe(frame.head(200), width="stretch")

@@ -4,21 +4,16 @@ feature, predicted classes over time and, with labels, the KPIs over time."""
 import streamlit as st
 
 from core import monitoring
+from core.snippets import monitor as snippets
 from core.ui import cache
 from core.ui import monitor_widgets as widgets
-from core.ui.common import error_message, phase_header, plain
+from core.ui.common import error_message, phase_header, plain, show_code
+from core.ui.i18n import t
 from core.ui.widgets import served_alias_picker
 
-phase_header(
-    "📈 Monitor",
-    "A model keeps its promise only while the data it sees looks like the data it learned from. This page "
-    "compares the training rows of the version an alias serves with recent data — the predictions logged by the "
-    "Predict page, or a batch you upload — feature by feature: the Kolmogorov–Smirnov test and the Population "
-    "Stability Index (PSI) for numbers, the chi-square test and the PSI for categories. It shows which classes "
-    "the model predicts over time and, when the batch holds the true classes, accuracy and the other KPI "
-    "metrics over time against the project's KPI thresholds. An alert lists the drifted features and breached "
-    "KPIs; `python -m core monitor` runs the same check in a pipeline.",
-)
+SOURCES = {"Prediction log": "monitor.source_log", "Upload a batch": "monitor.source_batch"}
+
+phase_header("monitor")
 name, alias, version = served_alias_picker("monitor")
 try:
     reference = widgets.reference(name, version.version)
@@ -26,35 +21,49 @@ except ValueError as exc:
     st.error(plain(error_message(exc)))
     st.stop()
 st.caption(
-    f"`models:/{name}@{alias}` → version **{version.version}** · training data: {len(reference.frame):,} rows "
-    f"(training split) of '{plain(reference.dataset)}' · data run `{reference.data_run_id}`"
+    t(
+        "monitor.reference_caption",
+        name=name,
+        alias=alias,
+        version=version.version,
+        rows=len(reference.frame),
+        dataset=plain(reference.dataset),
+        data_run=reference.data_run_id,
+    )
 )
 if reference.note:
     st.info(plain(reference.note))
 thresholds = widgets.thresholds_input()
 
-source = st.radio("Recent data", ["Prediction log", "Upload a batch"], key="monitor_source", horizontal=True)
+# the options stay English (tests and widget state use them); only their labels follow the language
+source = st.radio(
+    t("monitor.source"), list(SOURCES), format_func=widgets.labeller(SOURCES), key="monitor_source", horizontal=True
+)
 model = None
+filename, only, since = None, False, None
 try:
     if source == "Prediction log":
         left, right = st.columns(2)
-        only = left.checkbox(f"Only version {version.version}'s predictions", key="monitor_only_version")
-        window = right.selectbox("Logged in", list(widgets.WINDOWS), key="monitor_window")
+        only = left.checkbox(t("monitor.only_version", version=version.version), key="monitor_only_version")
+        window = right.selectbox(
+            t("monitor.window"),
+            list(widgets.WINDOWS),
+            format_func=widgets.labeller(widgets.WINDOW_LABELS),
+            key="monitor_window",
+        )
+        since = widgets.since(window)
         log = widgets.prediction_log(name, version.version)
-        current = monitoring.current_from_log(reference, log, version.version if only else None, widgets.since(window))
+        current = monitoring.current_from_log(reference, log, version.version if only else None, since)
     else:
         upload = st.file_uploader(
-            "CSV, Parquet or Excel file with the model's input columns",
+            t("monitor.upload"),
             type=["csv", "txt", "tsv", "parquet", "xlsx"],
             key="monitor_upload",
         )
         if upload is None:
-            st.info(
-                f"Upload at least {thresholds.min_rows} rows with the model's input columns. Add the "
-                f"'{reference.target}' column with the true classes to measure the KPIs, and a time column (named "
-                "like 'time' or 'date') to see them per period; without one, rows are grouped in consecutive chunks."
-            )
+            st.info(t("monitor.upload_hint", rows=thresholds.min_rows, target=plain(reference.target)))
             st.stop()
+        filename = upload.name
         current = monitoring.read_batch(upload.getvalue(), upload.name, reference, thresholds.min_rows)
         model = cache.served_model(name, version.version)
     report = monitoring.monitor(reference, current, model, thresholds, alias)
@@ -66,3 +75,12 @@ except ValueError as exc:
     st.stop()
 
 widgets.render_report(report, current)
+show_code(
+    snippets.drift_check(
+        reference,
+        thresholds.alpha,
+        filename=filename,
+        version=version.version if only else None,
+        since=since,
+    )
+)

@@ -3,36 +3,34 @@
 import streamlit as st
 
 from core import projects
+from core.i18n import tr
 from core.kpis import KPI, METRICS, OPERATORS, KPIError
-from core.ui.common import error_message, phase_header, plain, require_project
+from core.snippets import question as snippets
+from core.ui.common import error_message, phase_header, plain, require_project, show_code
+from core.ui.i18n import t
 
-phase_header(
-    "❓ Q — Question and KPIs",
-    "Every project starts with a precise question and measurable goals. The KPIs you set here decide "
-    "later, on the held-out test set, whether a model is good enough. They are stored on the MLflow "
-    "experiment (tags and description), so they travel with the project into `mlflow ui` and CI pipelines.",
-)
+phase_header("question")
 project = require_project()
 current = {k.metric: k for k in project.kpis}
 
 question = st.text_area(
-    "What should the model answer, for whom, and why?",
+    t("question.question_label"),
     value=project.question,
     key="question_text",
     height=110,
-    placeholder="e.g. Which iris species is a flower, judged by its sepal and petal sizes?",
+    placeholder=t("question.question_placeholder"),
 )
 
-st.subheader("KPIs")
-st.caption("Tick the metrics that must be met. Scores are between 0 and 1; latency is the single-row p95 in ms.")
+st.subheader(t("question.kpis_header"))
+st.caption(t("question.kpis_caption"))
 rows = []
 for metric, info in METRICS.items():
     existing = current.get(metric)
     use_col, op_col, value_col = st.columns([3, 1, 2])
-    use = use_col.checkbox(info.label, value=existing is not None, key=f"question_use_{metric}")
+    use = use_col.checkbox(t(f"metrics.{metric}"), value=existing is not None, key=f"question_use_{metric}")
     default_op = existing.op if existing else (">=" if info.higher_is_better else "<")
     op = op_col.selectbox(
-        "Comparator",
+        t("question.comparator"),
         list(OPERATORS),
         index=list(OPERATORS).index(default_op),
         key=f"question_op_{metric}",
@@ -41,7 +39,7 @@ for metric, info in METRICS.items():
     )
     default_value = existing.threshold if existing else (0.9 if info.is_score else 500.0)
     threshold = value_col.number_input(
-        "Threshold",
+        t("question.threshold"),
         value=float(default_value),
         key=f"question_threshold_{metric}",
         label_visibility="collapsed",
@@ -51,12 +49,15 @@ for metric, info in METRICS.items():
     if use:
         rows.append((metric, op, threshold))
 
-if st.button("Save question and KPIs", type="primary", key="question_save"):
+if st.button(t("question.save"), type="primary", key="question_save"):
     try:
         kpis = [KPI(metric, op, threshold) for metric, op, threshold in rows]
         if not question.strip():
-            raise KPIError("Write the question first: a project without a question cannot be judged.")
-        projects.save_question_and_kpis(project.experiment_id, question, kpis)
-        st.success(f"Saved on experiment '{plain(project.name)}': " + (", ".join(str(k) for k in kpis) or "no KPIs"))
+            raise KPIError(tr("question.no_question"))
+        project = projects.save_question_and_kpis(project.experiment_id, question, kpis)
+        saved = ", ".join(str(k) for k in kpis) or t("question.no_kpis")
+        st.success(t("question.saved", project=plain(project.name), kpis=saved))
     except ValueError as exc:
         st.error(plain(error_message(exc)))
+if project.question:
+    show_code(snippets.save_question(project.name, project.question, list(project.kpis)))

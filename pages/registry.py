@@ -4,9 +4,12 @@ import pandas as pd
 import streamlit as st
 
 from core import registry, runs
+from core.evaluation import verdict_label
 from core.kpis import primary_metric
+from core.snippets import registry as snippets
 from core.ui.actions import run_action, show_outcome
-from core.ui.common import phase_header, plain, require_project
+from core.ui.common import phase_header, plain, require_project, show_code
+from core.ui.i18n import t
 from core.ui.identity import identity_box
 from core.ui.registry_widgets import (
     audit_timeline,
@@ -17,14 +20,9 @@ from core.ui.registry_widgets import (
 )
 from core.ui.retrain_widgets import retrain_panel
 
-phase_header(
-    "🏷️ K — Knowledge transfer: the model registry",
-    "A registered model is a named container of versions; each version points at the run that produced "
-    "it, with its data digest and metrics. Aliases such as `champion` or `production` are movable "
-    "pointers: applications load `models:/<name>@production`, and moving the alias changes what they "
-    "serve without touching their code. Protected aliases only move to versions that pass their KPIs "
-    "(or with a written override), every change is recorded in the registry, and one click rolls it back.",
-)
+REGISTERED = "registry_registered"  # plain session key: what the last registration of this session did
+
+phase_header("registry")
 project = require_project()
 show_outcome()
 state = st.session_state
@@ -36,45 +34,67 @@ with st.container(border=True):
 def register() -> str:
     tags = registry.parse_tags(state.get("registry_tags", ""))
     info = registry.register(state["registry_run"], state["registry_model_name"], state["registry_description"], tags)
-    return f"Registered '{info.name}' version {info.version}."
+    state[REGISTERED] = {
+        "run_id": state["registry_run"],
+        "model_uri": info.source,
+        "name": info.name,
+        "description": state["registry_description"],
+        "tags": tags,
+    }
+    return t("registry.registered", name=info.name, version=info.version)
 
 
-st.subheader("Register a run's model")
+st.subheader(t("registry.register_header"))
 table = runs.training_runs(project.experiment_id, metric)
 with_model = table[table["has_model"]] if not table.empty else table
 if with_model.empty:
-    st.info("No run with a model yet: train one first.")
+    st.info(t("registry.no_run_with_model"))
 else:
     labels = runs.run_labels(with_model)
     order = with_model.sort_values(["test_score", "cv_score"], ascending=False, na_position="last")["run_id"]
     verdicts = dict(zip(with_model["run_id"], with_model["verdict"], strict=True))
-    st.selectbox(
-        "Run", list(order), format_func=lambda r: f"{labels[r]} · {runs.VERDICTS.get(verdicts[r])}", key="registry_run"
-    )
+    options = {r: f"{labels[r]} · {verdict_label(verdicts[r])}" for r in order}
+    st.selectbox(t("registry.run"), list(options), format_func=options.get, key="registry_run")
     existing = [m.name for m in registry.list_models()]
     left, right = st.columns(2)
     left.text_input(
-        "Registered model name (new or existing)",
+        t("registry.model_name"),
         value=registry.suggested_model_name(project.name),
         key="registry_model_name",
-        help="Existing: " + (", ".join(map(plain, existing)) or "none"),
+        help=t("registry.model_name_help", names=", ".join(map(plain, existing)) or t("registry.none")),
     )
-    right.text_input("Version description (optional)", key="registry_description")
-    st.text_area("Version tags (optional, one key=value per line)", key="registry_tags", height=68)
+    right.text_input(t("registry.version_description"), key="registry_description")
+    st.text_area(t("registry.version_tags"), key="registry_tags", height=68)
     st.button(
-        "📦 Register as a new version", type="primary", key="registry_register", on_click=run_action, args=(register,)
+        t("registry.register_button"), type="primary", key="registry_register", on_click=run_action, args=(register,)
     )
+    if state.get(REGISTERED):
+        show_code(snippets.register_model(**state[REGISTERED]))
 
 models = registry.list_models()
 if not models:
     st.stop()
-st.subheader("Versions and aliases")
-model_name = st.selectbox("Registered model", [m.name for m in models], key="registry_model")
+st.subheader(t("registry.versions_header"))
+model_name = st.selectbox(t("registry.registered_model"), [m.name for m in models], key="registry_model")
 versions = registry.versions_table(model_name)
 frame = pd.DataFrame(versions)
 frame["created"] = pd.to_datetime(frame["created"], unit="ms")
-frame["verdict"] = frame["verdict"].map(lambda v: runs.VERDICTS.get(v, v))
-st.dataframe(frame, hide_index=True, width="stretch")
+frame["verdict"] = frame["verdict"].map(verdict_label)
+columns = {
+    "version": t("registry.col_version"),
+    "aliases": t("registry.col_aliases"),
+    "run": t("registry.col_run"),
+    "algorithm": t("registry.col_algorithm"),
+    "data_digest": t("registry.col_data_digest"),
+    "test_accuracy": t("registry.col_test_accuracy"),
+    "test_f1_macro": t("registry.col_test_f1_macro"),
+    "latency_p95_ms": t("registry.col_latency_p95_ms"),
+    "verdict": t("registry.col_verdict"),
+    "conclusion": t("registry.col_conclusion"),
+    "created": t("registry.col_created"),
+    "description": t("registry.col_description"),
+}
+st.dataframe(frame.rename(columns=columns), hide_index=True, width="stretch")
 aliases = registry.get_model(model_name).aliases
 if aliases:
     st.markdown("  ".join(f"`@{a}` → v{v}" for a, v in sorted(aliases.items())))
@@ -89,4 +109,4 @@ audit_timeline(model_name, actor)
 with st.container(border=True):
     retrain_panel(model_name, actor)
 model_card_section(model_name, versions, aliases)
-st.page_link("pages/predict.py", label="Next: predict with an alias", icon="➡️")
+st.page_link("pages/predict.py", label=t("registry.next_predict"), icon="➡️")

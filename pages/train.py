@@ -6,25 +6,33 @@ from core import jobs, training, tuning
 from core.algorithms import ALGORITHMS
 from core.kpis import primary_metric
 from core.search_space import fixed_values, space_from_table
+from core.snippets import train as snippets
 from core.tuning import SearchConfig
 from core.ui import cache, keys
-from core.ui.common import error_message, phase_header, plain, require_project
+from core.ui.common import error_message, phase_header, plain, require_project, show_code
+from core.ui.i18n import t
 from core.ui.search_widgets import feature_steps_input, live_search, search_setup, watched_job
 from core.ui.widgets import export_button, param_input
 
-phase_header(
-    "⚙️ A³ — Algorithm, features, hyperparameters",
-    "The A-loop: pick algorithms (A1), adapt the features (A2: impute, scale, one-hot encode, optionally add "
-    "polynomial features, keep the most informative ones or project with PCA) and adjust hyperparameters (A3) "
-    "by hand or with a grid, random or Bayesian (Optuna) search. A search is one MLflow run with a nested run "
-    "per trial, logged as each trial finishes; its best configuration is refit on the whole training split. "
-    "Every model is the whole pipeline, logged with signature and input example, so it takes raw rows and "
-    "loads anywhere with `mlflow.pyfunc.load_model`. Any run can be exported as a Python script.",
-)
+CODE_MEMO = "train_code_memo"  # per tab: the last "Show the code" text and what it was built for
+
+
+def remembered_code(tab: str, what: tuple, build) -> str:
+    """The snippet for ``what`` (run ids, a search job), built once: a pipeline with selection or PCA is fitted
+    to learn its capped sizes."""
+    memo = st.session_state.setdefault(CODE_MEMO, {})
+    if tab not in memo or memo[tab][0] != what:
+        memo[tab] = (what, build())
+    return memo[tab][1]
+
+
+phase_header("train")
+# the algorithms' names in this run's language: format_func gets a dict, as AppTest calls it outside the run
+LABELS = {key: algorithm.shown_label for key, algorithm in ALGORITHMS.items()}
 project = require_project()
 if not project.data_run_id:
-    st.warning("Choose the project's data first.")
-    st.page_link("pages/data.py", label="Go to the data page", icon="📊")
+    st.warning(t("train.no_data"))
+    st.page_link("pages/data.py", label=t("train.go_to_data"), icon="📊")
     st.stop()
 try:
     record = cache.dataset(project.data_run_id)
@@ -36,67 +44,86 @@ if st.session_state.get(keys.ORPHANS_SWEPT) != project.experiment_id:
     st.session_state[keys.ORPHANS_SWEPT] = project.experiment_id
 metric = primary_metric(project.kpis)
 st.caption(
-    f"Data: **{plain(record.name)}** · {len(record.split.train)} training rows · target '{plain(record.target)}' · "
-    f"digest `{record.digest}` · optimising CV **{metric}** (the project's first score KPI)"
+    t(
+        "train.data_caption",
+        name=plain(record.name),
+        rows=len(record.split.train),
+        target=plain(record.target),
+        digest=record.digest,
+        metric=metric,
+    )
 )
-with st.expander("A2 — adapting features", expanded=False):
+with st.expander(t("train.features_expander"), expanded=False):
     steps = feature_steps_input()
-folds = st.slider("Cross-validation folds (stratified)", 2, 10, training.DEFAULT_CV_FOLDS, key="train_cv_folds")
-by_hand, search = st.tabs(["🚀 Train and quick compare", "🎯 Tune hyperparameters (search)"])
+folds = st.slider(t("train.cv_folds"), 2, 10, training.DEFAULT_CV_FOLDS, key="train_cv_folds")
+by_hand, search = st.tabs([t("train.tab_train"), t("train.tab_search")])
 
 with by_hand:
     chosen = st.multiselect(
-        "Algorithms",
+        t("train.algorithms"),
         list(ALGORITHMS),
         default=["random_forest"],
-        format_func=lambda k: ALGORITHMS[k].label,
+        format_func=LABELS.get,
         key="train_algorithms",
     )
     settings = {}
     for key in chosen:
         algorithm = ALGORITHMS[key]
-        with st.expander(f"{algorithm.label} — hyperparameters", expanded=len(chosen) == 1):
-            st.caption(algorithm.description)
-            settings[key] = {p.name: param_input(p, f"train_{key}_{p.name}") for p in algorithm.params}
+        with st.expander(t("train.hyperparameters", algorithm=algorithm.shown_label), expanded=len(chosen) == 1):
+            st.caption(algorithm.shown_description)
+            settings[key] = {p.name: param_input(p.shown(), f"train_{key}_{p.name}") for p in algorithm.params}
     left, right = st.columns([1, 3])
-    train_clicked = left.button("🚀 Train", type="primary", disabled=not chosen, key="train_run")
+    train_clicked = left.button(t("train.train"), type="primary", disabled=not chosen, key="train_run")
     quick_clicked = right.button(
-        f"⚡ Quick compare: all {len(ALGORITHMS)} algorithms with their defaults",
+        t("train.quick", count=len(ALGORITHMS)),
         key="train_quick",
-        help="The fast first look before tuning: every algorithm in the catalogue, cross-validated, one run each.",
+        help=t("train.quick_help"),
     )
     if train_clicked or quick_clicked:
         todo = {k: {} for k in ALGORITHMS} if quick_clicked else settings
         results = []
-        progress = st.progress(0.0, text="Starting…")
+        progress = st.progress(0.0, text=t("train.starting"))
         for i, key in enumerate(todo):
-            progress.progress(i / len(todo), text=f"Training {ALGORITHMS[key].label} ({i + 1}/{len(todo)})…")
+            progress.progress(
+                i / len(todo), text=t("train.training", algorithm=LABELS[key], number=i + 1, total=len(todo))
+            )
             try:
                 results.append(training.train_model(project.experiment_id, record, key, todo[key], folds, steps))
             except Exception as exc:  # noqa: BLE001 — the run is marked FAILED by MLflow; tell the person why
-                st.error(f"{ALGORITHMS[key].label} failed: {plain(error_message(exc))}")
-        progress.progress(1.0, text="Done.")
+                st.error(t("train.failed", algorithm=LABELS[key], error=plain(error_message(exc))))
+        progress.progress(1.0, text=t("train.done"))
         st.session_state[keys.TRAIN_RESULTS] = results
     results = [r for r in st.session_state.get(keys.TRAIN_RESULTS) or [] if r.experiment_id == project.experiment_id]
     if results:
-        st.subheader(f"Results of the last training, ranked by CV {metric}")
-        st.dataframe(training.results_table(results, metric), hide_index=True, width="stretch")
+        st.subheader(t("train.results_header", metric=metric))
+        ranked = training.results_table(results, metric)
+        columns = {"rank": "col_rank", "algorithm": "col_algorithm", "fit s": "col_fit", "folds": "col_folds"}
+        columns |= {"run": "col_run", "params": "col_params"}
+        ranked = ranked.rename(columns={name: t(f"train.{key}") for name, key in columns.items()})
+        st.dataframe(ranked, hide_index=True, width="stretch")
         best = max(results, key=lambda r: r.cv_metrics[f"cv_{metric}"])
         st.success(
-            f"Best CV {metric}: {best.cv_metrics[f'cv_{metric}']:.3f} ({ALGORITHMS[best.algorithm].label}, "
-            f"run `{best.run_id}`). Each run is in MLflow with its model."
+            t(
+                "train.best",
+                metric=metric,
+                score=f"{best.cv_metrics[f'cv_{metric}']:.3f}",
+                algorithm=LABELS[best.algorithm],
+                run_id=best.run_id,
+            )
         )
         export_button(best.run_id, "train_export_best")
+        what = tuple(r.run_id for r in results)
+        show_code(remembered_code("train", what, lambda: snippets.training(project.name, record, results)))
 
 with search:
     tuned = st.selectbox(
-        "Algorithm to tune",
+        t("train.algorithm_to_tune"),
         list(ALGORITHMS),
         index=list(ALGORITHMS).index("random_forest"),
-        format_func=lambda k: ALGORITHMS[k].label,
+        format_func=LABELS.get,
         key="train_search_algorithm",
     )
-    st.caption(ALGORITHMS[tuned].description)
+    st.caption(ALGORITHMS[tuned].shown_description)
     method, table, trials, time_budget = search_setup(tuned)
     try:
         space = space_from_table(tuned, table)
@@ -114,16 +141,21 @@ with search:
         job = jobs.start_search(project.experiment_id, record, config)
         st.session_state[keys.SEARCH_JOB] = job.job_id
         running = True
-    st.button("🎯 Start the search", type="primary", disabled=running or config is None, key="train_search_start")
+    st.button(t("train.start_search"), type="primary", disabled=running or config is None, key="train_search_start")
     tuning.warm_up_workers()
     others = [j for j in jobs.jobs_for(project.experiment_id, running_only=True) if j is not job]
     for other in others:
         view = other.view()
         left, right = st.columns([3, 1])
-        label = ALGORITHMS[view.config.algorithm].label
-        left.info(f"Another search of this project is running: {view.config.method} search of {label}.")
+        left.info(
+            t(
+                "train.other_search",
+                method=t(f"search.method_word_{view.config.method}"),
+                algorithm=LABELS[view.config.algorithm],
+            )
+        )
         right.button(
-            "Watch it",
+            t("train.watch"),
             key=f"train_watch_{other.job_id}",
             on_click=st.session_state.update,
             args=({keys.SEARCH_JOB: other.job_id},),
@@ -133,4 +165,9 @@ with search:
         view = job.view()
         if not view.running and view.result and view.result.model_uri:
             export_button(view.run_id, "train_export_search")
-            st.page_link("pages/compare.py", label="Next: compare on the held-out test set", icon="➡️")
+            st.page_link("pages/compare.py", label=t("train.next_compare"), icon="➡️")
+        if not view.running and view.result is not None and view.result.trials:
+            search_code = remembered_code(
+                "search", (job.job_id,), lambda: snippets.search(project.name, job.dataset, view.config)
+            )
+            show_code(search_code)

@@ -2,12 +2,45 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 
 import pandas as pd
 import streamlit as st
 
-from core import data, datastore, evaluation, evidence, loading, predict, profiling, runs
+from core import data, datastore, evaluation, evidence, i18n, loading, predict, profiling, runs
+
+
+class Later(str):
+    """A spinner text for ``st.cache_data``/``st.cache_resource``, looked up in the session's language when shown.
+
+    Decorators run once, at import, in nobody's language. Streamlit turns ``show_spinner`` into text (``str(...)``)
+    only when a cache miss shows the spinner, in the script run of the session being served; that is when this
+    text is looked up. Anywhere else it reads as the English text."""
+
+    key: str
+
+    def __new__(cls, key: str) -> Later:
+        text = super().__new__(cls, i18n.translate(key, i18n.DEFAULT_LANGUAGE))
+        text.key = key
+        return text
+
+    def __str__(self) -> str:
+        return i18n.tr(self.key)  # the session's language once the UI installed its resolver, else English
+
+
+def in_language(cached):
+    """Call a cached function with the session's language as its last argument: what it returns holds texts in
+    that language, so the language is part of the cache key."""
+
+    @functools.wraps(cached)
+    def call(*args):
+        from core.ui.i18n import language
+
+        return cached(*args, language())
+
+    call.clear = cached.clear
+    return call
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -15,20 +48,27 @@ def builtin_frame(name: str) -> pd.DataFrame:
     return data.load_builtin(name)
 
 
-@st.cache_data(show_spinner="Reading the file…", max_entries=8)
+@st.cache_data(show_spinner=Later("widgets.spinner_file"), max_entries=8)
 def uploaded_table(content: bytes, filename: str, settings: loading.CsvSettings | None) -> pd.DataFrame:
     return loading.read_table(content, filename, settings, min_rows=data.MIN_ROWS, min_columns=2).frame
 
 
-@st.cache_data(show_spinner="Validating…", max_entries=32)
+@in_language
+@st.cache_data(show_spinner=Later("widgets.spinner_validating"), max_entries=32)
 def dataset_check(
-    _frame: pd.DataFrame, digest: str, target: str, roles: dict[str, str], excluded: tuple[str, ...], test_size: float
+    _frame: pd.DataFrame,
+    digest: str,
+    target: str,
+    roles: dict[str, str],
+    excluded: tuple[str, ...],
+    test_size: float,
+    language: str,
 ):
     """Roles, features and findings; keyed by the data digest so rerenders of big frames stay instant."""
     return datastore.check_dataset(_frame, target, roles, set(excluded), test_size)
 
 
-@st.cache_data(show_spinner="Loading the project's data from MLflow…", max_entries=16)
+@st.cache_data(show_spinner=Later("widgets.spinner_dataset"), max_entries=16)
 def dataset(run_id: str) -> datastore.DatasetRecord:
     """A data run never changes once written, so its id is a safe cache key."""
     return datastore.load_dataset(run_id)
@@ -40,7 +80,7 @@ def profile_report(_frame: pd.DataFrame, digest: str, title: str) -> str:
     return profiling.stored_profile(digest) or profiling.profile_html(_frame, title)
 
 
-@st.cache_resource(show_spinner="Loading the model…", max_entries=8)
+@st.cache_resource(show_spinner=Later("widgets.spinner_model"), max_entries=8)
 def served_model(name: str, version: str) -> predict.ServedModel:
     """Keyed by version, not alias: when an alias moves, the next run loads the new version."""
     model = predict.load_served_model(name, version)
@@ -50,20 +90,23 @@ def served_model(name: str, version: str) -> predict.ServedModel:
     return model
 
 
-@st.cache_data(show_spinner="Reading the runs from MLflow…", ttl=60, max_entries=16)
-def runs_table(experiment_id: str, metric: str, fingerprint: tuple) -> pd.DataFrame:
+@in_language
+@st.cache_data(show_spinner=Later("widgets.spinner_runs"), ttl=60, max_entries=16)
+def runs_table(experiment_id: str, metric: str, fingerprint: tuple, language: str) -> pd.DataFrame:
     """The project's runs; ``fingerprint`` (runs.latest_change) renews it when a run starts or ends, the TTL
     when someone else tags a run, forget_runs when this app does."""
     return runs.training_runs(experiment_id, metric)
 
 
-@st.cache_data(show_spinner="Reading the search trials from MLflow…", ttl=60, max_entries=16)
-def search_children(experiment_id: str, metric: str, fingerprint: tuple) -> pd.DataFrame:
+@in_language
+@st.cache_data(show_spinner=Later("widgets.spinner_search_trials"), ttl=60, max_entries=16)
+def search_children(experiment_id: str, metric: str, fingerprint: tuple, language: str) -> pd.DataFrame:
     return runs.search_children(experiment_id, metric)
 
 
-@st.cache_data(show_spinner="Reading the trials of the search…", ttl=60, max_entries=16)
-def search_insight(parent_run_id: str, metric: str, fingerprint: tuple) -> runs.SearchInsight:
+@in_language
+@st.cache_data(show_spinner=Later("widgets.spinner_search_insight"), ttl=60, max_entries=16)
+def search_insight(parent_run_id: str, metric: str, fingerprint: tuple, language: str) -> runs.SearchInsight:
     """A search's trials and which hyperparameters mattered (fANOVA takes a moment: computed once per search)."""
     return runs.search_insight(parent_run_id, metric)
 
@@ -85,13 +128,17 @@ def data_run_of(run_id: str) -> str | None:
     return evidence.data_run_of(run_id)
 
 
-@st.cache_data(show_spinner="Comparing with the current holder…", ttl=60, max_entries=16)
-def promotion_comparison(candidate_run: str, current_run: str, metric: str) -> evidence.PromotionComparison:
+@in_language
+@st.cache_data(show_spinner=Later("widgets.spinner_comparison"), ttl=60, max_entries=16)
+def promotion_comparison(
+    candidate_run: str, current_run: str, metric: str, language: str
+) -> evidence.PromotionComparison:
     return evidence.promotion_comparison(candidate_run, current_run, metric)
 
 
+@in_language
 @st.cache_data(show_spinner=False, ttl=30, max_entries=32)
-def alias_story(name: str, alias: str, version: str, run_id: str | None) -> str:
+def alias_story(name: str, alias: str, version: str, run_id: str | None, language: str) -> str:
     """Keyed by the version the alias resolves to now, so a move shows at once; the TTL covers a move back."""
     from core import governance
 

@@ -9,6 +9,7 @@ import streamlit as st
 from core import projects
 from core.errors import describe
 from core.ui import keys
+from core.ui.i18n import t
 
 
 def current_project() -> projects.Project | None:
@@ -27,19 +28,33 @@ def require_project() -> projects.Project:
     """The current project, or stop the page with a pointer to the sidebar."""
     project = current_project()
     if project is None:
-        st.info("Pick or create a project in the sidebar first.")
+        st.info(t("common.pick_project"))
         st.stop()
     return project
 
 
-def phase_header(title: str, explanation: str) -> None:
-    """Page title plus a collapsible explanation of the phase."""
+def phase_header(area: str) -> None:
+    """Page title plus a collapsed explanation of the phase, from the catalogue keys ``<area>.title``,
+    ``<area>.phase`` (the phase in QUA³CK), ``<area>.mlops`` (the practice that modernises it) and
+    ``<area>.decide`` (what the person decides here)."""
+    from core.ui.i18n import t
     from core.ui.shell import ensure_shell
 
     ensure_shell()
-    st.title(title)
-    with st.expander("What happens in this phase?", expanded=False):
-        st.markdown(explanation)
+    st.title(t(f"{area}.title"))
+    with st.expander(t("shell.phase_expander"), expanded=False):
+        st.markdown(f"**{t('shell.phase_in_qua3ck')}** {t(f'{area}.phase')}")
+        st.markdown(f"**{t('shell.phase_mlops')}** {t(f'{area}.mlops')}")
+        st.markdown(f"**{t('shell.phase_decide')}** {t(f'{area}.decide')}")
+
+
+def show_code(code: str, where=st) -> None:
+    """A collapsed "Show the code" box with the plain mlflow/sklearn lines equivalent to what the page did."""
+    from core.ui.i18n import t
+
+    with where.expander(t("shell.show_code"), expanded=False, icon=":material/code:"):
+        st.caption(t("shell.show_code_caption"))
+        st.code(code, language="python")
 
 
 def error_message(exc: BaseException) -> str:

@@ -2,12 +2,39 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from core import charts, evidence
-from core.evaluation import Evaluation
+from core import charts, diagnostics, evidence
+from core.evaluation import Evaluation, stored_reason
 from core.evidence import RunEvidence
-from core.ui.common import error_message, inert_chart, plain
+from core.snippets import compare as snippets
+from core.ui.common import error_message, inert_chart, plain, show_code
+from core.ui.i18n import t
+
+_TABS = {
+    "report": "compare.tab_report",
+    "confusion": "compare.tab_confusion",
+    "roc": "compare.tab_roc",
+    "pr": "compare.tab_pr",
+    "wrong": "compare.tab_wrong",
+    "importance": "compare.tab_importance",
+}
+# the report's and the wrong rows' own columns (feature columns are data and keep their names)
+_REPORT_COLUMNS = {
+    "class": "compare.column_class",
+    "precision": "compare.column_precision",
+    "recall": "compare.column_recall",
+    "f1": "compare.column_f1",
+    "support": "compare.column_support",
+}
+_AVERAGE_ROWS = {"macro avg": "compare.macro_avg", "weighted avg": "compare.weighted_avg"}
+_WRONG_COLUMNS = {
+    diagnostics.TRUE_COLUMN: "compare.column_true_class",
+    diagnostics.PREDICTED_COLUMN: "compare.column_predicted_class",
+    diagnostics.CONFIDENCE_COLUMN: "compare.column_confidence",
+    diagnostics.TRUE_PROBABILITY_COLUMN: "compare.column_true_probability",
+}
 
 
 def _notes(evidence: RunEvidence) -> None:
@@ -17,21 +44,30 @@ def _notes(evidence: RunEvidence) -> None:
 
 def show_evidence(evidence: dict[str, RunEvidence], evaluations: dict[str, Evaluation], labels: dict) -> None:
     """Tabs of evidence, one column per run: per-class report, normalised confusion, curves, wrong rows."""
-    titles = [
-        "Per-class report",
-        "Confusion (share of each true class)",
-        "ROC",
-        "Precision-recall",
-        "Wrong rows",
-        "Why it decides (permutation importance)",
-    ]
-    tabs = st.tabs(titles)
-    for tab, kind in zip(tabs, ["report", "confusion", "roc", "pr", "wrong", "importance"], strict=True):
+    tabs = st.tabs([t(key) for key in _TABS.values()])
+    for tab, kind in zip(tabs, _TABS, strict=True):
         with tab:
             for column, (run_id, ev) in zip(st.columns(len(evidence)), evidence.items(), strict=True):
                 with column:
                     st.markdown(f"**{plain(labels[run_id])}**")
                     _block(kind, ev, evaluations[run_id], run_id)
+
+
+def _report(frame: pd.DataFrame) -> pd.DataFrame:
+    """The per-class report with its column names and its two average rows in the reader's language."""
+    shown = frame.round(3)
+    averages = (
+        shown["class"].iloc[-len(_AVERAGE_ROWS) :].map(lambda v: t(_AVERAGE_ROWS[v]) if v in _AVERAGE_ROWS else v)
+    )
+    shown.loc[averages.index, "class"] = averages
+    return shown.rename(columns={c: t(key) for c, key in _REPORT_COLUMNS.items()})
+
+
+def _wrong(frame: pd.DataFrame) -> pd.DataFrame:
+    """The wrong rows with the diagnostic columns in front named in the reader's language."""
+    front = [c for c in frame.columns[: len(_WRONG_COLUMNS)] if c in _WRONG_COLUMNS]
+    names = [t(_WRONG_COLUMNS[c]) if c in front else c for c in frame.columns]
+    return frame.set_axis(names, axis="columns")
 
 
 def _block(kind: str, ev: RunEvidence, evaluation: Evaluation, run_id: str) -> None:
@@ -46,7 +82,7 @@ def _block(kind: str, ev: RunEvidence, evaluation: Evaluation, run_id: str) -> N
         _notes(ev)
         return
     if kind == "report":
-        st.dataframe(ev.per_class.round(3), hide_index=True, width="stretch")
+        st.dataframe(_report(ev.per_class), hide_index=True, width="stretch")
     elif kind in ("roc", "pr"):
         if ev.curves is None:
             _notes(ev)
@@ -55,34 +91,34 @@ def _block(kind: str, ev: RunEvidence, evaluation: Evaluation, run_id: str) -> N
         inert_chart(st, figure(ev.curves), key=f"compare_{kind}_{run_id}")
         macro = ev.curves.get("macro_auc" if kind == "roc" else "macro_average_precision")
         if macro is not None:
-            st.caption(f"Macro {'AUC' if kind == 'roc' else 'average precision'}: {macro:.3f}")
+            st.caption(t("compare.macro_auc" if kind == "roc" else "compare.macro_ap", value=f"{macro:.3f}"))
         _notes(ev)
     elif kind == "wrong":
         if ev.wrong.empty:
-            st.success("No held-out row is misclassified.")
+            st.success(t("compare.no_wrong_rows"))
         else:
-            st.caption(f"{len(ev.wrong)} of the held-out rows are misclassified; most confident mistakes first.")
-            st.dataframe(ev.wrong, width="stretch")
+            st.caption(t("compare.wrong_rows_one" if len(ev.wrong) == 1 else "compare.wrong_rows", count=len(ev.wrong)))
+            st.dataframe(_wrong(ev.wrong), width="stretch")
 
 
 _TOP_FEATURES = 20
+_RECORDED = "compare_conclusion_recorded"  # the last conclusion this session recorded: run, verdict, note
 
 
 def _importance(evaluation: Evaluation, run_id: str) -> None:
     frame = evaluation.importance_frame()
     if frame is None:
-        st.caption(plain(evaluation.no_importance or "There is no permutation importance for this run."))
+        st.caption(plain(stored_reason(evaluation.no_importance) or t("compare.no_importance")))
         return
     info = evaluation.importance
     inert_chart(st, charts.permutation_importance_bar(frame.head(_TOP_FEATURES)), key=f"compare_importance_{run_id}")
     if len(frame) > _TOP_FEATURES:
-        st.caption(f"The {_TOP_FEATURES} most important of {len(frame)} columns.")
-    rows = f"{info['rows']} of the {info['sampled_from']}" if info.get("sampled_from") else f"the {info['rows']}"
-    st.caption(
-        f"How much {info['metric']} drops on {rows} held-out rows when one column's values are shuffled "
-        f"(mean ± std of {info['repeats']} shuffles). A long bar: the model leans on that column; near zero or "
-        "below: it could do without it."
-    )
+        st.caption(t("compare.importance_top", top=_TOP_FEATURES, count=len(frame)))
+    if info.get("sampled_from"):
+        rows = t("compare.importance_rows_sampled", rows=info["rows"], total=info["sampled_from"])
+    else:
+        rows = t("compare.importance_rows_all", rows=info["rows"])
+    st.caption(t("compare.importance_caption", metric=info["metric"], rows=rows, repeats=info["repeats"]))
 
 
 def collect_evidence(evaluated: dict[str, Evaluation]) -> tuple[dict[str, RunEvidence], dict[str, str | None], dict]:
@@ -98,7 +134,7 @@ def collect_evidence(evaluated: dict[str, Evaluation]) -> tuple[dict[str, RunEvi
             datasets[run_id] = None
             reason = error_message(exc)
         else:
-            reason = "The run was not trained on a project data set, so its held-out rows are unknown."
+            reason = t("compare.no_data_set")
         if datasets[run_id] is None:
             found[run_id] = RunEvidence(run_id, None, None, None, (reason,))
         else:
@@ -115,30 +151,24 @@ def show_difference(
 
     (a, ev_a), (b, ev_b) = evaluated.items()
     name_a, name_b = labels[a].split(" · ")[0], labels[b].split(" · ")[0]
-    st.subheader("Is the difference real?")
+    st.subheader(t("compare.difference_header"))
     held_out, folds = st.columns(2)
     with held_out:
-        st.markdown("**On the held-out test rows** (accuracy, McNemar's test)")
+        st.markdown(t("compare.held_out_title"))
         said = evidence.held_out_difference(ev_a, ev_b, name_a, name_b, data_runs[a], data_runs[b], datasets[a])
         _say(said)
-        st.caption(
-            "McNemar's test counts the held-out rows exactly one of the two models gets right; a small p-value "
-            "means such a lopsided count is unlikely if both were equally accurate."
-        )
+        st.caption(t("compare.mcnemar_caption"))
     with folds:
-        st.markdown(f"**Across the cross-validation folds** ({metric}, corrected paired t-test)")
+        st.markdown(t("compare.folds_title", metric=metric))
         _say(cv_compare.cv_difference(a, b, metric, name_a, name_b))
-        st.caption(
-            "The same folds of the training split, scored for both runs. The folds share training rows, so the "
-            "Nadeau–Bengio correction widens the usual paired t-test; otherwise it finds differences too often."
-        )
+        st.caption(t("compare.folds_caption"))
 
 
 def _say(said) -> None:
     if isinstance(said, str):
         st.warning(plain(said))
     else:
-        (st.success if said.significant else st.info)(plain(said.sentence))
+        (st.success if said.significant else st.info)(plain(said.shown))
 
 
 def _record_conclusion() -> str:
@@ -149,6 +179,11 @@ def _record_conclusion() -> str:
         state["compare_conclusion_run"], state["compare_conclusion_verdict"], state["compare_conclusion_note"]
     )
     cache.forget_runs()
+    state[_RECORDED] = (
+        state["compare_conclusion_run"],
+        state["compare_conclusion_verdict"],
+        state["compare_conclusion_note"] or "",
+    )
     return said
 
 
@@ -156,11 +191,19 @@ def conclusion_form(evaluated: dict[str, Evaluation], labels: dict) -> None:
     """Record the person's conclusion on one of the compared runs (tags on the run, shown in the registry)."""
     from core.ui.actions import run_action, show_outcome
 
-    st.subheader("Your conclusion")
+    st.subheader(t("compare.conclusion_header"))
     with st.form("compare_conclusion", border=True):
-        st.selectbox("Run", list(evaluated), format_func=labels.get, key="compare_conclusion_run")
-        verdicts = list(evidence.CONCLUSIONS)
-        st.radio("Verdict", verdicts, format_func=evidence.CONCLUSIONS.get, key="compare_conclusion_verdict")
-        st.text_area("Note (why)", key="compare_conclusion_note", max_chars=evidence.MAX_NOTE)
-        st.form_submit_button("Record the conclusion", on_click=run_action, args=(_record_conclusion, "conclusion"))
+        st.selectbox(t("compare.run"), list(evaluated), format_func=labels.get, key="compare_conclusion_run")
+        # labels made now: a format_func may also be called outside the script run, where no language is known
+        verdicts = {code: evidence.conclusion_label(code) for code in evidence.CONCLUSIONS}
+        st.radio(
+            t("compare.conclusion_verdict"), list(verdicts), format_func=verdicts.get, key="compare_conclusion_verdict"
+        )
+        st.text_area(t("compare.conclusion_note"), key="compare_conclusion_note", max_chars=evidence.MAX_NOTE)
+        st.form_submit_button(
+            t("compare.conclusion_submit"), on_click=run_action, args=(_record_conclusion, "conclusion")
+        )
     show_outcome(slot="conclusion")
+    recorded = st.session_state.get(_RECORDED)
+    if recorded and recorded[0] in evaluated:
+        show_code(snippets.record_conclusion(*recorded))

@@ -9,6 +9,7 @@ import streamlit as st
 
 from core import loading, roles
 from core.ui.common import plain
+from core.ui.i18n import t
 
 SEVERITY_ICONS = {"error": "⛔", "warning": "⚠️", "info": "ℹ️"}
 
@@ -23,18 +24,27 @@ def csv_settings_input(content: bytes, file_id: str) -> loading.CsvSettings:
         state["data_csv_decimal"] = detected.decimal
         state["data_csv_encoding"] = detected.encoding
         state["data_csv_header"] = detected.header
-    with st.expander(f"CSV settings — detected: {detected.describe()}", expanded=False):
+    with st.expander(t("data.csv_settings", detected=detected.describe()), expanded=False):
         a, b, c, d = st.columns(4)
         separator = a.selectbox(
-            "Separator", list(loading.SEPARATORS), format_func=loading.SEPARATORS.get, key="data_csv_separator"
+            t("data.csv_separator"),
+            list(loading.SEPARATORS),
+            format_func={s: loading.separator_label(s) for s in loading.SEPARATORS}.get,
+            key="data_csv_separator",
         )
         decimal = b.selectbox(
-            "Decimal mark", list(loading.DECIMALS), format_func=loading.DECIMALS.get, key="data_csv_decimal"
+            t("data.csv_decimal"),
+            list(loading.DECIMALS),
+            format_func={d: loading.decimal_label(d) for d in loading.DECIMALS}.get,
+            key="data_csv_decimal",
         )
         encoding = c.selectbox(
-            "Encoding", list(loading.ENCODINGS), format_func=loading.ENCODINGS.get, key="data_csv_encoding"
+            t("data.csv_encoding"),
+            list(loading.ENCODINGS),
+            format_func={e: loading.encoding_label(e) for e in loading.ENCODINGS}.get,
+            key="data_csv_encoding",
         )
-        header = d.checkbox("First row holds column names", key="data_csv_header")
+        header = d.checkbox(t("data.csv_header"), key="data_csv_header")
     return loading.CsvSettings(separator, decimal, encoding, header)
 
 
@@ -55,8 +65,15 @@ def roles_editor(frame: pd.DataFrame, target: str) -> tuple[dict[str, str], set[
         width="stretch",
         disabled=["column", "why"],
         column_config={
-            "role": st.column_config.SelectboxColumn("role", options=list(roles.ROLES), required=True),
-            "use": st.column_config.CheckboxColumn("use as feature"),
+            "column": st.column_config.TextColumn(t("data.roles_column")),
+            "role": st.column_config.SelectboxColumn(
+                t("data.roles_role"),
+                options=list(roles.ROLES),
+                format_func={role: t(f"data.role.{role}") for role in roles.ROLES}.get,
+                required=True,
+            ),
+            "use": st.column_config.CheckboxColumn(t("data.roles_use")),
+            "why": st.column_config.TextColumn(t("data.roles_why")),
         },
         key=f"data_roles_{target}",
     )
@@ -74,10 +91,10 @@ def show_findings(findings) -> None:
     errors = [f for f in findings if f.severity == "error"]
     warnings = [f for f in findings if f.severity == "warning"]
     infos = [f for f in findings if f.severity == "info"]
-    title = f"Validation: {len(errors)} error(s), {len(warnings)} warning(s), {len(infos)} note(s)"
+    title = t("data.findings_title", errors=len(errors), warnings=len(warnings), notes=len(infos))
     with st.expander(("⛔ " if errors else "✅ ") + title, expanded=bool(errors or warnings)):
         if not findings:
-            st.success("No problems found.")
+            st.success(t("data.no_problems"))
         for finding in findings:
             show = {"error": st.error, "warning": st.warning}.get(finding.severity, st.info)
             show(plain(finding.message), icon=SEVERITY_ICONS.get(finding.severity))
@@ -110,9 +127,10 @@ def sandboxed_html(document: str) -> str:
     )
 
 
-def embed_report(document: str, height: int = 900, title: str = "Profile report") -> None:
-    """Show a generated HTML report (built from uploaded data, so untrusted) in a sandboxed frame."""
+def embed_report(document: str, height: int = 900, title: str | None = None) -> None:
+    """Show a generated HTML report (built from uploaded data, so untrusted) in a sandboxed frame; ``title``
+    names the frame for screen readers (default: "Profile report" in the reader's language)."""
     if len(document) > MAX_EMBED_BYTES:
-        st.info("The report is too large to show inside the page; download it above and open it in the browser.")
+        st.info(t("data.report_too_large"))
         return
-    st.iframe(sandboxed_html(document), height=height, alt=title)
+    st.iframe(sandboxed_html(document), height=height, alt=title or t("data.tab_profile"))

@@ -11,6 +11,7 @@ import streamlit as st
 
 from core.governance import Actor
 from core.ui.common import plain
+from core.ui.i18n import t
 
 NAME_KEY = "identity_name"
 
@@ -46,21 +47,18 @@ def identity_box(where=st) -> Actor:
     actor = current_actor()
     if auth_configured():
         if actor.authenticated:
-            role = "an approver" if actor.may_approve() else "not an approver: protected aliases are read-only for you"
-            where.caption(f"Signed in as **{plain(actor.name)}** ({role}).")
-            where.button("Sign out", key="identity_logout", on_click=st.logout)
+            role = t("identity.role_approver") if actor.may_approve() else t("identity.role_not_approver")
+            where.caption(t("identity.signed_in", name=plain(actor.name), role=role))
+            where.button(t("identity.sign_out"), key="identity_logout", on_click=st.logout)
         else:
-            where.info("Sign in to change aliases: every change records who made it.")
-            where.button("Sign in", key="identity_login", type="primary", on_click=st.login)
+            where.info(t("identity.sign_in_info"))
+            where.button(t("identity.sign_in"), key="identity_login", type="primary", on_click=st.login)
         return actor
     where.text_input(
-        "Your name (recorded with every alias change)",
+        t("identity.name_label"),
         key=NAME_KEY,
-        placeholder="e.g. Ana Müller",
+        placeholder=t("identity.name_placeholder"),
         max_chars=100,
     )
-    where.caption(
-        "No sign-in is configured, so promotions are unguarded: anyone may move protected aliases (the KPI gate "
-        "still applies). Configure OIDC and approvers in `.streamlit/secrets.toml` to guard them."
-    )
+    where.caption(t("identity.unguarded"))
     return current_actor()

@@ -3,26 +3,67 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
-from core import drift, monitoring, monitoring_charts, projects
+from core import drift, i18n, monitoring, monitoring_charts, projects
+from core.ui.cache import Later
 from core.ui.common import inert_chart, plain
+from core.ui.i18n import language, t
 
+# the options stay English (widget state and tests use them); WINDOW_LABELS are their catalogue keys
 WINDOWS = {"all time": None, "last 24 hours": 1, "last 7 days": 7, "last 30 days": 30}
+WINDOW_LABELS = {
+    "all time": "monitor.window_all",
+    "last 24 hours": "monitor.window_day",
+    "last 7 days": "monitor.window_week",
+    "last 30 days": "monitor.window_month",
+}
 DEFAULT_CHARTS = 4
+# the drift table's columns (core.drift.results_frame) and the words in them, shown in the session's language
+DRIFT_COLUMNS = {
+    "feature": "drift.col_feature",
+    "type": "drift.col_type",
+    "test": "drift.col_test",
+    "statistic": "drift.col_statistic",
+    "p-value": "drift.col_p_value",
+    "PSI": "drift.col_psi",
+    "verdict": "drift.col_verdict",
+    "missing (train → now)": "drift.col_missing",
+    "note": "drift.col_note",
+}
+KINDS = {"numeric": "drift.kind_numeric", "categorical": "drift.kind_categorical"}
+TESTS = {"Kolmogorov–Smirnov": "drift.test_ks", "chi-square": "drift.test_chi_square"}
+VERDICTS = {
+    "drift": "drift.verdict_drift",
+    "moderate": "drift.verdict_moderate",
+    "ok": "drift.verdict_ok",
+    "skipped": "drift.verdict_skipped",
+}
 
 
-@st.cache_data(show_spinner="Loading the training data from MLflow…", max_entries=16)
-def _reference(name: str, version: str) -> monitoring.Reference:
-    """A version's training data never changes, so (name, version) is a safe key."""
+def labeller(labels: dict[str, str]) -> Callable[[str], str]:
+    """A ``format_func`` for options whose labels are catalogue keys (``labels``: option -> key), bound to this
+    run's language: Streamlit's test harness calls it again outside the script run, where no session is read."""
+    chosen = language()
+    return lambda option: i18n.translate(labels[option], chosen)
+
+
+def verdict_label(verdict: str) -> str:
+    return t(VERDICTS[verdict]) if verdict in VERDICTS else verdict
+
+
+@st.cache_data(show_spinner=Later("monitor.spinner_reference"), max_entries=16)
+def _reference(name: str, version: str, language: str) -> monitoring.Reference:
+    """A version's training data never changes, so (name, version) is a safe key; its note is in ``language``."""
     return monitoring.reference_for_version(name, version)
 
 
 def reference(name: str, version: str) -> monitoring.Reference:
     """The cached training data with the project's KPIs read fresh (they change on the Question page)."""
-    ref = _reference(name, version)
+    ref = _reference(name, version, language())
     if not ref.experiment_id:
         return ref
     return dataclasses.replace(ref, kpis=tuple(projects.get_project(ref.experiment_id).kpis))
@@ -32,9 +73,9 @@ class _NothingLogged(Exception):
     """Raised inside the cached reader so that an empty log is not cached (Streamlit caches no exceptions)."""
 
 
-@st.cache_data(show_spinner="Reading the prediction log…", ttl=15, max_entries=16)
+@st.cache_data(show_spinner=Later("monitor.spinner_log"), ttl=15, max_entries=16)
 def _log(name: str, version: str) -> pd.DataFrame:
-    log = monitoring.read_log(_reference(name, version))
+    log = monitoring.read_log(_reference(name, version, i18n.current_language()))  # the page's cached reference
     if log.empty:
         raise _NothingLogged
     return log
@@ -57,19 +98,17 @@ def since(window: str) -> pd.Timestamp | None:
 def thresholds_input() -> drift.Thresholds:
     """The drift thresholds, editable in an expander; the defaults of core.drift.Thresholds."""
     default = drift.Thresholds()
-    with st.expander("Drift thresholds", expanded=False):
+    with st.expander(t("monitor.thresholds"), expanded=False):
         a, b, c, d = st.columns(4)
-        psi_drift = a.number_input("PSI: drift from", 0.01, 10.0, default.psi_drift, 0.05, key="monitor_psi_drift")
+        psi_drift = a.number_input(t("monitor.psi_drift"), 0.01, 10.0, default.psi_drift, 0.05, key="monitor_psi_drift")
         psi_moderate = b.number_input(
-            "PSI: moderate from", 0.01, 10.0, default.psi_moderate, 0.05, key="monitor_psi_moderate"
+            t("monitor.psi_moderate"), 0.01, 10.0, default.psi_moderate, 0.05, key="monitor_psi_moderate"
         )
-        alpha = c.number_input("p-value below", 0.0001, 0.5, default.alpha, 0.005, format="%.4f", key="monitor_alpha")
-        min_rows = d.number_input("Minimum rows", 2, 10_000, default.min_rows, 1, key="monitor_min_rows")
-        st.caption(
-            "A feature drifts when its PSI reaches the first value or its test (Kolmogorov–Smirnov for numbers, "
-            "chi-square for categories) gives a p-value below the third; a PSI between the two PSI values is a "
-            "warning. Tests need the minimum number of values on both sides."
+        alpha = c.number_input(
+            t("monitor.alpha"), 0.0001, 0.5, default.alpha, 0.005, format="%.4f", key="monitor_alpha"
         )
+        min_rows = d.number_input(t("monitor.min_rows"), 2, 10_000, default.min_rows, 1, key="monitor_min_rows")
+        st.caption(t("monitor.thresholds_caption"))
     try:
         return drift.Thresholds(float(psi_moderate), float(psi_drift), float(alpha), int(min_rows), default.bins)
     except ValueError as exc:
@@ -81,12 +120,9 @@ def show_empty_log(message: str, ref: monitoring.Reference) -> None:
     """What the page shows before anything was logged: how to get a log, and the training data meanwhile."""
     from core import charts, data
 
-    st.info(
-        f"{message} Predictions made on the **Predict** page (with *Log predictions for monitoring* on) or with "
-        "`python -m core predict` through the app land in the log; or choose *Upload a batch* above."
-    )
-    st.page_link("pages/predict.py", label="Go to Predict", icon="🔮")
-    st.markdown(f"**Training data** the log will be compared with: {len(ref.frame):,} rows of '{plain(ref.dataset)}'.")
+    st.info(t("monitor.empty_log", message=message))
+    st.page_link("pages/predict.py", label=t("monitor.go_to_predict"), icon="🔮")
+    st.markdown(t("monitor.empty_log_reference", rows=len(ref.frame), dataset=plain(ref.dataset)))
     inert_chart(
         st, charts.class_balance_bar(data.class_balance(ref.frame, ref.target)), key="monitor_reference_classes"
     )
@@ -103,19 +139,20 @@ def render_report(report: monitoring.MonitorReport, current: monitoring.Current)
 def _alerts(report: monitoring.MonitorReport, current: monitoring.Current) -> None:
     if report.alert:
         lines = "\n".join(f"- {plain(line)}" for line in report.alerts())
-        st.error(f"**Alert** — {plain(report.source)} vs training data of version {report.version}:\n{lines}")
-        st.page_link(
-            "pages/registry.py",
-            label="Retrain with new labelled data (registry page: challenger, comparison, gated promotion)",
-            icon="🔁",
-        )
+        st.error(t("monitor.alert", source=plain(report.source), version=report.version, lines=lines))
+        st.page_link("pages/registry.py", label=t("monitor.retrain_link"), icon="🔁")
     else:
         st.success(
-            f"No drift and no KPI breach: {report.current_rows:,} rows of the {plain(report.source)} look like the "
-            f"{report.reference_rows:,} training rows of version {report.version}."
+            t(
+                "monitor.no_alert",
+                rows=report.current_rows,
+                source=plain(report.source),
+                reference_rows=report.reference_rows,
+                version=report.version,
+            )
         )
     if report.moderate:
-        st.warning(f"Moderate shift (PSI between the thresholds) in: {plain(', '.join(report.moderate))}.")
+        st.warning(t("monitor.moderate", features=plain(", ".join(report.moderate))))
     for note in report.notes:
         st.info(plain(note))
     if current.findings:
@@ -124,39 +161,45 @@ def _alerts(report: monitoring.MonitorReport, current: monitoring.Current) -> No
         show_findings(list(current.findings))  # its own expander
     counts = drift.summary(report.drift)
     cols = st.columns(4)
-    cols[0].metric("Recent rows", f"{report.current_rows:,}", help=f"Training rows: {report.reference_rows:,}")
-    cols[1].metric("Features drifted", f"{counts['drift']} of {len(report.drift)}")
-    cols[2].metric("Moderate shifts", counts["moderate"])
+    cols[0].metric(
+        t("monitor.metric_recent_rows"),
+        f"{report.current_rows:,}",
+        help=t("monitor.metric_recent_rows_help", rows=report.reference_rows),
+    )
+    cols[1].metric(t("monitor.metric_drifted"), t("monitor.n_of_m", n=counts["drift"], m=len(report.drift)))
+    cols[2].metric(t("monitor.metric_moderate"), counts["moderate"])
     measured = [k for k in report.kpis if k.passed is not None]
     cols[3].metric(
-        "KPIs breached",
-        f"{len(report.breached)} of {len(measured)}",
-        help=f"Of the {len(measured)} KPIs measurable on this data ({len(report.kpis)} set for the project).",
+        t("monitor.metric_breached"),
+        t("monitor.n_of_m", n=len(report.breached), m=len(measured)),
+        help=t("monitor.metric_breached_help", measured=len(measured), kpis=len(report.kpis)),
     )
 
 
 def _drift(report: monitoring.MonitorReport) -> None:
-    st.subheader("Drift per feature")
+    st.subheader(t("monitor.drift_header"))
+    table = drift.results_frame(report.drift)
+    table["type"] = table["type"].map(lambda kind: t(KINDS[kind]) if kind in KINDS else kind)
+    table["test"] = table["test"].map(lambda test: t(TESTS[test]) if test in TESTS else test)
+    table["verdict"] = table["verdict"].map(verdict_label)
+    columns = {column: t(key) for column, key in DRIFT_COLUMNS.items()}
     st.dataframe(
-        drift.results_frame(report.drift),
+        table.rename(columns=columns),
         hide_index=True,
         width="stretch",
         column_config={
-            "statistic": st.column_config.NumberColumn(format="%.3f"),
-            "p-value": st.column_config.NumberColumn(format="%.2e"),
-            "PSI": st.column_config.NumberColumn(format="%.3f"),
+            columns["statistic"]: st.column_config.NumberColumn(format="%.3f"),
+            columns["p-value"]: st.column_config.NumberColumn(format="%.2e"),
+            columns["PSI"]: st.column_config.NumberColumn(format="%.3f"),
         },
     )
     if report.prediction_drift is not None and report.prediction_drift.psi is not None:
         p = report.prediction_drift
-        st.caption(
-            f"Predicted classes vs the training labels: PSI {p.psi:.3f}, chi-square p {p.p_value:.2g} "
-            f"({p.verdict}). A shift here with no drift in the inputs often means the class mix changed."
-        )
+        st.caption(t("monitor.prediction_drift", psi=p.psi, p_value=p.p_value, verdict=verdict_label(p.verdict)))
     features = [d.feature for d in report.drift]
     by_feature = {d.feature: d for d in report.drift}
     chosen = st.multiselect(
-        "Distributions (training vs recent, as shares of rows)",
+        t("monitor.distributions"),
         features,
         default=features[:DEFAULT_CHARTS],
         key="monitor_features",
@@ -177,18 +220,24 @@ def _drift(report: monitoring.MonitorReport) -> None:
 
 
 def _classes(report: monitoring.MonitorReport) -> None:
-    st.subheader("Predicted classes over time")
-    st.caption(f"Rows grouped {plain(report.grouping)}.")
+    st.subheader(t("monitor.classes_header"))
+    st.caption(t("monitor.grouped", grouping=plain(report.grouping)))
     if report.classes_over_time is None or report.classes_over_time.empty:
-        st.info("No predictions to show.")
+        st.info(t("monitor.no_predictions"))
         return
     inert_chart(
         st, monitoring_charts.classes_over_time(report.classes_over_time, report.periods), key="monitor_classes_chart"
     )
 
 
+def _status(kpi: monitoring.KPIStatus) -> str:
+    if kpi.passed is None:
+        return t("monitor.status_not_measured")
+    return t("monitor.status_pass") if kpi.passed else t("monitor.status_breached")
+
+
 def _kpis(report: monitoring.MonitorReport) -> None:
-    st.subheader("KPIs over time")
+    st.subheader(t("monitor.kpis_header"))
     frame = report.kpis_over_time
     if frame is not None and not frame.empty:
         scores = [m for m in frame["metric"].unique() if m != "latency_ms"]
@@ -205,20 +254,17 @@ def _kpis(report: monitoring.MonitorReport) -> None:
                 key="monitor_latency_chart",
             )
     if not report.kpis:
-        st.info("The project has no KPIs; set them on the Question page.")
+        st.info(t("monitor.no_kpis"))
         return
     rows = [
         {
-            "KPI": str(k.kpi),
-            "measured": k.value,
-            "status": "not measured" if k.passed is None else ("pass" if k.passed else "BREACHED"),
-            "periods failing": ", ".join(k.failing_periods) if k.passed is not None else k.why_not,
+            t("monitor.col_kpi"): str(k.kpi),
+            t("monitor.col_measured"): k.value,
+            t("monitor.col_status"): _status(k),
+            t("monitor.col_failing"): ", ".join(k.failing_periods) if k.passed is not None else k.why_not,
         }
         for k in report.kpis
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     if report.labelled_rows == 0:
-        st.info(
-            "Accuracy and the other scores need the true classes: upload a batch with the target column to measure "
-            "them over time."
-        )
+        st.info(t("monitor.needs_labels"))

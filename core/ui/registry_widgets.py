@@ -8,17 +8,28 @@ import streamlit as st
 
 from core import charts, governance, registry
 from core.governance import Actor
+from core.snippets import registry as snippets
 from core.ui import cache
 from core.ui.actions import run_action, show_outcome
-from core.ui.common import inert_chart, plain
+from core.ui.common import inert_chart, plain, show_code
+from core.ui.i18n import t
 
-OTHER = "other…"
+OTHER = "other…"  # the option's value (the label is translated)
 
 
 def _alias_choice(aliases: dict[str, str]) -> str:
     choices = list(dict.fromkeys([*registry.STANDARD_ALIASES, *sorted(aliases), OTHER]))
-    if st.selectbox("Alias", choices, key="registry_alias") == OTHER:
-        st.text_input("Alias name", key="registry_alias_custom", placeholder="e.g. staging")
+    other = t("registry.other_alias")  # computed here: format_func may be called outside the script run
+    if (
+        st.selectbox(
+            t("registry.alias"),
+            choices,
+            format_func=lambda a: other if a == OTHER else a,
+            key="registry_alias",
+        )
+        == OTHER
+    ):
+        st.text_input(t("registry.alias_name"), key="registry_alias_custom", placeholder=t("registry.alias_example"))
     return _chosen_alias()
 
 
@@ -44,20 +55,25 @@ def _promote(name: str, actor: Actor, seen: dict[str, str]) -> str:
     )
     state["registry_reason"] = ""
     state["registry_override"] = False
-    moved = f" (moved from v{entry.from_version})" if entry.from_version else ""
-    return f"@{alias} now points at version {version}{moved}; recorded in the audit trail."
+    moved = t("registry.moved_from", version=entry.from_version) if entry.from_version else ""
+    return t("registry.alias_set", alias=alias, version=version, moved=moved)
 
 
 def _comparison(version_runs: dict[str, str | None], version: str, holder: str, metric: str) -> None:
     candidate_run, current_run = version_runs.get(version), version_runs.get(holder)
     if not candidate_run or not current_run:
-        st.caption("One of the two versions has no source run, so they cannot be compared.")
+        st.caption(t("registry.no_comparison"))
         return
     found = cache.promotion_comparison(candidate_run, current_run, metric)
-    frame = found.metrics.rename(columns={"candidate": f"v{version} (candidate)", "current": f"v{holder} (now)"})
+    frame = found.metrics.rename(
+        columns={
+            "candidate": t("registry.col_candidate", version=version),
+            "current": t("registry.col_current", version=holder),
+        }
+    )
     st.dataframe(frame.round(4), hide_index=True, width="stretch")
-    for said, what in ((found.held_out, "held-out rows"), (found.folds, "CV folds")):
-        text = said if isinstance(said, str) else said.sentence
+    for said, what in ((found.held_out, t("registry.held_out_rows")), (found.folds, t("registry.cv_folds"))):
+        text = said if isinstance(said, str) else said.shown
         st.caption(f"**{what}:** {plain(text)}")
     pair = ((f"v{version}", found.candidate), (f"v{holder}", found.current))
     for column, (label, ev) in zip(st.columns(2), pair, strict=True):
@@ -69,9 +85,9 @@ def _comparison(version_runs: dict[str, str | None], version: str, holder: str, 
 
 def promotion_form(name: str, versions: list[dict], aliases: dict[str, str], actor: Actor, metric: str) -> None:
     """Assign or move an alias: the gate's decision, the candidate against the current holder, then confirm."""
-    st.markdown("**Assign or move an alias**")
+    st.markdown(f"**{t('registry.promote_header')}**")
     alias = _alias_choice(aliases)
-    version = st.selectbox("Version", [v["version"] for v in versions], key="registry_version")
+    version = st.selectbox(t("registry.version"), [v["version"] for v in versions], key="registry_version")
     if not alias or version is None:
         return
     try:
@@ -82,68 +98,73 @@ def promotion_form(name: str, versions: list[dict], aliases: dict[str, str], act
     holder = aliases.get(alias)
     (st.success if decision.allowed else st.warning)(plain(decision.message))
     if holder and holder != version:
-        with st.expander(f"v{version} against v{holder}, which holds @{alias} now", expanded=decision.protected):
+        with st.expander(
+            t("registry.against_holder", version=version, holder=holder, alias=alias), expanded=decision.protected
+        ):
             _comparison({v["version"]: v["run"] or None for v in versions}, version, holder, metric)
     needs_override = decision.approver_ok and not decision.verdict_ok
     if needs_override:
-        st.checkbox("Override the gate (recorded with your reason)", key="registry_override")
+        st.checkbox(t("registry.override"), key="registry_override")
     st.text_input(
-        "Reason" + (" (required to override)" if needs_override else " (optional)"),
+        t("registry.reason_required") if needs_override else t("registry.reason_optional"),
         key="registry_reason",
         max_chars=governance.MAX_REASON,
     )
     blocked = (
-        "Say who you are first."
+        t("registry.who_first")
         if not actor.name
         else decision.message
         if not decision.approver_ok
-        else "Tick the override and give a reason."
+        else t("registry.tick_override")
         if needs_override and not st.session_state.get("registry_override")
         else None
     )
     st.button(
-        f"Point @{alias} at v{version}",
+        t("registry.set_alias_button", alias=alias, version=version),
         type="primary",
         key="registry_set_alias",
         disabled=blocked is not None or holder == version,
-        help=blocked or ("It already points there." if holder == version else None),
+        help=blocked or (t("registry.already_there") if holder == version else None),
         on_click=run_action,
         args=(lambda: _promote(name, actor, dict(aliases)), "alias"),
     )
     show_outcome(slot="alias")
+    show_code(snippets.set_alias(name, alias, version))
 
 
 def remove_form(name: str, aliases: dict[str, str], actor: Actor) -> None:
-    st.markdown("**Remove an alias**")
+    st.markdown(f"**{t('registry.remove_header')}**")
     if not aliases:
-        st.caption("This model has no aliases.")
+        st.caption(t("registry.no_aliases"))
         return
-    st.selectbox("Alias to remove", sorted(aliases), key="registry_remove_alias")
-    st.text_input("Reason", key="registry_remove_reason", max_chars=governance.MAX_REASON)
+    chosen = st.selectbox(t("registry.alias_to_remove"), sorted(aliases), key="registry_remove_alias")
+    st.text_input(t("registry.reason"), key="registry_remove_reason", max_chars=governance.MAX_REASON)
 
     def remove() -> str:
         alias = st.session_state["registry_remove_alias"]
         reason = st.session_state.get("registry_remove_reason", "")
         governance.remove_alias(name, alias, actor, reason, expected_from=aliases.get(alias))
-        return f"Removed @{alias} (it pointed at v{aliases[alias]}); recorded in the audit trail."
+        return t("registry.alias_removed", alias=alias, version=aliases[alias])
 
     st.button(
-        "Remove alias",
+        t("registry.remove_button"),
         key="registry_remove",
         disabled=not actor.name,
-        help=None if actor.name else "Say who you are first.",
+        help=None if actor.name else t("registry.who_first"),
         on_click=run_action,
         args=(remove, "remove"),
     )
     show_outcome(slot="remove")
+    if chosen:
+        show_code(snippets.remove_alias(name, chosen))
 
 
 def audit_timeline(name: str, actor: Actor) -> None:
     """The model's alias changes, newest first, with a one-click rollback per alias."""
     trail = governance.history(name)
-    st.subheader("Audit trail")
+    st.subheader(t("registry.audit_header"))
     if not trail:
-        st.caption("No alias of this model was changed through the workbench yet.")
+        st.caption(t("registry.no_audit"))
         return
     rollbacks = {}
     for entry in trail:
@@ -151,45 +172,56 @@ def audit_timeline(name: str, actor: Actor) -> None:
             rollbacks[entry.alias] = entry
     columns = st.columns(max(len(rollbacks), 1))
     for column, (alias, entry) in zip(columns, rollbacks.items(), strict=False):
-        back = f"v{entry.from_version}" if entry.from_version else "no version (remove it)"
+        back = f"v{entry.from_version}" if entry.from_version else t("registry.rollback_to_nothing")
         column.button(
-            f"↩️ Roll back @{alias} to {back}",
+            t("registry.rollback_button", alias=alias, back=back),
             key=f"registry_rollback_{alias}",
             disabled=not actor.name,
-            help=None if actor.name else "Say who you are first.",
+            help=None if actor.name else t("registry.who_first"),
             on_click=run_action,
             args=(lambda a=alias: _rollback(name, a, actor), "rollback"),
         )
     show_outcome(slot="rollback")
     frame = pd.DataFrame([e.as_dict() for e in trail])
     frame["when"] = pd.to_datetime(frame["when"], unit="ms")
-    frame = frame[
-        ["when", "who", "action", "alias", "from_version", "to_version", "verdict", "override", "reason", "applied"]
-    ]
+    actions = {
+        "set": t("registry.action_set"),
+        "remove": t("registry.action_remove"),
+        "rollback": t("registry.action_rollback"),
+    }
+    frame["action"] = frame["action"].map(lambda a: actions.get(a, a))
+    frame["verdict"] = frame["verdict"].map(governance.verdict_word)
+    shown = ["when", "who", "action", "alias", "from_version", "to_version", "verdict", "override", "reason", "applied"]
+    frame = frame[shown].rename(columns={column: t(f"registry.audit_{column}") for column in shown})
     st.dataframe(frame, hide_index=True, width="stretch")
 
 
 def _rollback(name: str, alias: str, actor: Actor) -> str:
     entry = governance.rollback(name, alias, actor)
-    to = f"v{entry.to_version}" if entry.to_version else "nothing (removed)"
-    return f"Rolled @{alias} back from v{entry.from_version} to {to}; recorded in the audit trail."
+    to = f"v{entry.to_version}" if entry.to_version else t("registry.rolled_back_to_nothing")
+    return t("registry.rolled_back", alias=alias, version=entry.from_version, to=to)
 
 
 def protection_settings(name: str, actor: Actor) -> None:
     protected = governance.protected_aliases(name)
-    with st.expander(f"🛡️ Protected aliases: {', '.join('@' + a for a in protected) or 'none'}"):
-        st.caption(
-            "A protected alias moves only to a version whose held-out KPI verdict is a pass, unless someone "
-            "overrides with a written reason; when sign-in is configured, only approvers may move it."
-        )
+    listed = ", ".join("@" + a for a in protected) or t("registry.none")
+    with st.expander(t("registry.protected_expander", aliases=listed)):
+        st.caption(t("registry.protected_caption"))
         options = list(dict.fromkeys([*registry.STANDARD_ALIASES, *protected]))
-        st.multiselect("Protected", options, default=list(protected), key="registry_protected", accept_new_options=True)
+        st.multiselect(
+            t("registry.protected"),
+            options,
+            default=list(protected),
+            key="registry_protected",
+            accept_new_options=True,
+        )
 
         def save() -> str:
             saved = governance.set_protected_aliases(name, st.session_state["registry_protected"], actor)
-            return f"Protected aliases of {name}: {', '.join('@' + a for a in saved) or 'none'}."
+            listed = ", ".join("@" + a for a in saved) or t("registry.none")
+            return t("registry.protected_saved", name=name, aliases=listed)
 
-        st.button("Save", key="registry_protected_save", on_click=run_action, args=(save, "protect"))
+        st.button(t("registry.save"), key="registry_protected_save", on_click=run_action, args=(save, "protect"))
         show_outcome(slot="protect")
 
 
@@ -197,53 +229,59 @@ def model_card_section(name: str, versions: list[dict], aliases: dict[str, str])
     """The K phase's documentation for one version: edit intended use and limitations, read, download, log."""
     from core import model_card
 
-    st.subheader("Model card")
+    st.subheader(t("registry.card_header"))
     numbers = [v["version"] for v in versions]
     preferred = next((aliases[a] for a in ("production", "champion") if a in aliases), numbers[0])
-    version = st.selectbox("Version to document", numbers, index=numbers.index(preferred), key="registry_card_version")
+    version = st.selectbox(
+        t("registry.card_version"), numbers, index=numbers.index(preferred), key="registry_card_version"
+    )
     history = [e.as_dict() for e in governance.history(name)]
     card = model_card.build_card(name, version, history)
     tags = registry.version_tags(name, version)
     with st.form(f"registry_card_form_{version}"):
         st.text_area(
-            "Intended use",
+            t("registry.card_intended_use"),
             value=tags.get(model_card.TAG_INTENDED_USE, ""),
             key="registry_card_use",
-            help="Who should use this model for what, and what it must not be used for.",
+            help=t("registry.card_intended_use_help"),
             max_chars=model_card.MAX_SECTION,
         )
         st.text_area(
-            "Limitations",
+            t("registry.card_limitations"),
             value=tags.get(model_card.TAG_LIMITATIONS, ""),
             key="registry_card_limits",
-            help="Where it is known to fail: classes, data ranges, populations it has not seen.",
+            help=t("registry.card_limitations_help"),
             max_chars=model_card.MAX_SECTION,
         )
 
         def save() -> str:
             state = st.session_state
             model_card.save_card_sections(name, version, state["registry_card_use"], state["registry_card_limits"])
-            return f"Saved the intended use and limitations of {name} v{version} (version tags)."
+            return t("registry.card_saved", name=name, version=version)
 
-        st.form_submit_button("Save both sections", on_click=run_action, args=(save, "card"))
+        st.form_submit_button(t("registry.card_save"), on_click=run_action, args=(save, "card"))
     show_outcome(slot="card")
     left, middle, right = st.columns(3)
     left.download_button(
-        "⬇️ Markdown",
+        t("registry.card_markdown"),
         card.markdown(),
         model_card.filename(name, version, "md"),
         mime="text/markdown",
         key="registry_card_md",
     )
     middle.download_button(
-        "⬇️ HTML", card.html(), model_card.filename(name, version, "html"), mime="text/html", key="registry_card_html"
+        t("registry.card_html"),
+        card.html(),
+        model_card.filename(name, version, "html"),
+        mime="text/html",
+        key="registry_card_html",
     )
 
     def log() -> str:
         paths = model_card.log_card(name, version, model_card.build_card(name, version, history))
-        return f"Logged {', '.join(paths)} to the version's run."
+        return t("registry.card_logged", paths=", ".join(paths))
 
-    right.button("📎 Log to the version's run", key="registry_card_log", on_click=run_action, args=(log, "card_log"))
+    right.button(t("registry.card_log"), key="registry_card_log", on_click=run_action, args=(log, "card_log"))
     show_outcome(slot="card_log")
     with st.container(border=True, height=600):
         show_card(card)

@@ -9,18 +9,14 @@ import streamlit as st
 from core import registry, retrain
 from core.data import DataError
 from core.governance import MAX_REASON, Actor
+from core.snippets import registry as snippets
 from core.ui import cache
 from core.ui.actions import run_action, show_outcome
-from core.ui.common import error_message, plain
+from core.ui.common import error_message, plain, show_code
+from core.ui.i18n import t
 
 RESULT = "retrain_result"  # plain session key: the last RetrainResult of this session
 UPLOAD_TYPES = ["csv", "txt", "tsv", "parquet", "xlsx"]
-EXPLANATION = (
-    "New labelled rows — the same features and target the model was trained with — retrain the model's own "
-    "recipe (its search settings, or its algorithm and hyperparameters). The result is registered as a new "
-    "version at **@challenger**; champion and challenger are scored on the same held-out rows, which neither "
-    "was trained on; the promotion gate decides whether the challenger may take over."
-)
 
 
 def _base_aliases(aliases: dict[str, str]) -> list[str]:
@@ -29,7 +25,7 @@ def _base_aliases(aliases: dict[str, str]) -> list[str]:
     return (["champion"] if "champion" in aliases else []) + others
 
 
-@st.cache_data(show_spinner="Reading the batch…", max_entries=4)
+@st.cache_data(show_spinner=False, max_entries=4)
 def _batch_frame(content: bytes, filename: str) -> pd.DataFrame:
     from core.loading import read_table
 
@@ -39,7 +35,8 @@ def _batch_frame(content: bytes, filename: str) -> pd.DataFrame:
 
 def plan_from_upload(name: str, upload, alias: str, combine: str) -> retrain.RetrainPlan:
     """Read an uploaded file and check it as a retraining batch (RetrainError/DataError say what to fix)."""
-    frame = _batch_frame(upload.getvalue(), upload.name)
+    with st.spinner(t("retrain.reading_batch")):
+        frame = _batch_frame(upload.getvalue(), upload.name)
     return retrain.plan_retrain(name, frame, alias, combine, upload.name)
 
 
@@ -50,8 +47,8 @@ def retrain_panel(name: str, actor: Actor | None = None) -> None:
     from core.ui.identity import current_actor
 
     actor = actor if actor is not None else current_actor()
-    st.subheader("🔁 Retrain with new data")
-    st.caption(EXPLANATION)
+    st.subheader(t("retrain.header"))
+    st.caption(t("retrain.explanation"))
     try:
         aliases = registry.get_model(name).aliases
     except registry.RegistryError as exc:
@@ -59,27 +56,22 @@ def retrain_panel(name: str, actor: Actor | None = None) -> None:
         return
     bases = _base_aliases(aliases)
     if not bases:
-        st.info(f"Point an alias such as @champion at a version of {name} first: retraining starts from it.")
+        st.info(t("retrain.no_base", name=name))
         return
     left, right = st.columns(2)
     alias = left.selectbox(
-        "Retrain the version at", bases, format_func=lambda a: f"@{a} (v{aliases[a]})", key="retrain_alias"
+        t("retrain.base_alias"), bases, format_func=lambda a: f"@{a} (v{aliases[a]})", key="retrain_alias"
     )
     combine = right.radio(
-        "Train the challenger on",
+        t("retrain.combine"),
         list(retrain.COMBINE),
-        format_func=lambda c: retrain.COMBINE[c],
+        format_func={c: t(f"retrain.combine_{c}") for c in retrain.COMBINE}.get,
         key="retrain_combine",
     )
-    upload = st.file_uploader(
-        "Labelled batch (the training features and the target)", type=UPLOAD_TYPES, key="retrain_batch"
-    )
+    upload = st.file_uploader(t("retrain.batch"), type=UPLOAD_TYPES, key="retrain_batch")
     plan = None
     if upload is None:
-        st.info(
-            f"Upload a labelled batch of at least {retrain.MIN_BATCH_ROWS} rows with exactly the columns the model "
-            "was trained with, its target included."
-        )
+        st.info(t("retrain.upload_hint", rows=retrain.MIN_BATCH_ROWS))
     else:
         try:
             plan = plan_from_upload(name, upload, alias, combine)
@@ -88,11 +80,11 @@ def retrain_panel(name: str, actor: Actor | None = None) -> None:
         else:
             st.success(plain(plan.summary()))
             if plan.warnings:
-                with st.expander(f"⚠️ {len(plan.warnings)} warning(s) about the batch"):
+                with st.expander(t("retrain.warnings", count=len(plan.warnings))):
                     for warning in plan.warnings:
                         st.markdown(f"- {plain(warning)}")
-    blocked = "Upload a usable batch first." if plan is None else None if actor.name else "Say who you are first."
-    if st.button("🔁 Retrain", type="primary", key="retrain_run", disabled=blocked is not None, help=blocked):
+    blocked = t("retrain.upload_first") if plan is None else None if actor.name else t("retrain.who_first")
+    if st.button(t("retrain.run"), type="primary", key="retrain_run", disabled=blocked is not None, help=blocked):
         _run(plan, actor)
     result = st.session_state.get(RESULT)
     if isinstance(result, retrain.RetrainResult) and result.name == name:
@@ -100,9 +92,9 @@ def retrain_panel(name: str, actor: Actor | None = None) -> None:
 
 
 def _run(plan: retrain.RetrainPlan, actor: Actor) -> None:
-    bar = st.progress(0.0, text="Starting…")
+    bar = st.progress(0.0, text=t("retrain.starting"))
     try:
-        with st.spinner("Retraining… (Stop in the app menu ends it; trials finished so far are kept)"):
+        with st.spinner(t("retrain.running")):
             result = retrain.run_retrain(plan, actor, on_progress=lambda f, text: bar.progress(min(f, 1.0), text=text))
     except Exception as exc:  # noqa: BLE001 — one clear line, never a traceback
         bar.empty()
@@ -126,19 +118,25 @@ def comparison_frame(result: retrain.RetrainResult) -> pd.DataFrame:
 
 def _show_result(result: retrain.RetrainResult, actor: Actor) -> None:
     st.markdown(
-        f"**Challenger v{result.challenger_version} against champion v{result.champion_version}** on the same "
-        f"{result.held_out_rows} held-out rows (trained on {result.training_rows} rows, {result.combine})"
+        t(
+            "retrain.result_header",
+            challenger=result.challenger_version,
+            champion=result.champion_version,
+            held_out=result.held_out_rows,
+            training=result.training_rows,
+            combine=t(f"retrain.mode_{result.combine}"),
+        )
     )
     st.dataframe(comparison_frame(result), hide_index=True, width="stretch")
     (st.success if result.better else st.warning)(plain(result.sentence()))
-    st.caption(plain(result.difference))
+    st.caption(plain(result.difference_shown()))
     _promotion(result, actor)
 
 
 def _promotion(result: retrain.RetrainResult, actor: Actor) -> None:
     name, version = result.name, result.challenger_version
     targets = list(dict.fromkeys([result.alias, "champion", "production"]))
-    to = st.selectbox("Promote the challenger to", targets, format_func=lambda a: f"@{a}", key="retrain_to")
+    to = st.selectbox(t("retrain.promote_to"), targets, format_func=lambda a: f"@{a}", key="retrain_to")
     try:
         check = retrain.check_promotion(name, actor, to, version)
     except registry.RegistryError as exc:
@@ -146,23 +144,23 @@ def _promotion(result: retrain.RetrainResult, actor: Actor) -> None:
         return
     (st.success if check.allowed else st.warning)(plain(check.message))
     if check.holder == version:
-        st.caption(f"@{to} already points at v{version}.")
+        st.caption(t("retrain.already_there", alias=to, version=version))
         show_outcome(slot="retrain_promote")
         return
     if check.overridable:
-        st.checkbox("Override (recorded with your reason)", key="retrain_override")
+        st.checkbox(t("retrain.override"), key="retrain_override")
     st.text_input(
-        "Reason" + (" (required to override)" if check.overridable else " (optional)"),
+        t("retrain.reason_required") if check.overridable else t("retrain.reason_optional"),
         key="retrain_reason",
         max_chars=MAX_REASON,
     )
     override = bool(st.session_state.get("retrain_override")) and check.overridable
     blocked = (
-        "Say who you are first."
+        t("retrain.who_first")
         if not actor.name
         else check.message
         if not check.allowed and not check.overridable
-        else "Tick the override and give a reason."
+        else t("retrain.tick_override")
         if not check.allowed and not override
         else None
     )
@@ -172,11 +170,11 @@ def _promotion(result: retrain.RetrainResult, actor: Actor) -> None:
         entry = retrain.promote_challenger(name, actor, to, reason, force=override, version=version)
         st.session_state["retrain_reason"] = ""
         st.session_state["retrain_override"] = False
-        was = f" (moved from v{entry.from_version})" if entry.from_version else ""
-        return f"@{to} now points at challenger v{version}{was}; recorded in the audit trail."
+        was = t("retrain.moved_from", version=entry.from_version) if entry.from_version else ""
+        return t("retrain.promoted", alias=to, version=version, moved=was)
 
     st.button(
-        f"Promote challenger v{version} to @{to}",
+        t("retrain.promote_button", version=version, alias=to),
         type="primary",
         key="retrain_promote",
         disabled=blocked is not None,
@@ -185,3 +183,4 @@ def _promotion(result: retrain.RetrainResult, actor: Actor) -> None:
         args=(promote, "retrain_promote"),
     )
     show_outcome(slot="retrain_promote")
+    show_code(snippets.set_alias(name, to, version))

@@ -5,45 +5,72 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import charts, runs
+from core import charts, i18n, runs
 from core.ui import cache
 from core.ui.common import inert_chart
+from core.ui.i18n import t
 
 _TABLE_HEIGHT = 420  # rows scroll inside the table; the page stays short with hundreds of runs
 
 
 def _column_config(metric: str) -> dict:
     score = st.column_config.NumberColumn
+    text = st.column_config.TextColumn
     return {
-        f"CV {metric}": score(format="%.3f", help="Mean over the cross-validation folds of the training split"),
-        "CV std": score(format="%.3f", help="Standard deviation over the folds"),
-        f"test {metric}": score(format="%.3f", help="On the held-out test rows (after evaluation)"),
-        "seconds": score("duration", format="%.1f s"),
-        "trials": score(format="%d"),
-        "started": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
-        "data_digest": st.column_config.TextColumn("data set", help="Digest of the data the run was trained on"),
-        "conclusion": st.column_config.TextColumn(width="medium"),
+        "run": text(t("search.col_run")),
+        "kind": text(t("search.col_kind")),
+        "algorithm": text(t("search.col_algorithm")),
+        "key params": text(t("search.col_key_params")),
+        f"CV {metric}": score(format="%.3f", help=t("search.col_cv_help")),
+        "CV std": score(format="%.3f", help=t("search.col_cv_std_help")),
+        f"test {metric}": score(format="%.3f", help=t("search.col_test_help")),
+        "verdict": text(t("search.col_verdict")),
+        "seconds": score(t("search.col_duration"), format="%.1f s"),
+        "trials": score(t("search.col_trials"), format="%d"),
+        "status": text(t("search.col_status")),
+        "started": st.column_config.DatetimeColumn(t("search.col_started"), format="YYYY-MM-DD HH:mm:ss"),
+        "data_digest": text(t("search.col_data_set"), help=t("search.col_data_set_help")),
+        "conclusion": text(t("search.col_conclusion"), width="medium"),
     }
+
+
+def _options(kind: str, english: dict[str, str]) -> dict[str, str]:
+    """Filter options (verdicts, kinds, orders) in the session's language: ``search.<kind>_<value>``, else as
+    core.runs names them. A dict, not a function: AppTest calls ``format_func`` outside the script run."""
+    known = i18n.catalogue(i18n.DEFAULT_LANGUAGE)
+    keys = {value: f"search.{kind}_{value.replace(' ', '_')}" for value in english}
+    return {value: t(key) if key in known else english[value] for value, key in keys.items()}
 
 
 def runs_filters(table: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
     """Filter and order widgets over the runs table; the rows to show and whether trials go under searches."""
     text, algorithms, verdicts, kinds, order = st.columns([2, 2, 2, 2, 2])
-    needle = text.text_input("Find", placeholder="name or parameter", key="compare_find")
+    needle = text.text_input(t("search.find"), placeholder=t("search.find_placeholder"), key="compare_find")
     chosen_algorithms = algorithms.multiselect(
-        "Algorithm", sorted(table["algorithm"].unique()), key="compare_filter_algorithm"
+        t("search.filter_algorithm"), sorted(table["algorithm"].unique()), key="compare_filter_algorithm"
     )
     present = [v for v in runs.VERDICTS if v in set(table["verdict"])]
     chosen_verdicts = verdicts.multiselect(
-        "KPI verdict", present, format_func=runs.VERDICTS.get, key="compare_filter_verdict"
+        t("search.filter_verdict"),
+        present,
+        format_func=_options("verdict", runs.VERDICTS).get,
+        key="compare_filter_verdict",
     )
     present_kinds = [k for k in runs.KINDS if k in set(table["kind"])]
-    chosen_kinds = kinds.multiselect("Kind", present_kinds, format_func=runs.KINDS.get, key="compare_filter_kind")
-    by = order.selectbox("Order", list(runs.ORDERS), format_func=runs.ORDERS.get, key="compare_order")
-    shown = runs.filter_runs(table, chosen_algorithms, chosen_verdicts, chosen_kinds, needle)
-    with_trials = "search" in set(shown["kind"]) and st.toggle(
-        "Show each search's trials beneath it", key="compare_show_trials"
+    chosen_kinds = kinds.multiselect(
+        t("search.filter_kind"),
+        present_kinds,
+        format_func=_options("kind", runs.KINDS).get,
+        key="compare_filter_kind",
     )
+    by = order.selectbox(
+        t("search.filter_order"),
+        list(runs.ORDERS),
+        format_func=_options("order", runs.ORDERS).get,
+        key="compare_order",
+    )
+    shown = runs.filter_runs(table, chosen_algorithms, chosen_verdicts, chosen_kinds, needle)
+    with_trials = "search" in set(shown["kind"]) and st.toggle(t("search.show_trials"), key="compare_show_trials")
     return runs.order_runs(shown, by), with_trials
 
 
@@ -59,40 +86,34 @@ def runs_table(project, table: pd.DataFrame, metric: str, fingerprint: tuple) ->
         height=min(_TABLE_HEIGHT, 38 + 35 * max(len(shown), 1)),
         column_config=_column_config(metric),
     )
-    caption = f"{len(shown)} of {len(table)} runs shown" if len(shown) != len(table) else f"{len(table)} runs"
     if with_trials:
-        caption = f"{(shown['kind'] != 'trial').sum()} of {len(table)} runs shown, with their trials"
+        caption = t("search.runs_with_trials", shown=int((shown["kind"] != "trial").sum()), total=len(table))
+    elif len(shown) != len(table):
+        caption = t("search.runs_some", shown=len(shown), total=len(table))
+    else:
+        caption = t("search.runs_all", total=len(table))
     left, right = st.columns([5, 1])
-    left.caption(caption + ". Click a column header to sort by it.")
-    right.button("🔄 Refresh", key="compare_refresh", on_click=cache.forget_runs, help="Read the runs again")
+    left.caption(caption)
+    right.button(t("search.refresh"), key="compare_refresh", on_click=cache.forget_runs, help=t("search.refresh_help"))
 
 
 def search_view(table: pd.DataFrame, metric: str, fingerprint: tuple) -> None:
     """Inside one search: its trials as parallel coordinates, and which hyperparameters mattered."""
     searches = table[table["kind"] == "search"]
     if searches.empty:
-        st.caption("No search in this project yet: tune hyperparameters on the training page.")
+        st.caption(t("search.no_search_yet"))
         return
     labels = dict(zip(searches["run_id"], searches["run"] + " · " + searches["algorithm"], strict=True))
-    parent = st.selectbox("Search", list(labels), format_func=labels.get, key="compare_search")
+    parent = st.selectbox(t("search.search"), list(labels), format_func=labels.get, key="compare_search")
     status = searches.loc[searches["run_id"] == parent, "status"].iloc[0]
     insight = cache.search_insight(parent, metric, (status, fingerprint if status == "RUNNING" else ()))
     if insight.finished < 2 or not insight.searched:
-        st.info(
-            "This search has fewer than two finished trials or no searched hyperparameter, "
-            "so there is nothing to relate the score to yet."
-        )
+        st.info(t("search.too_few_trials"))
         return
-    st.caption(
-        f"{insight.finished} finished trials of {len(insight.trials)}. Each line is a trial: follow the bright "
-        "(high-scoring) lines to see which values the good configurations share. Drag along an axis to filter."
-    )
+    st.caption(t("search.parallel_caption", finished=insight.finished, total=len(insight.trials)))
     figure = charts.parallel_coordinates(insight.trials, metric, insight.searched)
     inert_chart(st, figure, key="compare_search_parcoords")
     if insight.importance:
-        figure = charts.param_importance_bar(insight.importance, f"Which hyperparameters mattered for {metric}")
+        figure = charts.param_importance_bar(insight.importance, t("search.importance_title", metric=metric))
         inert_chart(st, figure, key="compare_search_importance")
-        st.caption(
-            "Share of the score's variation across the trials that each hyperparameter explains, "
-            f"estimated by {insight.method}."
-        )
+        st.caption(t("search.importance_caption", method=insight.method))

@@ -10,88 +10,109 @@ from core import charts, jobs
 from core.algorithms import ALGORITHMS, choice_text
 from core.features import IMPUTERS, SCALERS, FeatureSteps
 from core.search_space import METHODS, grid_size, space_from_table, space_table
-from core.tuning import trials_frame
+from core.tuning import message_text, trials_frame
 from core.ui import keys
 from core.ui.common import error_message, inert_chart, plain
+from core.ui.i18n import language, t
 
-STATUS_TEXT = {
-    "finished": "finished: the trial budget is spent",
-    "time_up": "finished: the time budget is spent",
-    "stopped": "stopped on request; the trials done are kept",
-    "aborted": "ended because the server stopped",
-    "store_error": "ended: the MLflow store stopped answering",
-    "failed": "failed",
+# how a search ended, as "The search …": catalogue keys search.status_<status>
+ENDINGS = ("finished", "time_up", "stopped", "aborted", "store_error", "failed")
+# the trials table's columns that get a translated header (the chart reads the English ones)
+TRIAL_COLUMNS = {
+    "trial": "col_trial",
+    "status": "col_status",
+    "best so far": "col_best",
+    "seconds": "col_seconds",
+    "error": "col_error",
+    "run": "col_run",
 }
 
 
 def feature_steps_input(prefix: str = "train_prep") -> FeatureSteps:
-    """The A2 settings: imputation, scaling, optional polynomial features, selection and PCA."""
+    """The A2 settings: imputation, scaling, optional polynomial features, selection and PCA.
+
+    Option labels are looked up while the page runs and handed over as dicts: AppTest calls ``format_func``
+    outside the script run, where the session's language is not known."""
     left, middle, right = st.columns(3)
     impute = left.selectbox(
-        "Missing numbers", list(IMPUTERS), format_func=lambda k: f"{k} — {IMPUTERS[k]}", key=f"{prefix}_impute"
+        t("train.missing_numbers"),
+        list(IMPUTERS),
+        format_func={k: f"{k} — {t(f'algorithms.features.impute_{k}')}" for k in IMPUTERS}.get,
+        key=f"{prefix}_impute",
     )
     scaling = middle.selectbox(
-        "Scaling", list(SCALERS), format_func=lambda k: f"{k} — {SCALERS[k]}", key=f"{prefix}_scaling"
+        t("train.scaling"),
+        list(SCALERS),
+        format_func={k: f"{k} — {t(f'algorithms.features.scaling_{k}')}" for k in SCALERS}.get,
+        key=f"{prefix}_scaling",
     )
     poly = right.selectbox(
-        "Polynomial features",
+        t("train.poly"),
         [1, 2, 3],
-        format_func=lambda d: "off" if d == 1 else f"degree {d} (products of features)",
+        format_func={1: t("train.poly_off"), **{d: t("train.poly_degree", degree=d) for d in (2, 3)}}.get,
         key=f"{prefix}_poly",
     )
     left, right = st.columns(2)
     select_k = left.number_input(
-        "Keep the k most informative features (0 = all)",
+        t("train.select_k"),
         0,
         1000,
         0,
         key=f"{prefix}_select_k",
-        help="Univariate selection by the ANOVA F score against the target.",
+        help=t("train.select_k_help"),
     )
     pca = right.number_input(
-        "PCA components (0 = off)",
+        t("train.pca"),
         0,
         1000,
         0,
         key=f"{prefix}_pca",
-        help="Projects the prepared features onto their main directions of variation.",
+        help=t("train.pca_help"),
     )
     steps = FeatureSteps(impute, scaling, int(poly), int(select_k), int(pca))
-    st.caption("Then: " + steps.describe())
+    st.caption(t("train.then", steps=steps.describe(language=language())))
     return steps
 
 
 def search_setup(algorithm: str, prefix: str = "train_search"):
     """Method, editable search space and budgets. Returns (method, table, trials, time_budget, workers)."""
-    method = st.radio("Search method", list(METHODS), index=1, format_func=METHODS.get, key=f"{prefix}_method")
-    st.caption(
-        "Tick the hyperparameters to search and edit their ranges (min/max, log scale) or choices; grid search "
-        "tries 'grid points' values per range. Unticked ones keep their 'fixed' value."
+    method = st.radio(
+        t("search.method"),
+        list(METHODS),
+        index=1,
+        format_func={k: t(f"search.method_{k}") for k in METHODS}.get,
+        key=f"{prefix}_method",
     )
+    st.caption(t("search.space_caption"))
+    column = st.column_config
     table = st.data_editor(
         space_table(algorithm),
         hide_index=True,
         disabled=["hyperparameter", "name"],
         column_config={
-            "search": st.column_config.CheckboxColumn("search", width="small"),
+            "search": column.CheckboxColumn(t("search.col_search"), width="small"),
+            "hyperparameter": column.TextColumn(t("search.col_hyperparameter")),
             "name": None,
-            "log": st.column_config.CheckboxColumn("log scale", width="small"),
-            "grid points": st.column_config.NumberColumn("grid points", min_value=1, max_value=20, step=1),
+            "min": column.NumberColumn(t("search.col_min")),
+            "max": column.NumberColumn(t("search.col_max")),
+            "log": column.CheckboxColumn(t("search.col_log"), width="small"),
+            "choices": column.TextColumn(t("search.col_choices")),
+            "grid points": column.NumberColumn(t("search.col_grid_points"), min_value=1, max_value=20, step=1),
+            "fixed": column.TextColumn(t("search.col_fixed")),
         },
         key=f"{prefix}_space_{algorithm}",
         width="stretch",
     )
     left, right = st.columns(2)
-    trials = left.number_input("Trial budget (0 = no limit)", 0, 1000, 20, key=f"{prefix}_trials")
-    minutes = right.number_input(
-        "Time budget in minutes (0 = no limit)", 0.0, 24 * 60.0, 0.0, step=0.5, key=f"{prefix}_minutes"
-    )
+    trials = left.number_input(t("search.trial_budget"), 0, 1000, 20, key=f"{prefix}_trials")
+    minutes = right.number_input(t("search.time_budget"), 0.0, 24 * 60.0, 0.0, step=0.5, key=f"{prefix}_minutes")
     if method == "grid":
         try:
             size = grid_size(space_from_table(algorithm, table))
-            st.caption(
-                f"The grid has {size} combinations" + (f"; the budget runs {trials}." if 0 < trials < size else ".")
-            )
+            if 0 < trials < size:
+                st.caption(t("search.grid_size_budget", size=size, trials=trials))
+            else:
+                st.caption(t("search.grid_size", size=size))
         except ValueError as exc:
             st.caption(plain(error_message(exc)))
     return method, table, int(trials) or None, float(minutes) * 60 or None
@@ -101,49 +122,60 @@ def _status_line(view: jobs.JobView, metric: str) -> str:
     progress = view.progress
     done = len(view.trials)
     planned = progress.planned if progress else view.config.planned_trials()
-    parts = [f"{done} of {planned} trials" if planned else f"{done} trials"]
+    parts = [t("search.done_of", done=done, planned=planned) if planned else t("search.done", done=done)]
     if progress and progress.failed:
-        parts.append(f"{progress.failed} failed")
+        parts.append(t("search.failed_count", failed=progress.failed))
     if progress and progress.best:
-        parts.append(f"best CV {metric} {progress.best.score(metric):.4f} (trial {progress.best.number})")
+        score = f"{progress.best.score(metric):.4f}"
+        parts.append(t("search.best_so_far", metric=metric, score=score, number=progress.best.number))
     if view.running and progress and progress.eta_s is not None:
-        parts.append(f"about {progress.eta_s:.0f} s left")
+        parts.append(t("search.eta", seconds=f"{progress.eta_s:.0f}"))
     elif view.running:
-        parts.append(f"{time.time() - view.started:.0f} s so far")
+        parts.append(t("search.elapsed", seconds=f"{time.time() - view.started:.0f}"))
     return " · ".join(parts)
 
 
 def show_search(job: jobs.SearchJob, metric: str) -> None:
     """Progress bar with ETA, Stop, the score-per-trial chart and the trials table of one search."""
     view = job.view()
-    label = ALGORITHMS[view.config.algorithm].label
-    st.markdown(f"**{METHODS[view.config.method].split(' —')[0]} of {label}** · run `{view.run_id or '…'}`")
+    label = ALGORITHMS[view.config.algorithm].shown_label
+    method = t(f"search.method_name_{view.config.method}")
+    st.markdown(t("search.heading", method=method, algorithm=label, run_id=view.run_id or "…"))
     progress = view.progress.fraction if view.progress else 0.0
     st.progress(progress if view.running else 1.0, text=_status_line(view, metric))
     if view.running:
         st.button(
-            "⏹ Stop the search" if not view.stop_requested else "Stopping…",
+            t("search.stop") if not view.stop_requested else t("search.stopping"),
             key=f"train_stop_{view.job_id}",
             on_click=job.stop,
             disabled=view.stop_requested,
-            help="No new trials start; the trials done are kept and the best one is refit and logged.",
+            help=t("search.stop_help"),
         )
     frame = trials_frame(list(view.trials), metric)
     if not frame.empty:
         inert_chart(st, charts.search_progress(frame, metric), key=f"train_search_chart_{view.job_id}")
         shown = frame if frame["error"].any() else frame.drop(columns="error")
+        shown = shown.rename(columns={name: t(f"search.{key}") for name, key in TRIAL_COLUMNS.items()})
         st.dataframe(shown, hide_index=True, width="stretch", key=f"train_search_table_{view.job_id}")
     if view.running:
         return
-    status = STATUS_TEXT.get(view.status, view.status)
+    status = t(f"search.status_{view.status}") if view.status in ENDINGS else view.status
     best = view.result.best if view.result else None
     if view.status in ("store_error", "failed", "aborted") or best is None:
-        st.error(f"The search {status}. {view.error or ''}".strip())
+        error = message_text(view.message, language()) if view.message else view.error or ""
+        st.error(t("search.ended", status=status, error=error).strip())
     else:
         params = ", ".join(f"{k}={choice_text(v)}" for k, v in best.values.items())
         st.success(
-            f"The search {status}. Best: trial {best.number} with CV {metric} {best.score(metric):.4f} ({params}). "
-            f"It was refit on the whole training split and logged as the model of run `{view.run_id}`."
+            t(
+                "search.best",
+                status=status,
+                number=best.number,
+                metric=metric,
+                score=f"{best.score(metric):.4f}",
+                params=params,
+                run_id=view.run_id,
+            )
         )
 
 

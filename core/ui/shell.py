@@ -2,45 +2,53 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import streamlit as st
 
+from core import run_recovery
 from core.config import activate_store, unreachable
+from core.ui import i18n
 from core.ui.common import error_message, plain
+from core.ui.i18n import t
 from core.ui.sidebar import render_sidebar
+from core.ui.tour_widgets import render_tour_panel
 
+# page file, catalogue key of its navigation title, icon
 PAGES = [
-    ("pages/home.py", "Home: lifecycle board", "🏠"),
-    ("pages/question.py", "Q — Question & KPIs", "❓"),
-    ("pages/data.py", "U — Understand the data", "📊"),
-    ("pages/train.py", "A³ — Train & tune", "⚙️"),
-    ("pages/compare.py", "C — Conclude & compare", "⚖️"),
-    ("pages/registry.py", "K — Registry", "🏷️"),
-    ("pages/predict.py", "Predict", "🔮"),
-    ("pages/monitor.py", "CM — Monitor", "📈"),
+    ("pages/home.py", "shell.page_home", "🏠"),
+    ("pages/question.py", "shell.page_question", "❓"),
+    ("pages/data.py", "shell.page_data", "📊"),
+    ("pages/train.py", "shell.page_train", "⚙️"),
+    ("pages/compare.py", "shell.page_compare", "⚖️"),
+    ("pages/registry.py", "shell.page_registry", "🏷️"),
+    ("pages/predict.py", "shell.page_predict", "🔮"),
+    ("pages/monitor.py", "shell.page_monitor", "📈"),
 ]
 
 
 def app_shell():
     """Set up the page and sidebar and return the navigation's selected page (not yet run)."""
     st.set_page_config(page_title="QUA³CK Workbench", page_icon="🦆", layout="wide")
-    pages = [st.Page(path, title=title, icon=icon, default=i == 0) for i, (path, title, icon) in enumerate(PAGES)]
+    i18n.install()
+    # URL paths come from the file names, so links and bookmarks work in both languages
+    pages = [st.Page(path, title=t(key), icon=icon, default=i == 0) for i, (path, key, icon) in enumerate(PAGES)]
     navigation = st.navigation(pages)
     try:
         store = activate_store()
     except Exception as exc:  # noqa: BLE001 — say what is wrong instead of a traceback
-        st.error(f"The MLflow store cannot be opened: {plain(error_message(exc))}")
+        st.error(t("shell.store_cannot_open", error=plain(error_message(exc))))
         st.stop()
     if problem := _store_problem(store):
         st.sidebar.caption("🌐 " + plain(store.description))
-        st.error(
-            f"🔌 {plain(problem)} Nothing can be read from or saved to the store until it answers again: check that "
-            "the server runs (and MLFLOW_TRACKING_URI), then try again."
-        )
-        st.button("Try again", key="store_retry", type="primary")
+        st.error(t("shell.store_down", problem=plain(problem)))
+        st.button(t("shell.try_again"), key="store_retry", type="primary")
         st.stop()
+    with contextlib.suppress(Exception):  # a search cut off by a stopped server: end its runs now it answers
+        run_recovery.end_remembered()
     render_sidebar()
+    render_tour_panel(navigation)
     return navigation
 
 

@@ -9,6 +9,7 @@ from core.config import active_store
 from core.ui import keys
 from core.ui.actions import SIDEBAR, run_action, show_outcome
 from core.ui.common import error_message, plain
+from core.ui.i18n import language_picker, t
 
 
 def _create_example() -> str:
@@ -17,13 +18,13 @@ def _create_example() -> str:
     if not project.data_run_id:
         datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
     st.session_state[keys.PROJECT_ID] = project.experiment_id
-    return f"Created '{project.name}' with its question, KPIs and the iris data."
+    return t("sidebar.example_created", name=project.name)
 
 
 def _create_project() -> str:
     project = projects.create_project(st.session_state.get("sidebar_new_name", ""))
     st.session_state[keys.PROJECT_ID] = project.experiment_id
-    return f"Created project '{project.name}'."
+    return t("sidebar.project_created", name=project.name)
 
 
 def _select(experiment_id: str) -> None:
@@ -33,12 +34,13 @@ def _select(experiment_id: str) -> None:
 def render_sidebar() -> projects.Project | None:
     """Draw the store status and project picker; return the selected project."""
     sidebar = st.sidebar
+    language_picker(sidebar)
     store = active_store()
     try:
         all_projects = projects.list_projects()
     except Exception as exc:  # noqa: BLE001 — an unreachable store must not break the page
-        sidebar.error(f"The MLflow store is not reachable: {plain(error_message(exc))}")
-        sidebar.caption(plain(store.description))
+        sidebar.error(t("sidebar.store_unreachable", error=plain(error_message(exc))))
+        sidebar.caption(("🗄️ " if store.embedded else "🌐 ") + plain(store.description))
         return None
     sidebar.caption(("🗄️ " if store.embedded else "🌐 ") + plain(store.description))
 
@@ -51,28 +53,28 @@ def render_sidebar() -> projects.Project | None:
         # The widget mirrors the plain key; the callback copies a person's choice back before the run.
         st.session_state["sidebar_project"] = current
         sidebar.selectbox(
-            "Project (MLflow experiment)",
+            t("sidebar.project_label"),
             list(by_id),
             format_func=lambda i: by_id[i].name,
             key="sidebar_project",
             on_change=lambda: _select(st.session_state["sidebar_project"]),
         )
     else:
-        sidebar.info("This store has no projects yet.")
+        sidebar.info(t("sidebar.no_projects"))
 
     if projects.find_project(projects.EXAMPLE_NAME) is None:
         sidebar.button(
-            f"➕ Create the example '{projects.EXAMPLE_NAME}'",
+            t("sidebar.create_example", name=projects.EXAMPLE_NAME),
             key="sidebar_example",
             type="primary" if not all_projects else "secondary",
             on_click=run_action,
             args=(_create_example, SIDEBAR),
         )
     with (
-        sidebar.expander("New project", expanded=not all_projects),
+        sidebar.expander(t("sidebar.new_project"), expanded=not all_projects),
         st.form("sidebar_new_project", clear_on_submit=True, border=False),
     ):
-        st.text_input("Name", key="sidebar_new_name", placeholder="e.g. Churn prediction")
-        st.form_submit_button("Create project", on_click=run_action, args=(_create_project, SIDEBAR))
+        st.text_input(t("sidebar.name"), key="sidebar_new_name", placeholder=t("sidebar.name_placeholder"))
+        st.form_submit_button(t("sidebar.create_project"), on_click=run_action, args=(_create_project, SIDEBAR))
     show_outcome(sidebar, SIDEBAR)
     return by_id.get(current) if current else None

@@ -9,6 +9,7 @@ import streamlit as st
 from core.algorithms import Param, choice_text
 from core.errors import describe
 from core.ui.common import plain
+from core.ui.i18n import t
 
 
 def log_steps(low: float, high: float) -> list[float]:
@@ -65,17 +66,16 @@ def export_button(run_id: str, key: str) -> None:
     try:
         file_name = export.script_filename(run_id)
     except ValueError as exc:  # e.g. a run deleted in MLflow meanwhile
-        st.caption(f"Export as Python script is not available: {plain(describe(exc))}")
+        st.caption(t("widgets.export_unavailable", error=plain(describe(exc))))
         return
     st.download_button(
-        "⬇️ Export as Python script",
+        t("widgets.export"),
         data=lambda: export.export_script(run_id),
         file_name=file_name,
         mime="text/x-python",
         key=key,
         on_click="ignore",
-        help="A standalone script that rebuilds this run's model and CV score from the same MLflow store — "
-        "the bridge to plain train.py code.",
+        help=t("widgets.export_help"),
     )
 
 
@@ -89,15 +89,20 @@ def served_alias_picker(prefix: str):
 
     models = [m for m in registry.list_models() if m.aliases]
     if not models:
-        st.info("No registered model has an alias yet. Register a version and give it an alias such as 'production'.")
-        st.page_link("pages/registry.py", label="Go to the registry", icon="🏷️")
+        st.info(t("widgets.no_alias"))
+        st.page_link("pages/registry.py", label=t("widgets.go_to_registry"), icon="🏷️")
         st.stop()
-    left, right = st.columns(2)
     by_name = {m.name: m for m in models}
-    name = left.selectbox("Registered model", list(by_name), key=f"{prefix}_model")
+    before = st.session_state.get(f"{prefix}_model"), st.session_state.get(f"{prefix}_alias")
+    if before[0] and before[0] not in by_name:  # its last alias went (version deleted, alias removed) meanwhile
+        st.warning(t("widgets.model_lost_aliases", model=plain(before[0])))
+    left, right = st.columns(2)
+    name = left.selectbox(t("widgets.registered_model"), list(by_name), key=f"{prefix}_model")
     aliases = sorted(by_name[name].aliases)
+    if name == before[0] and before[1] and before[1] not in aliases:
+        st.warning(t("widgets.alias_gone", model=plain(name), alias=plain(before[1])))
     default_alias = status.serving_alias(by_name[name])
-    alias = right.selectbox("Alias", aliases, index=aliases.index(default_alias), key=f"{prefix}_alias")
+    alias = right.selectbox(t("widgets.alias"), aliases, index=aliases.index(default_alias), key=f"{prefix}_alias")
     try:
         version = registry.resolve_alias(name, alias)
     except ValueError as exc:

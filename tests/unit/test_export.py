@@ -413,14 +413,14 @@ def test_failed_trial_and_empty_search_are_refused(exported):
 
 
 def test_tracking_uri_passwords_stay_out_of_the_script():
-    assert export._shareable_uri("postgresql://ml:secret@db:5432/mlflow") == "postgresql://ml@db:5432/mlflow"
-    assert export._shareable_uri("http://user:pw@mlflow.example:5000") == "http://user@mlflow.example:5000"
-    assert export._shareable_uri("sqlite:////tmp/x/mlflow.db") == "sqlite:////tmp/x/mlflow.db"
-    assert export._shareable_uri("http://127.0.0.1:5000") == "http://127.0.0.1:5000"
-    assert export._shareable_uri("https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@mlflow.example") == (
+    assert export.shareable_uri("postgresql://ml:secret@db:5432/mlflow") == "postgresql://ml@db:5432/mlflow"
+    assert export.shareable_uri("http://user:pw@mlflow.example:5000") == "http://user@mlflow.example:5000"
+    assert export.shareable_uri("sqlite:////tmp/x/mlflow.db") == "sqlite:////tmp/x/mlflow.db"
+    assert export.shareable_uri("http://127.0.0.1:5000") == "http://127.0.0.1:5000"
+    assert export.shareable_uri("https://ghp_abcdefghijklmnopqrstuvwxyz0123456789@mlflow.example") == (
         "https://mlflow.example"
     )
-    assert export._shareable_uri("https://mlflow.example/?token=s3cret&x=1") == "https://mlflow.example/?x=1"
+    assert export.shareable_uri("https://mlflow.example/?token=s3cret&x=1") == "https://mlflow.example/?x=1"
 
 
 @pytest.mark.skipif(not RUFF.exists(), reason="ruff is not installed in the virtual environment")

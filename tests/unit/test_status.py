@@ -142,3 +142,26 @@ def test_training_runs_excludes_data_runs(iris_project):
     assert row["cv_score"] == pytest.approx(result.cv_metrics["cv_f1_macro"])
     assert row["data_digest"] == record.digest
     assert runs.run_params(result.run_id)["algorithm"] == "logistic_regression"
+
+
+def test_board_and_core_messages_follow_the_language(store):
+    from core import i18n
+    from core.kpis import KPIError, parse_kpi
+
+    try:
+        i18n.set_language_resolver(lambda: "de")
+        project = projects.create_project("Leer")
+        cards = by_phase(status.lifecycle_status(project, None))
+        assert cards["Q"].title == "Frage"
+        assert cards["Q"].summary.startswith("Noch keine Frage · KPIs: `accuracy > 0.95`")
+        assert cards["U"].summary == "Noch keine Daten gewählt"
+        assert cards["▶"].next_step == "Geben Sie einer registrierten Version einen Alias wie 'production'."
+        with pytest.raises(KPIError, match="außerhalb"):
+            KPI("accuracy", ">=", 1.5)
+        with pytest.raises(KPIError, match="nicht lesbar"):
+            parse_kpi("accuracy")
+        with pytest.raises(projects.ProjectError, match="bereits ein Projekt namens 'Leer'"):
+            projects.create_project("Leer")
+    finally:
+        i18n.set_language_resolver(lambda: i18n.DEFAULT_LANGUAGE)
+    assert by_phase(status.lifecycle_status(project, None))["Q"].title == "Question"

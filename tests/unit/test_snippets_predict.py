@@ -1,0 +1,60 @@
+"""The Predict page's "Show the code": the snippets run as they stand and predict what the page predicted."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from core import data, predict, registry, training
+from core.snippets import predict as snippets
+
+MODEL = "iris-classifier"
+
+
+@pytest.fixture
+def served(iris_project) -> predict.ServedModel:
+    project, record = iris_project
+    run = training.train_model(project.experiment_id, record, "logistic_regression", {})
+    registry.promote(MODEL, "production", run_id=run.run_id)
+    return predict.load_served_model(MODEL, "1")
+
+
+def run(code: str) -> dict:
+    assert "import core" not in code and "from core" not in code  # plain mlflow and pandas only
+    namespace: dict = {}
+    exec(compile(code, "snippet", "exec"), namespace)
+    return namespace
+
+
+def test_one_row_predicts_what_the_page_predicted(served):
+    values = {feature: float(stat["median"]) for feature, stat in served.stats.items()}
+    values["petal length (cm)"], values["petal width (cm)"] = 5.5, 2.2  # a virginica, as in the page's test
+    code = snippets.one_row(MODEL, "production", values)
+    assert "mlflow.pyfunc.load_model('models:/iris-classifier@production')" in code
+    assert "'petal length (cm)': 5.5" in code
+    assert run(code)["prediction"] == predict.predict_one(served, values).label == "virginica"
+
+
+@pytest.mark.parametrize("filename", ["batch.csv", "batch.parquet", "batch.tsv"])
+def test_a_batch_file_is_predicted_row_by_row_like_the_page(served, tmp_path, monkeypatch, filename):
+    monkeypatch.chdir(tmp_path)
+    rows = data.load_builtin("iris").drop(columns="species").sample(30, random_state=1).reset_index(drop=True)
+    if filename.endswith(".parquet"):
+        rows.to_parquet(filename, index=False)
+    else:
+        rows.to_csv(filename, index=False, sep="\t" if filename.endswith(".tsv") else ",")
+    code = snippets.batch(MODEL, "production", filename, "predictions-iris-classifier-v1.csv")
+    run(code)
+    written = pd.read_csv(tmp_path / "predictions-iris-classifier-v1.csv")
+    page = predict.predict_frame(served, rows)
+    assert list(written["prediction"]) == list(page["prediction"])
+    assert list(written.columns[:4]) == list(rows.columns)
+
+
+def test_names_and_values_are_python_literals(store):
+    code = snippets.one_row('it\'s "odd"', "prod", {"a'b": 1.5, 'c"d': "x\ny"})
+    compile(code, "snippet", "exec")  # a name cannot break out of its string
+    assert repr('models:/it\'s "odd"@prod') in code
+    assert "pd.read_excel('new.xlsx')" in snippets.batch("m", "a", "new.xlsx", "out.csv")
+    schema = {"features": {"age": {"dtype": "int"}, "height": {"dtype": "float"}}}
+    assert "{'age': 35, 'height': 1.0}" in snippets.one_row("m", "a", {"age": 35.0, "height": 1.0}, schema)
