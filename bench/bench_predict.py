@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import platform
 import random
@@ -179,6 +180,52 @@ IDLE_JS = """() => {
     && app.getAttribute("data-test-script-state") === "notRunning";
 }"""
 
+# After MARK_JS's marks: a script run started and has finished. Under load a quick run's states may reach the
+# page in one render (nothing seen running): then an alert the run removed, with the page idle, shows it ended.
+RERUN_DONE_JS = """([nClicks, nAlerts, nStates]) => {
+  const B = window.__bench;
+  const states = B.states.slice(nStates);
+  const started = states.findIndex((s) => s.state !== "notRunning");
+  if (started >= 0 && states.slice(started + 1).some((s) => s.state === "notRunning")) return true;
+  const app = document.querySelector('[data-testid="stApp"]');
+  return B.alerts.slice(nAlerts).some((a) => a.text === null) && app !== null
+    && app.getAttribute("data-test-script-state") === "notRunning";
+}"""
+
+
+@dataclass(frozen=True)
+class PredictPage:
+    """What the browser part looks for on a page that predicts one row; the defaults are the workbench's Predict
+    page (bench/bench_handout.py drives the handout's app with another one).
+
+    ``sliders``: a CSS selector per input slider, in input order; ``moved``: the ones the warm clicks move;
+    ``reruns_on_input``: moving a slider reruns the script (it is not in a form), so a warm click waits for that run
+    to end and then ``SETTLE_MS`` more (untimed); ``pattern``: the alert's text, group 1 the class, a group 3
+    predict_one's own ms."""
+
+    path: str = "/predict"
+    button: str = "Predict"
+    button_selector: str = '[data-testid="stFormSubmitButton"] button'
+    alert: str = "Predicted class"
+    pattern: re.Pattern = ALERT
+    sliders: tuple[str, ...] = tuple(f".st-key-predict_input_{i} input[type=range]" for i in range(4))
+    moved: tuple[int, ...] = SLIDERS
+    reruns_on_input: bool = False
+
+    def instrument_js(self) -> str:
+        """INSTRUMENT_JS looking for this page's button and alert."""
+        return (
+            INSTRUMENT_JS.replace('"Predicted class"', json.dumps(self.alert))
+            .replace("'[data-testid=\"stFormSubmitButton\"] button'", f"'{self.button_selector}'")
+            .replace('=== "Predict"', f"=== {json.dumps(self.button)}")
+        )
+
+    def click_done_js(self) -> str:
+        return CLICK_DONE_JS.replace('"Predicted class"', json.dumps(self.alert))
+
+
+WORKBENCH_PAGE = PredictPage()
+
 
 # --profile only: `streamlit run` started through this launcher, which times every script run of the server
 # (ScriptRunner._run_script, in the script thread) and, while the file ``profile-on`` exists in BENCH_RUNS_DIR,
@@ -311,10 +358,19 @@ def healthy(url: str) -> bool:
 
 
 def start_server(
-    store: Path, folder: Path, log_switch: str | None, number: int, runs_dir: Path | None = None
+    store: Path,
+    folder: Path,
+    log_switch: str | None,
+    number: int,
+    runs_dir: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+    script: str = "Home.py",
+    cwd: Path = ROOT,
 ) -> Server:
     """``streamlit run Home.py`` as tests/e2e/conftest.py starts it; returns at once (not yet ready). With
-    ``runs_dir``, through LAUNCHER (script runs timed there)."""
+    ``runs_dir``, through LAUNCHER (script runs timed there); ``extra_env`` is set last (e.g. another store's
+    MLFLOW_TRACKING_URI: bench/bench_load.py); ``script`` and ``cwd``: another app, run from another folder
+    (the handout's app in its own project folder: bench/bench_handout.py)."""
     env = {k: v for k, v in os.environ.items() if k not in {"MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"}}
     env["QUA3CK_DATA_DIR"] = str(store)
     env["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
@@ -325,11 +381,12 @@ def start_server(
     port = free_port()
     if runs_dir is not None:
         env["BENCH_RUNS_DIR"] = str(runs_dir)
+    env.update(extra_env or {})
     command = [
         sys.executable,
         *(["-c", LAUNCHER] if runs_dir is not None else ["-m", "streamlit"]),
         "run",
-        "Home.py",
+        script,
         "--server.headless",
         "true",
         "--server.port",
@@ -344,7 +401,7 @@ def start_server(
     log_path = folder / f"server-{number}.log"
     with log_path.open("wb") as log:
         started = time.time()
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
     return Server(f"http://127.0.0.1:{port}", process, log_path, started)
 
 
@@ -408,14 +465,14 @@ def check_page(page, what: str) -> None:
         raise BenchFailure(f"the Predict page shows an exception {what}: {text}")
 
 
-def click_predict(page, what: str) -> dict:
+def click_predict(page, what: str, spec: PredictPage = WORKBENCH_PAGE) -> dict:
     """Click "Predict" and return the page's timings of that click (epoch ms)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
     mark = page.evaluate(MARK_JS)
-    page.get_by_role("button", name="Predict", exact=True).click()
+    page.get_by_role("button", name=spec.button, exact=True).click()
     try:
-        handle = page.wait_for_function(CLICK_DONE_JS, arg=mark, polling=20, timeout=CLICK_TIMEOUT_MS)
+        handle = page.wait_for_function(spec.click_done_js(), arg=mark, polling=20, timeout=CLICK_TIMEOUT_MS)
     except PlaywrightTimeoutError:
         check_page(page, what)
         raise BenchFailure(f"no finished run with a prediction within {CLICK_TIMEOUT_MS / 1000:.0f} s {what}") from None
@@ -424,27 +481,27 @@ def click_predict(page, what: str) -> dict:
     return result
 
 
-def first_prediction(browser, server: Server) -> tuple[StartTimes, object, object]:
-    """A fresh browser context on the fresh server: /predict, wait until idle, one click."""
+def first_prediction(browser, server: Server, spec: PredictPage = WORKBENCH_PAGE) -> tuple[StartTimes, object, object]:
+    """A fresh browser context on the fresh server: /predict (``spec.path``), wait until idle, one click."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(CLICK_TIMEOUT_MS)
-    context.add_init_script(script=INSTRUMENT_JS)
+    context.add_init_script(script=spec.instrument_js())
     page = context.new_page()
     ready = wait_ready(server)
-    page.goto(f"{server.url}/predict", wait_until="commit")
+    page.goto(f"{server.url}{spec.path}", wait_until="commit")
     try:
         page.wait_for_function(IDLE_JS, polling=20, timeout=STARTUP_TIMEOUT_S * 1000)
     except PlaywrightTimeoutError:
         check_page(page, "after opening it")
-        raise BenchFailure(f"/predict showed no Predict button: {server.tail()}") from None
+        raise BenchFailure(f"{spec.path} showed no {spec.button} button: {server.tail()}") from None
     check_page(page, "after opening it")
     page_times = page.evaluate("() => ({shown: window.__bench.shown, states: window.__bench.states})")
     idle_at = [s["t"] for s in page_times["states"] if s["state"] == "notRunning"][-1]
-    result = click_predict(page, "after the first click")
+    result = click_predict(page, "after the first click", spec)
     if result["painted"] is None:
-        raise BenchFailure("the first click finished without a 'Predicted class' alert")
+        raise BenchFailure(f"the first click finished without a '{spec.alert}' alert")
     origin = server.started * 1000
     times = StartTimes(
         ready=ready,
@@ -456,14 +513,14 @@ def first_prediction(browser, server: Server) -> tuple[StartTimes, object, objec
     return times, context, page
 
 
-def change_input(page, rng: random.Random, number: int) -> tuple[str, ...]:
+def change_input(page, rng: random.Random, number: int, spec: PredictPage = WORKBENCH_PAGE) -> tuple[str, ...]:
     """Move one petal slider by keyboard until its value changed; the four slider values afterwards."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-    key_name = f"predict_input_{SLIDERS[number % len(SLIDERS)]}"
-    selector = f".st-key-{key_name} input[type=range]"
+    selector = spec.sliders[spec.moved[number % len(spec.moved)]]
     slider = page.locator(selector)
     before = slider.input_value()
+    mark = page.evaluate(MARK_JS) if spec.reruns_on_input else None
     key = rng.choice(KEYS)
     presses = 1 if key in ("End", "Home") else rng.randint(1, 5)
     for _ in range(3):  # at an end already: the other way
@@ -478,17 +535,27 @@ def change_input(page, rng: random.Random, number: int) -> tuple[str, ...]:
         except PlaywrightTimeoutError:
             key = OPPOSITE[key]
     else:
-        raise BenchFailure(f"the keys {key}/{OPPOSITE[key]} did not move {key_name} from {before}")
+        raise BenchFailure(f"the keys {key}/{OPPOSITE[key]} did not move {selector} from {before}")
     page.wait_for_timeout(SETTLE_MS)
-    return tuple(page.locator(f".st-key-predict_input_{i} input[type=range]").input_value() for i in range(4))
+    if spec.reruns_on_input:  # the rerun the slider started (under load it may start late) ends before the click
+        try:
+            page.wait_for_function(RERUN_DONE_JS, arg=mark, polling=20, timeout=CLICK_TIMEOUT_MS)
+            page.wait_for_function(IDLE_JS, polling=20, timeout=CLICK_TIMEOUT_MS)
+        except PlaywrightTimeoutError:
+            check_page(page, f"after moving {selector}")
+            raise BenchFailure(f"moving {selector} started no script run that ended") from None
+        # a person reaches the button later than this; clicking at once would land in Streamlit's post-run
+        # gc.collect(2) of the slider's run, which starts after the page is told the run finished
+        page.wait_for_timeout(SETTLE_MS)
+    return tuple(page.locator(each).input_value() for each in spec.sliders)
 
 
-def warm_clicks(page, count: int, seed: int) -> Clicks:
+def warm_clicks(page, count: int, seed: int, spec: PredictPage = WORKBENCH_PAGE) -> Clicks:
     rng = random.Random(seed)
     out = Clicks()
     for number in range(count):
-        out.inputs.add(change_input(page, rng, number))
-        result = click_predict(page, f"after click {number + 2}")
+        out.inputs.add(change_input(page, rng, number, spec))
+        result = click_predict(page, f"after click {number + 2}", spec)
         out.click_at.append(result["click"])
         out.done.append((result["done"] - result["click"]) / 1000)
         if result["text"] is None:  # the same text as before (same class and latency): only the run's end counts
@@ -502,11 +569,12 @@ def warm_clicks(page, count: int, seed: int) -> Clicks:
             out.to_dom.append((result["alert"] - result["alertMessage"]) / 1000)
             out.last_message.append((result["lastMessage"] - result["click"]) / 1000)
             out.finish.append((result["done"] - result["lastMessage"]) / 1000)
-        match = ALERT.search(result["text"])
+        match = spec.pattern.search(result["text"])
         if match is None:
             raise BenchFailure(f"unexpected alert text after click {number + 2}: {result['text'][:120]}")
         out.classes.add(match.group(1))
-        out.server_ms.append(float(match.group(3)))
+        if spec.pattern.groups >= 3:
+            out.server_ms.append(float(match.group(3)))
     return out
 
 
