@@ -35,10 +35,17 @@ def store(tmp_path, store_template, monkeypatch) -> Path:
     monkeypatch.setenv("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     config.activate_store()
     yield data_dir
+    import os
+
     import mlflow
 
     while mlflow.active_run():
         mlflow.end_run()
+    # a snippet test's mlflow.set_experiment() sets a process-wide experiment (and MLFLOW_EXPERIMENT_ID): the next
+    # test's store does not have it
+    mlflow.tracking.fluent._active_experiment_id = None
+    os.environ.pop("MLFLOW_EXPERIMENT_ID", None)
+    os.environ.pop("MLFLOW_EXPERIMENT_NAME", None)
     config._active = None  # the next test activates its own store
 
 
