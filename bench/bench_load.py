@@ -1,4 +1,4 @@
-"""Benchmark: many sessions at once (issue 9) — searches and predictions in 20 browser sessions, one server.
+"""Benchmark: many sessions at once (issue 9) — searches and predictions in 20 sessions, one server.
 
 For each store (``--store sqlite|server|both``):
 
@@ -8,21 +8,30 @@ For each store (``--store sqlite|server|both``):
            random forest registered as ``iris-classifier`` v1 with ``@production``.
   app      ``streamlit run Home.py`` on a free port against it (bench_predict's ``start_server``), warmed up by one
            session (the Predict page and one click, then the A³ page), as a server that has been running is.
-  load     one headless Debian Chromium, ``--searchers + --predictors`` browser contexts (default 4 + 16) driven
-           from one asyncio loop. All open their page at once. Then a baseline: the predictors alone for
-           ``--baseline`` seconds (the searchers' pages open and idle). Then all are released together:
+  clients  ``--client protocol`` (default): each session is a ``bench/st_client.AppSession``, which speaks the
+           app's own websocket protocol — the page runs, widget values, clicks and the live view's timed fragment
+           reruns a browser sends, the same messages back — and renders nothing: on two cores, 20 Chromium pages
+           took 64 % of the CPU and their starved renderers, not the server, made most of a click's latency
+           (``--client browser`` shows it), while people's browsers run on their own machines. A click's time
+           ends when the message carrying its answer arrives (a browser paints it ~30–50 ms later: the Predict
+           benchmark). ``--client browser``: one headless Debian Chromium, a context per session (optionally
+           under ``--browser-nice N``), the page's own clock (bench_predict's instrument), until painted.
+  load     ``--searchers + --predictors`` sessions (default 4 + 16) driven from one asyncio loop. All open their
+           page at once. Then a baseline: the predictors alone for ``--baseline`` seconds (the searchers' pages
+           open and idle). Then all are released together:
              searchers   the A³ page's "Tune hyperparameters" tab, the trial budget set to ``--trials`` N, "Start
-                         the search" (the default random search of the random forest) clicked, then they wait for
-                         the search's end alert ("The search finished…" or an error) and note its run id.
-             predictors  the Predict page: move a petal slider by keyboard (as bench_predict does), click
-                         "Predict", time click → prediction painted with the page's own clock (bench_predict's
-                         instrument), over and over (``--think`` seconds between clicks) until every search has
-                         ended or ``--duration`` seconds have passed. A click's run has ended when the page showed
-                         it running and then not, or — a starved renderer may batch both into one frame — when
-                         the new answer is painted and the page is not running; a click with neither within 60 s
-                         has no answer (the page's state is recorded).
-           Every page records every error or exception box it ever shows (``stException``, ``st.error``), any
-           text "database is locked" anywhere in it, and every loss of the server connection.
+                         the search" (the default random search of the random forest) clicked, then they follow
+                         the live view (its fragment reruns every second) until the search's end alert ("The
+                         search finished…" or an error) and note its run id.
+             predictors  the Predict page: move a petal slider (protocol: to another value of its range; browser:
+                         by keyboard, as bench_predict does), wait 400 ms as a person would, click "Predict", time
+                         click → answer, over and over (``--think`` seconds between clicks) until every search has
+                         ended or ``--duration`` seconds have passed. In a browser a click's run has ended when the
+                         page showed it running and then not, or — a starved renderer may batch both into one
+                         frame — when the new answer is painted and the page is not running; a click with neither
+                         within 60 s has no answer (the page's state is recorded).
+           Every session records every error or exception box it is sent or shows (``stException``,
+           ``st.error``), any text "database is locked", and every loss of the server connection.
   check    after the app is stopped (the prediction log is flushed at its exit), with ``MlflowClient``: the
            project's runs and their status, the trial runs (``qua3ck.kind=trial``) and the searches' parent runs
            (``qua3ck.search``), their children, and the rows in the prediction log against the clicks made.
@@ -30,7 +39,7 @@ For each store (``--store sqlite|server|both``):
 Criteria per store (exit code 1 when any fails): no page shows "database is locked"; no page shows an error or
 exception box, or loses its connection; every search ends "finished" within ``--duration`` with its model;
 every run in the project FINISHED; trial runs = searchers × N, N under each parent; every click answered;
-prediction p95 (click → painted) ≤ 1 s with the searches. Also reported: p50/p95/max with and without the
+prediction p95 (click → answer) ≤ 1 s with the searches. Also reported: p50/p95/max with and without the
 searches, the split of a click (→ server's first message → the answer's message → painted), the clicks that
 overlapped a search's refit (its last trial logged → its run ended), load average before/during/after, CPU
 seconds by process group (app server, search workers, Chromium, MLflow server, PostgreSQL, the rest of the
@@ -508,23 +517,215 @@ async def predict_until(page, session: Session, rng: random.Random, out: Clicks,
             await asyncio.sleep(think)
 
 
-async def predictor(session: Session, page, url: str, args, origin: float, phases: dict[str, asyncio.Event]) -> None:
-    """Open the Predict page; slider + Predict through the baseline (alone), then from the common start until
-    the searches have ended."""
+async def predictor_phases(session: Session, args, origin: float, phases: dict[str, asyncio.Event], open_page, until):
+    """Open the Predict page (``open_page()``); predict (``until(rng, clicks, stop_event)``) through the baseline
+    (alone), then from the common start until the searches have ended."""
     rng = random.Random(args.seed + session.number)
     try:
-        await open_predict(page, url)
+        await open_page()
         session.ready_s = time.time() - origin
     except Exception as exc:  # noqa: BLE001
         session.failure = f"could not open the Predict page: {str(exc).splitlines()[0][:200]}"
         return
     await phases["baseline"].wait()
-    await predict_until(page, session, rng, session.baseline, phases["baseline_over"], args.think)
+    await until(rng, session.baseline, phases["baseline_over"])
     session.parked = True
     if session.failure:
         return
     await phases["go"].wait()
-    await predict_until(page, session, rng, session.load, phases["stop"], args.think)
+    await until(rng, session.load, phases["stop"])
+
+
+# ------------------------------------------------------------------- the same sessions without a browser
+
+
+def run_errors(run) -> list[dict]:
+    """What a protocol client's run showed that a page's ERRORS_JS would have recorded."""
+    out = [
+        {"t": e.at * 1000, "kind": "exception" if e.kind == "exception" else "error", "text": e.text}
+        for e in run.errors()
+    ]
+    out += [{"t": e.at * 1000, "kind": "locked", "text": e.text} for e in run.shown if LOCKED in e.text]
+    if run.status == "timeout":
+        out.append({"t": time.time() * 1000, "kind": "connection", "text": "no end of the run within its timeout"})
+    return out
+
+
+async def ws_open(session: Session, client, page_name: str) -> None:
+    run = await client.open(page_name)
+    session.errors += run_errors(run)
+    if run.status != "FINISHED_SUCCESSFULLY":
+        raise BenchFailure(f"opening {page_name} ended {run.status}")
+
+
+async def ws_click_predict(client, rng: random.Random, number: int) -> dict:
+    """Move a petal slider to another value inside its range, wait as a person would, click Predict: the
+    timings of that click (epoch ms) in the page's format (answer "painted" = its message arrived)."""
+    key = f"predict_input_{SLIDERS[number % len(SLIDERS)]}"
+    slider = client.widget(key)
+    widget_id = client.widget_id(key)
+    before = client.values[widget_id].double_array_value.data[0] if widget_id in client.values else slider.default[0]
+    value = before
+    while value == before:
+        value = round(round(rng.uniform(slider.min, slider.max) / slider.step) * slider.step, 6)
+    client.set_form_value(key, value)
+    await asyncio.sleep(SETTLE_MS / 1000)
+    run = await client.click(label="Predict")
+    hit = run.find("Predicted class")
+    if run.status != "FINISHED_FRAGMENT_RUN_SUCCESSFULLY" or hit is None:
+        return {
+            "stuck": {"status": run.status, "closed": client.closed, "texts": [e.text[:80] for e in run.shown][-4:]}
+        }
+    at = lambda t: t * 1000 if t is not None else None  # noqa: E731
+    return {
+        "click": at(run.sent),
+        "done": at(run.finished),
+        "text": hit.text.replace("**", ""),
+        "alert": at(hit.at),
+        "painted": at(hit.at),
+        "batched": False,
+        "firstMessage": at(run.first),
+        "alertMessage": at(hit.at),
+        "errors": run_errors(run),
+    }
+
+
+async def ws_predict_until(
+    client, session: Session, rng: random.Random, out: Clicks, stop: asyncio.Event, think: float
+):
+    number = session.baseline.count() + session.load.count()
+    while not stop.is_set():
+        try:
+            result = await ws_click_predict(client, rng, number)
+        except Exception as exc:  # noqa: BLE001 — a connection the client cannot use any more
+            session.failure = f"after {number} clicks: {str(exc).splitlines()[0][:200]}"
+            return
+        session.errors += result.pop("errors", [])
+        out.add(result)
+        number += 1
+        if think:
+            await asyncio.sleep(think)
+
+
+class ProtocolClients:
+    """Each session is a bench/st_client.AppSession: the app's own websocket protocol, no browser."""
+
+    version = "none (bench/st_client.py: Streamlit's websocket protocol)"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.clients: dict[int, object] = {}
+
+    async def warm_up(self, args) -> dict:
+        from bench.st_client import AppSession
+
+        started = time.time()
+        client = AppSession(self.url)
+        await client.connect()
+        probe = Session("warm-up", 0)
+        try:
+            await ws_open(probe, client, "predict")
+            answer = await ws_click_predict(client, random.Random(0), 0)
+            if "stuck" in answer:
+                raise BenchFailure(f"the warm-up click on Predict got no answer: {answer['stuck']}")
+            predicted = time.time() - started
+            await ws_open(probe, client, "train")
+            if probe.errors:
+                raise BenchFailure(f"the warm-up session shows an error: {probe.errors[0]['text'][:200]}")
+        finally:
+            await client.close()
+        return {"predict_page_and_click_s": round(predicted, 2), "total_s": round(time.time() - started, 2)}
+
+    async def open(self, session: Session) -> None:
+        from bench.st_client import AppSession
+
+        client = self.clients[id(session)] = AppSession(self.url)
+        await client.connect()
+
+    async def searcher(self, session: Session, args, origin: float, go: asyncio.Event) -> None:
+        """The A³ page, the trial budget set, then at the common start "Start the search"; the live view's
+        fragment rerun on the timer the server set (as the browser does) until the search's end alert."""
+        client = self.clients[id(session)]
+        try:
+            await ws_open(session, client, "train")
+            run = await client.set_value("train_search_trials", args.trials)
+            session.errors += run_errors(run)
+            session.ready_s = time.time() - origin
+        except Exception as exc:  # noqa: BLE001
+            session.failure = f"could not open the search tab: {str(exc).splitlines()[0][:200]}"
+            return
+        await go.wait()
+        session.started_at = time.time()
+        run = await client.click(key="train_search_start")
+        while True:
+            session.errors += run_errors(run)
+            end = next((e for e in run.shown if e.kind == "alert" and SEARCH_END.search(e.text)), None)
+            if end is not None:
+                session.ended_at = end.at
+                session.end_text = end.text.replace("**", "")[:600]
+                found = re.search(r"run `?([0-9a-f]{32})", session.end_text)
+                session.run_id = found.group(1) if found else None
+                return
+            if time.time() - session.started_at > args.duration or client.closed or not client.auto_reruns:
+                session.failure = f"no end of the search within {args.duration:.0f} s (closed: {client.closed})"
+                return
+            fragment, interval = next(iter(client.auto_reruns.items()))
+            await asyncio.sleep(interval)
+            run = await client.rerun(fragment_id=fragment, auto=True)
+
+    async def predictor(self, session: Session, args, origin: float, phases: dict[str, asyncio.Event]) -> None:
+        client = self.clients[id(session)]
+
+        async def until(rng, out, stop):
+            await ws_predict_until(client, session, rng, out, stop, args.think)
+
+        await predictor_phases(session, args, origin, phases, lambda: ws_open(session, client, "predict"), until)
+
+    async def finish(self, sessions: list[Session]) -> None:
+        for s in sessions:
+            client = self.clients.get(id(s))
+            if client is None:
+                continue
+            if client.closed:
+                s.errors.append({"t": time.time() * 1000, "kind": "connection", "text": client.closed})
+            await client.close()
+
+
+class BrowserClients:
+    """Each session is a headless Chromium context of one browser (Playwright)."""
+
+    def __init__(self, url: str, browser) -> None:
+        self.url = url
+        self.browser = browser
+        self.version = browser.version
+        self.pages: dict[int, tuple] = {}
+
+    async def warm_up(self, args) -> dict:
+        return await warm_up(self.browser, self.url, args.trials)
+
+    async def open(self, session: Session) -> None:
+        # contexts stay open until the CPU is counted (a closed page's renderer takes its CPU time along)
+        self.pages[id(session)] = await new_page(self.browser, with_instrument=session.kind == "predictor")
+
+    async def searcher(self, session: Session, args, origin: float, go: asyncio.Event) -> None:
+        await searcher(session, self.pages[id(session)][1], self.url, args, origin, go)
+
+    async def predictor(self, session: Session, args, origin: float, phases: dict[str, asyncio.Event]) -> None:
+        page = self.pages[id(session)][1]
+
+        async def until(rng, out, stop):
+            await predict_until(page, session, rng, out, stop, args.think)
+
+        await predictor_phases(session, args, origin, phases, lambda: open_predict(page, self.url), until)
+
+    async def finish(self, sessions: list[Session]) -> None:
+        for s in sessions:
+            context, page = self.pages[id(s)]
+            try:
+                s.errors = await page.evaluate("() => window.__errors.entries")
+            except Exception as exc:  # noqa: BLE001 — a page that crashed: say so
+                s.errors = [{"t": time.time() * 1000, "kind": "exception", "text": f"page unreadable: {exc}"}]
+            await context.close()
 
 
 async def warm_up(browser, url: str, trials: int) -> dict:
@@ -618,7 +819,9 @@ def read_py_spy(path: Path, seconds: float, top: int = 10) -> dict | None:
 
 
 async def drive(url: str, args, samples: list, app_pid: int, spy_out: Path) -> dict:
-    """Warm up, open every session at once, release them together, stop the predictors when the searches end."""
+    """The sessions as ``--client`` says: browsers (Playwright) or protocol clients."""
+    if args.client == "protocol":
+        return await drive_sessions(ProtocolClients(url), args, samples, app_pid, spy_out)
     from playwright.async_api import async_playwright
 
     executable = CHROMIUM
@@ -629,77 +832,76 @@ async def drive(url: str, args, samples: list, app_pid: int, spy_out: Path) -> d
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
-            warm = await warm_up(browser, url, args.trials)
-            print(f"  warm-up: {warm} (load {load()})", flush=True)
-            sessions = [Session("searcher", i) for i in range(args.searchers)]
-            sessions += [Session("predictor", i) for i in range(args.predictors)]
-            phases = {name: asyncio.Event() for name in ("baseline", "baseline_over", "go", "stop")}
-            # contexts stay open until the CPU is counted (a closed page's renderer takes its CPU time along)
-            opened_pages = [await new_page(browser, with_instrument=s.kind == "predictor") for s in sessions]
-            origin = time.time()
-            tasks = []
-            for s, (_, page) in zip(sessions, opened_pages, strict=True):
-                if s.kind == "searcher":
-                    tasks.append(asyncio.create_task(searcher(s, page, url, args, origin, phases["go"])))
-                else:
-                    tasks.append(asyncio.create_task(predictor(s, page, url, args, origin, phases)))
-
-            async def sample() -> None:
-                while True:
-                    samples.append((round(time.time(), 1), round(os.getloadavg()[0], 2)))
-                    await asyncio.sleep(5)
-
-            sampler = asyncio.create_task(sample())
-            while any(s.ready_s is None and s.failure is None for s in sessions):
-                if time.time() - origin > OPEN_TIMEOUT_MS / 1000 + 30:
-                    break
-                await asyncio.sleep(0.2)
-            opened = time.time() - origin
-            print(f"  {len(sessions)} sessions opened in {opened:.1f} s (load {load()})", flush=True)
-            predictors = [s for s in sessions if s.kind == "predictor"]
-            baseline: dict = {"seconds": 0.0, "began": None}
-            if args.baseline > 0:  # the predictors alone first, the searchers' pages open and idle
-                cpu_before = cpu_snapshot(args.roots)
-                spy = start_py_spy(args, app_pid, spy_out.with_suffix(".baseline.txt"))
-                began = baseline["began"] = time.time()
-                phases["baseline"].set()
-                await asyncio.sleep(args.baseline)
-                phases["baseline_over"].set()
-                while not all(s.parked or s.failure for s in predictors):
-                    await asyncio.sleep(0.1)
-                baseline["seconds"] = time.time() - began
-                stop_py_spy(spy)
-                baseline["cpu"] = cpu_split(cpu_before, cpu_snapshot(args.roots), app_pid)
-                if args.py_spy:
-                    baseline["py_spy"] = read_py_spy(spy_out.with_suffix(".baseline.txt"), baseline["seconds"])
-                print(f"  baseline (predictors alone) {baseline['seconds']:.0f} s (load {load()})", flush=True)
-            else:
-                phases["baseline"].set()
-                phases["baseline_over"].set()
-            print("  released", flush=True)
-            cpu_before = cpu_snapshot(args.roots)
-            spy = start_py_spy(args, app_pid, spy_out)
-            released = time.time()
-            phases["go"].set()
-            searches = [t for t, s in zip(tasks, sessions, strict=True) if s.kind == "searcher"]
-            try:
-                await asyncio.gather(*searches)
-            finally:
-                searches_done = time.time()
-                stop_py_spy(spy)
-            phases["stop"].set()
-            await asyncio.gather(*tasks)
-            cpu_after = cpu_snapshot(args.roots)
-            sampler.cancel()
-            for s, (context, page) in zip(sessions, opened_pages, strict=True):
-                try:
-                    s.errors = await page.evaluate("() => window.__errors.entries")
-                except Exception as exc:  # noqa: BLE001 — a page that crashed: say so
-                    s.errors = [{"t": time.time() * 1000, "kind": "exception", "text": f"page unreadable: {exc}"}]
-                await context.close()
-            version = browser.version
+            return await drive_sessions(BrowserClients(url, browser), args, samples, app_pid, spy_out)
         finally:
             await browser.close()
+
+
+async def drive_sessions(clients, args, samples: list, app_pid: int, spy_out: Path) -> dict:
+    """Warm up, open every session at once, release them together, stop the predictors when the searches end."""
+    warm = await clients.warm_up(args)
+    print(f"  warm-up: {warm} (load {load()})", flush=True)
+    sessions = [Session("searcher", i) for i in range(args.searchers)]
+    sessions += [Session("predictor", i) for i in range(args.predictors)]
+    phases = {name: asyncio.Event() for name in ("baseline", "baseline_over", "go", "stop")}
+    for s in sessions:
+        await clients.open(s)
+    origin = time.time()
+    tasks = []
+    for s in sessions:
+        if s.kind == "searcher":
+            tasks.append(asyncio.create_task(clients.searcher(s, args, origin, phases["go"])))
+        else:
+            tasks.append(asyncio.create_task(clients.predictor(s, args, origin, phases)))
+
+    async def sample() -> None:
+        while True:
+            samples.append((round(time.time(), 1), round(os.getloadavg()[0], 2)))
+            await asyncio.sleep(5)
+
+    sampler = asyncio.create_task(sample())
+    while any(s.ready_s is None and s.failure is None for s in sessions):
+        if time.time() - origin > OPEN_TIMEOUT_MS / 1000 + 30:
+            break
+        await asyncio.sleep(0.2)
+    opened = time.time() - origin
+    print(f"  {len(sessions)} sessions opened in {opened:.1f} s (load {load()})", flush=True)
+    predictors = [s for s in sessions if s.kind == "predictor"]
+    baseline: dict = {"seconds": 0.0, "began": None}
+    if args.baseline > 0:  # the predictors alone first, the searchers' pages open and idle
+        cpu_before = cpu_snapshot(args.roots)
+        spy = start_py_spy(args, app_pid, spy_out.with_suffix(".baseline.txt"))
+        began = baseline["began"] = time.time()
+        phases["baseline"].set()
+        await asyncio.sleep(args.baseline)
+        phases["baseline_over"].set()
+        while not all(s.parked or s.failure for s in predictors):
+            await asyncio.sleep(0.1)
+        baseline["seconds"] = time.time() - began
+        stop_py_spy(spy)
+        baseline["cpu"] = cpu_split(cpu_before, cpu_snapshot(args.roots), app_pid)
+        if args.py_spy:
+            baseline["py_spy"] = read_py_spy(spy_out.with_suffix(".baseline.txt"), baseline["seconds"])
+        print(f"  baseline (predictors alone) {baseline['seconds']:.0f} s (load {load()})", flush=True)
+    else:
+        phases["baseline"].set()
+        phases["baseline_over"].set()
+    print("  released", flush=True)
+    cpu_before = cpu_snapshot(args.roots)
+    spy = start_py_spy(args, app_pid, spy_out)
+    released = time.time()
+    phases["go"].set()
+    searches = [t for t, s in zip(tasks, sessions, strict=True) if s.kind == "searcher"]
+    try:
+        await asyncio.gather(*searches)
+    finally:
+        searches_done = time.time()
+        stop_py_spy(spy)
+    phases["stop"].set()
+    await asyncio.gather(*tasks)
+    cpu_after = cpu_snapshot(args.roots)
+    sampler.cancel()
+    await clients.finish(sessions)
     return {
         "warm_up": warm,
         "baseline": baseline,
@@ -709,7 +911,7 @@ async def drive(url: str, args, samples: list, app_pid: int, spy_out: Path) -> d
         "searches_done_at": searches_done,
         "load_phase_s": round(searches_done - released, 1),
         "cpu": cpu_split(cpu_before, cpu_after, app_pid),
-        "chromium": version,
+        "chromium": clients.version,
         "py_spy": read_py_spy(spy_out, searches_done - released) if args.py_spy else None,
     }
 
@@ -1157,6 +1359,13 @@ def report(results: list[dict], args) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--store", choices=("sqlite", "server", "both"), default="both")
+    parser.add_argument(
+        "--client",
+        choices=("protocol", "browser"),
+        default="protocol",
+        help="protocol: each session speaks Streamlit's websocket protocol (bench/st_client.py), no browser; "
+        "browser: a headless Chromium context each",
+    )
     parser.add_argument("--searchers", type=int, default=4, help="sessions that each run one search")
     parser.add_argument("--predictors", type=int, default=16, help="sessions that predict until the searches end")
     parser.add_argument("--trials", type=int, default=10, help="trial budget N of each search")
@@ -1193,7 +1402,7 @@ def main() -> int:
     if args.seed_child:
         seed_child()
         return 0
-    if not Path(CHROMIUM).exists():
+    if args.client == "browser" and not Path(CHROMIUM).exists():
         raise BenchFailure(f"{CHROMIUM} is missing: apt-get install -y chromium")
     if args.searchers < 1 or args.predictors < 1 or args.trials < 1:
         parser.error("--searchers, --predictors and --trials must be at least 1")

@@ -2,22 +2,15 @@
 
 import streamlit as st
 
-from core import charts, data, datastore, loading
+from core import data, datastore, loading
 from core.snippets import data as snippets
 from core.ui import cache, keys
-from core.ui.common import error_message, inert_chart, phase_header, plain, require_project, show_code
-from core.ui.data_widgets import csv_settings_input, embed_report, roles_editor, show_findings
-from core.ui.i18n import t
+from core.ui.common import error_message, phase_header, plain, require_project, show_code
+from core.ui.data_widgets import csv_settings_input, explore, roles_editor, show_findings
+from core.ui.i18n import labeller, t
 
 # The radio's values stay these English names (tests and bookmarks of the widget state use them); shown translated
 SOURCES = {"Built-in data set": "data.source_builtin", "Upload a file": "data.source_upload"}
-SUMMARY_COLUMNS = ("column", "type", "missing", "distinct", "min", "mean", "max")
-
-
-def labels(keys: dict[str, str]) -> dict[str, str]:
-    """Option → its text, translated now: format functions also run outside the page run (AppTest), where the
-    session's language is not known."""
-    return {option: t(key) for option, key in keys.items()}
 
 
 phase_header("data")
@@ -42,14 +35,14 @@ if project.data_run_id:
     except ValueError as exc:
         st.warning(plain(error_message(exc)))
 
-source = st.radio(t("data.source"), list(SOURCES), format_func=labels(SOURCES).get, horizontal=True, key="data_source")
+source = st.radio(t("data.source"), list(SOURCES), format_func=labeller(SOURCES), horizontal=True, key="data_source")
 frame, name, default_target = None, "", None
 builtin, upload, settings = None, None, None
 if source == "Built-in data set":
     builtin = name = st.selectbox(
         t("data.dataset"),
         list(data.BUILTIN_DATASETS),
-        format_func=labels({k: f"data.builtin.{k}" for k in data.BUILTIN_DATASETS}).get,
+        format_func=labeller({k: f"data.builtin.{k}" for k in data.BUILTIN_DATASETS}),
         key="data_builtin",
     )
     frame, default_target = cache.builtin_frame(name), data.BUILTIN_DATASETS[name][1]
@@ -143,43 +136,4 @@ if not errors:  # the same load, split and data run in plain pandas, scikit-lear
         )
     )
 
-tabs = st.tabs(
-    [
-        t("data.tab_columns"),
-        t("data.tab_balance"),
-        t("data.tab_distributions"),
-        t("data.tab_correlations"),
-        t("data.tab_scatter"),
-        t("data.tab_profile"),
-        t("data.tab_rows"),
-    ]
-)
-with tabs[0]:
-    summary = data.column_summary(frame)
-    summary["type"] = summary["type"].map(lambda kind: t(f"data.role.{kind}"))
-    summary = summary.rename(columns={column: t(f"data.summary.{column}") for column in SUMMARY_COLUMNS})
-    st.dataframe(summary, hide_index=True, width="stretch")
-with tabs[1]:
-    inert_chart(st, charts.class_balance_bar(data.class_balance(frame, target)), key="data_balance_chart")
-with tabs[2]:
-    if features:
-        feature = st.selectbox(t("data.feature"), features, key="data_feature")
-        inert_chart(st, charts.feature_by_class(frame, feature, target), key="data_feature_chart")
-with tabs[3]:
-    inert_chart(st, charts.correlation_heatmap(frame, features), key="data_corr_chart")
-with tabs[4]:
-    inert_chart(st, charts.scatter_matrix(frame[[*features, target]], target), key="data_scatter_chart")
-with tabs[5]:
-    if st.button(t("data.profile_build"), key="data_profile") or st.session_state.get(keys.PROFILED) == digest:
-        st.session_state[keys.PROFILED] = digest
-        with st.status(t("data.profiling"), expanded=False) as progress:
-            html = cache.profile_report(frame, digest, name)
-            progress.update(label=t("data.profile_ready"), state="complete")
-        st.download_button(
-            t("data.profile_download"), html, file_name=f"profile-{name}.html", key="data_profile_download"
-        )
-        embed_report(html)
-    else:
-        st.caption(t("data.profile_caption"))
-with tabs[6]:
-    st.dataframe(frame.head(200), width="stretch")
+explore(frame, target, features, digest, name)

@@ -8,7 +8,7 @@ from core.snippets import monitor as snippets
 from core.ui import cache
 from core.ui import monitor_widgets as widgets
 from core.ui.common import error_message, phase_header, plain, show_code
-from core.ui.i18n import t
+from core.ui.i18n import labeller, t
 from core.ui.widgets import served_alias_picker
 
 SOURCES = {"Prediction log": "monitor.source_log", "Upload a batch": "monitor.source_batch"}
@@ -37,7 +37,7 @@ thresholds = widgets.thresholds_input()
 
 # the options stay English (tests and widget state use them); only their labels follow the language
 source = st.radio(
-    t("monitor.source"), list(SOURCES), format_func=widgets.labeller(SOURCES), key="monitor_source", horizontal=True
+    t("monitor.source"), list(SOURCES), format_func=labeller(SOURCES), key="monitor_source", horizontal=True
 )
 model = None
 filename, only, since = None, False, None
@@ -48,7 +48,7 @@ try:
         window = right.selectbox(
             t("monitor.window"),
             list(widgets.WINDOWS),
-            format_func=widgets.labeller(widgets.WINDOW_LABELS),
+            format_func=labeller(widgets.WINDOW_LABELS),
             key="monitor_window",
         )
         since = widgets.since(window)

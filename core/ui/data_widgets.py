@@ -7,11 +7,13 @@ import html
 import pandas as pd
 import streamlit as st
 
-from core import loading, roles
-from core.ui.common import plain
+from core import charts, data, loading, roles
+from core.ui import cache, keys
+from core.ui.common import inert_chart, plain
 from core.ui.i18n import t
 
 SEVERITY_ICONS = {"error": "⛔", "warning": "⚠️", "info": "ℹ️"}
+SUMMARY_COLUMNS = ("column", "type", "missing", "distinct", "min", "mean", "max")  # data.summary.<column>
 
 
 def csv_settings_input(content: bytes, file_id: str) -> loading.CsvSettings:
@@ -134,3 +136,48 @@ def embed_report(document: str, height: int = 900, title: str | None = None) -> 
         st.info(t("data.report_too_large"))
         return
     st.iframe(sandboxed_html(document), height=height, alt=title or t("data.tab_profile"))
+
+
+def explore(frame: pd.DataFrame, target: str, features: list[str], digest: str, name: str) -> None:
+    """The exploration tabs: column summary, class balance, distributions, correlations, scatter matrix, the
+    profile report (built on request, kept for this digest) and the first rows."""
+    tabs = st.tabs(
+        [
+            t("data.tab_columns"),
+            t("data.tab_balance"),
+            t("data.tab_distributions"),
+            t("data.tab_correlations"),
+            t("data.tab_scatter"),
+            t("data.tab_profile"),
+            t("data.tab_rows"),
+        ]
+    )
+    with tabs[0]:
+        summary = data.column_summary(frame)
+        summary["type"] = summary["type"].map(lambda kind: t(f"data.role.{kind}"))
+        summary = summary.rename(columns={column: t(f"data.summary.{column}") for column in SUMMARY_COLUMNS})
+        st.dataframe(summary, hide_index=True, width="stretch")
+    with tabs[1]:
+        inert_chart(st, charts.class_balance_bar(data.class_balance(frame, target)), key="data_balance_chart")
+    with tabs[2]:
+        if features:
+            feature = st.selectbox(t("data.feature"), features, key="data_feature")
+            inert_chart(st, charts.feature_by_class(frame, feature, target), key="data_feature_chart")
+    with tabs[3]:
+        inert_chart(st, charts.correlation_heatmap(frame, features), key="data_corr_chart")
+    with tabs[4]:
+        inert_chart(st, charts.scatter_matrix(frame[[*features, target]], target), key="data_scatter_chart")
+    with tabs[5]:
+        if st.button(t("data.profile_build"), key="data_profile") or st.session_state.get(keys.PROFILED) == digest:
+            st.session_state[keys.PROFILED] = digest
+            with st.status(t("data.profiling"), expanded=False) as progress:
+                report = cache.profile_report(frame, digest, name)
+                progress.update(label=t("data.profile_ready"), state="complete")
+            st.download_button(
+                t("data.profile_download"), report, file_name=f"profile-{name}.html", key="data_profile_download"
+            )
+            embed_report(report)
+        else:
+            st.caption(t("data.profile_caption"))
+    with tabs[6]:
+        st.dataframe(frame.head(200), width="stretch")

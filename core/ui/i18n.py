@@ -3,6 +3,8 @@ the browser's language as the default; ``t(key)`` is the text of a catalogue key
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from core import i18n
@@ -45,6 +47,13 @@ def language() -> str:
 def t(key: str, /, **values: object) -> str:
     """The text for ``key`` in the session's language."""
     return i18n.translate(key, language(), **values)
+
+
+def labeller(labels: dict[str, str]) -> Callable[[str], str]:
+    """A ``format_func`` for options whose labels are catalogue keys (``labels``: option -> key), bound to this
+    run's language: Streamlit's test harness calls it again outside the script run, where no session is read."""
+    chosen = language()
+    return lambda option: i18n.translate(labels[option], chosen)
 
 
 def _language_of_run() -> str:

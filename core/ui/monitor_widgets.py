@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -42,13 +41,6 @@ VERDICTS = {
     "ok": "drift.verdict_ok",
     "skipped": "drift.verdict_skipped",
 }
-
-
-def labeller(labels: dict[str, str]) -> Callable[[str], str]:
-    """A ``format_func`` for options whose labels are catalogue keys (``labels``: option -> key), bound to this
-    run's language: Streamlit's test harness calls it again outside the script run, where no session is read."""
-    chosen = language()
-    return lambda option: i18n.translate(labels[option], chosen)
 
 
 def verdict_label(verdict: str) -> str:

@@ -138,6 +138,21 @@ def test_resolve_missing_alias_names_the_existing_ones(one_run):
     assert registry.resolve_alias("m", "champion").run_id == run1
 
 
+def test_resolve_alias_reads_the_same_version_as_the_listing(one_run):
+    _, run1 = one_run
+    registry.register(run1, "m")
+    registry.register(run1, "m")
+    registry.set_alias("m", "champion", "2")
+    registry.set_alias("m", "production", "2")
+    resolved = registry.resolve_alias("m", "production")
+    assert resolved == registry.get_version("m", "2")  # every field, the aliases sharing the version included
+    assert resolved.aliases == ["champion", "production"]
+    with pytest.raises(RegistryError, match="no alias 'latest'"):  # MLflow's "newest version", not an alias here
+        registry.resolve_alias("m", "latest")
+    with pytest.raises(RegistryError, match="no-such-model"):
+        registry.resolve_alias("no-such-model", "production")
+
+
 def test_unknown_model(store):
     with pytest.raises(RegistryError, match="no registered model named 'ghost'"):
         registry.get_model("ghost")
