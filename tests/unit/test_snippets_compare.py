@@ -4,9 +4,6 @@ evaluation, and records a conclusion as the same tags; every text the page looks
 
 from __future__ import annotations
 
-import contextlib
-import io
-
 import pandas as pd
 import pytest
 from mlflow import MlflowClient
@@ -17,14 +14,7 @@ from core.evidence import CONCLUSIONS, TAG_CONCLUSION, TAG_CONCLUSION_NOTE, conc
 from core.kpis import METRICS, SCORE_METRICS
 from core.snippets import compare as snippets
 from core.training import train_model
-
-
-def run(code: str) -> dict:
-    """Execute generated code (our own) and return its namespace; what it prints is swallowed."""
-    namespace: dict = {"__name__": "snippet"}
-    with contextlib.redirect_stdout(io.StringIO()):
-        exec(compile(code, "snippet", "exec"), namespace)
-    return namespace
+from tests.unit.snippet_exec import run_snippet
 
 
 def test_the_evaluation_code_scores_the_same_rows_as_the_page(iris_project):
@@ -35,7 +25,7 @@ def test_the_evaluation_code_scores_the_same_rows_as_the_page(iris_project):
     code = snippets.evaluate_runs(project.experiment_id, list(evaluations))
     assert "from core" not in code and "import core" not in code  # plain mlflow/sklearn/pandas
     assert "mlflow.search_runs(" in code and "mlflow.sklearn.load_model(" in code
-    found = run(code)
+    found = run_snippet(code)
     runs = found["runs"]
     assert isinstance(runs, pd.DataFrame) and set(runs["run_id"]) == set(evaluations)  # only the compared runs
     assert runs.set_index("run_id").loc[forest.run_id, "metrics.test_accuracy"] == pytest.approx(
@@ -56,7 +46,7 @@ def test_the_conclusion_code_sets_the_same_tags_as_the_form(iris_project):
     project, record = iris_project
     trained = train_model(project.experiment_id, record, "knn", {}, 3)
     note = "  Meets both KPIs; 'simplest' model.\n"
-    run(snippets.record_conclusion(trained.run_id, "promising", note))
+    run_snippet(snippets.record_conclusion(trained.run_id, "promising", note))
     tags = MlflowClient().get_run(trained.run_id).data.tags
     assert tags[TAG_CONCLUSION] == "promising" and tags[TAG_CONCLUSION_NOTE] == note.strip()
     mine = conclusion_text(tags)

@@ -12,6 +12,7 @@ from mlflow import MlflowClient
 from core import data, datastore, loading, projects
 from core.roles import infer_roles
 from core.snippets import data as snippets
+from tests.unit.snippet_exec import run_snippet
 
 
 @pytest.fixture(autouse=True)
@@ -21,10 +22,6 @@ def _no_experiment_left_active(monkeypatch):
 
     monkeypatch.setattr(fluent, "_active_experiment_id", None)
     monkeypatch.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
-
-
-def run(code: str) -> None:
-    exec(compile(code, "snippet", "exec"), {})  # noqa: S102 — the point of the test
 
 
 def snippet_run(experiment_id: str, exclude: str | None = None):
@@ -46,7 +43,7 @@ def test_builtin_code_logs_the_same_digest_split_and_params(iris_project):
         builtin="iris",
     )  # fmt: skip
     assert "import core" not in code and "from core" not in code
-    run(code)
+    run_snippet(code)
     made = snippet_run(project.experiment_id, exclude=record.run_id)
     assert made.info.run_name == "data: iris"
     assert made.data.tags["qua3ck.data_digest"] == record.digest
@@ -88,7 +85,7 @@ def test_uploaded_csv_code_reads_with_the_detected_settings(store, tmp_path, mon
         filename="export.csv", settings=table.settings,
     )  # fmt: skip
     assert "sep=';', decimal=',', encoding='cp1252'" in code
-    run(code)
+    run_snippet(code)
     made = snippet_run(project.experiment_id, exclude=record.run_id)
     assert made.data.tags["qua3ck.data_digest"] == record.digest
     assert made.data.params["excluded"] == "Nr" and made.data.params["rows"] == "60"

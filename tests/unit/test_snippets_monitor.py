@@ -8,6 +8,7 @@ import pytest
 
 from core import data, drift, monitoring, predict, prediction_log, registry, training
 from core.snippets import monitor as snippets
+from tests.unit.snippet_exec import run_snippet
 
 MODEL = "iris-classifier"
 
@@ -18,13 +19,6 @@ def reference(iris_project) -> monitoring.Reference:
     run = training.train_model(project.experiment_id, record, "logistic_regression", {})
     registry.promote(MODEL, "production", run_id=run.run_id)
     return monitoring.reference_for_version(MODEL, "1")
-
-
-def run(code: str) -> dict:
-    assert "import core" not in code and "from core" not in code  # plain mlflow, pandas and scipy only
-    namespace: dict = {}
-    exec(compile(code, "snippet", "exec"), namespace)
-    return namespace
 
 
 def assert_same_tests(results: dict, current: monitoring.Current, reference: monitoring.Reference) -> None:
@@ -41,7 +35,7 @@ def test_a_shifted_batch_drifts_in_the_snippet_as_on_the_page(reference, tmp_pat
     batch.to_csv("shifted.csv", index=False)
     code = snippets.drift_check(reference, 0.01, filename="shifted.csv")
     assert f"run_id={reference.data_run_id!r}" in code and "pd.read_csv('shifted.csv')" in code
-    results = run(code)["results"]
+    results = run_snippet(code)["results"]
     current = monitoring.read_batch((tmp_path / "shifted.csv").read_bytes(), "shifted.csv", reference)
     assert_same_tests(results, current, reference)
     assert results["petal length (cm)"].pvalue < 0.01
@@ -57,7 +51,7 @@ def test_the_prediction_log_of_one_version_since_a_time_is_read_like_the_page(re
     since = pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=1)
     code = snippets.drift_check(reference, 0.01, version="1", since=since)
     assert "recent[\"version\"] == '1'" in code and since.isoformat() in code
-    results = run(code)["results"]
+    results = run_snippet(code)["results"]
     current = monitoring.current_from_log(reference, monitoring.read_log(reference), "1", since)
     assert current.rows == 60
     assert_same_tests(results, current, reference)

@@ -7,6 +7,7 @@ import pytest
 
 from core import data, predict, registry, training
 from core.snippets import predict as snippets
+from tests.unit.snippet_exec import run_snippet
 
 MODEL = "iris-classifier"
 
@@ -19,20 +20,13 @@ def served(iris_project) -> predict.ServedModel:
     return predict.load_served_model(MODEL, "1")
 
 
-def run(code: str) -> dict:
-    assert "import core" not in code and "from core" not in code  # plain mlflow and pandas only
-    namespace: dict = {}
-    exec(compile(code, "snippet", "exec"), namespace)
-    return namespace
-
-
 def test_one_row_predicts_what_the_page_predicted(served):
     values = {feature: float(stat["median"]) for feature, stat in served.stats.items()}
     values["petal length (cm)"], values["petal width (cm)"] = 5.5, 2.2  # a virginica, as in the page's test
     code = snippets.one_row(MODEL, "production", values)
     assert "mlflow.pyfunc.load_model('models:/iris-classifier@production')" in code
     assert "'petal length (cm)': 5.5" in code
-    assert run(code)["prediction"] == predict.predict_one(served, values).label == "virginica"
+    assert run_snippet(code)["prediction"] == predict.predict_one(served, values).label == "virginica"
 
 
 @pytest.mark.parametrize("filename", ["batch.csv", "batch.parquet", "batch.tsv"])
@@ -44,7 +38,7 @@ def test_a_batch_file_is_predicted_row_by_row_like_the_page(served, tmp_path, mo
     else:
         rows.to_csv(filename, index=False, sep="\t" if filename.endswith(".tsv") else ",")
     code = snippets.batch(MODEL, "production", filename, "predictions-iris-classifier-v1.csv")
-    run(code)
+    run_snippet(code)
     written = pd.read_csv(tmp_path / "predictions-iris-classifier-v1.csv")
     page = predict.predict_frame(served, rows)
     assert list(written["prediction"]) == list(page["prediction"])

@@ -7,6 +7,7 @@ from mlflow import MlflowClient
 from core import projects
 from core.kpis import KPI
 from core.snippets import question as snippets
+from tests.unit.snippet_exec import run_snippet
 
 QUESTION = "Which species is it? \"Sepal\" and 'petal' sizes\n# not a comment"
 
@@ -18,7 +19,7 @@ def test_the_snippet_writes_the_same_tags_as_the_page(store):
 
     code = snippets.save_question("By the snippet", QUESTION, kpis)
     assert "core" not in code.replace("qua3ck", "")
-    exec(compile(code, "snippet", "exec"), {})  # noqa: S102 — the point of the test
+    run_snippet(code)
 
     client = MlflowClient()
     by_page = client.get_experiment(page.experiment_id).tags

@@ -9,15 +9,9 @@ from mlflow import MlflowClient
 
 from core import registry, training
 from core.snippets import registry as snippets
+from tests.unit.snippet_exec import run_snippet
 
 ODD_NAME = 'the "odd" model'  # quotes must stay inside their string literal
-
-
-def run_snippet(code: str) -> dict:
-    assert "import core" not in code and "from core" not in code
-    namespace: dict = {}
-    exec(compile(code, "snippet", "exec"), namespace)  # noqa: S102 — the point of the test
-    return namespace
 
 
 @pytest.fixture

@@ -14,12 +14,9 @@ from core.search_space import METHODS, Dimension
 from core.snippets import train as snippets
 from core.training import train_model
 from core.tuning import SearchConfig, run_search
+from tests.unit.snippet_exec import run_snippet
 
 FOREST = (Dimension("n_estimators", "int", 10, 20, points=2), Dimension("max_depth", "int", 2, 4, points=2))
-
-
-def run(code: str) -> None:
-    exec(compile(code, "snippet", "exec"), {"__name__": "snippet"})  # our own generated code
 
 
 def new_runs(experiment_id: str, before: set[str]) -> list:
@@ -41,7 +38,7 @@ def test_training_code_logs_the_same_runs_with_the_same_scores(iris_project):
     code = snippets.training(project.name, record, results)
     assert "from core" not in code and "import core" not in code  # plain mlflow/sklearn/pandas
     before = run_ids(project.experiment_id)
-    run(code)
+    run_snippet(code)
     logged = {r.info.run_name: r for r in new_runs(project.experiment_id, before)}
     assert set(logged) == {"random_forest", "logistic_regression"}
     client = MlflowClient()
@@ -68,7 +65,7 @@ def test_search_code_runs_the_same_trials_as_nested_runs(iris_project, method):
     assert result.status == "finished" and len(result.trials) == 3
     code = snippets.search(project.name, record, config)
     before = run_ids(project.experiment_id)
-    run(code)
+    run_snippet(code)
     logged = new_runs(project.experiment_id, before)
     parents = [r for r in logged if "mlflow.parentRunId" not in r.data.tags]
     assert len(parents) == 1
