@@ -14,7 +14,7 @@ from core.features import IMPUTERS, SCALERS, FeatureSteps
 from core.search_space import METHODS, grid_size, space_from_table, space_table
 from core.tuning import message_text, trials_frame
 from core.ui import keys
-from core.ui.common import error_message, inert_figure, plain
+from core.ui.common import error_message, inert_chart, plain
 from core.ui.i18n import language, t
 
 # how a search ended, as "The search …": catalogue keys search.status_<status>
@@ -139,7 +139,7 @@ def _status_line(view: jobs.JobView, metric: str) -> str:
 
 @functools.lru_cache(maxsize=32)
 def _trials_shown(job_id: str, count: int, metric: str, lang: str) -> tuple[object | None, pd.DataFrame]:
-    """The live chart (inert) and table of a search's first ``count`` trials, or (None, empty) before the first.
+    """The live chart and table of a search's first ``count`` trials, or (None, empty) before the first.
 
     Built once per arriving trial rather than on every refresh: with several searches watched, rebuilding them
     every second was a sixth of the server's time (bench/bench_load.py)."""
@@ -149,7 +149,7 @@ def _trials_shown(job_id: str, count: int, metric: str, lang: str) -> tuple[obje
         return None, frame
     shown = frame if frame["error"].any() else frame.drop(columns="error")
     shown = shown.rename(columns={name: t(f"search.{key}") for name, key in TRIAL_COLUMNS.items()})
-    return inert_figure(charts.search_progress(frame, metric)), shown
+    return charts.search_progress(frame, metric), shown
 
 
 def show_search(job: jobs.SearchJob, metric: str) -> None:
@@ -170,7 +170,7 @@ def show_search(job: jobs.SearchJob, metric: str) -> None:
         )
     figure, shown = _trials_shown(view.job_id, len(view.trials), metric, language())
     if figure is not None:
-        st.plotly_chart(figure, key=f"train_search_chart_{view.job_id}")
+        inert_chart(st, figure, key=f"train_search_chart_{view.job_id}")
         st.dataframe(shown, hide_index=True, width="stretch", key=f"train_search_table_{view.job_id}")
     if view.running:
         return
