@@ -25,11 +25,12 @@ For each store (``--store sqlite|server|both``):
                          search finished…" or an error) and note its run id.
              predictors  the Predict page: move a petal slider (protocol: to another value of its range; browser:
                          by keyboard, as bench_predict does), wait 400 ms as a person would, click "Predict", time
-                         click → answer, over and over (``--think`` seconds between clicks) until every search has
-                         ended or ``--duration`` seconds have passed. In a browser a click's run has ended when the
-                         page showed it running and then not, or — a starved renderer may batch both into one
-                         frame — when the new answer is painted and the page is not running; a click with neither
-                         within 60 s has no answer (the page's state is recorded).
+                         click → answer, over and over (after each answer a pause of ``--think`` seconds ±
+                         ``--think-spread``, drawn per session: people released together do not stay in step) until
+                         every search has ended or ``--duration`` seconds have passed. In a browser a click's run
+                         has ended when the page showed it running and then not, or — a starved renderer may batch
+                         both into one frame — when the new answer is painted and the page is not running; a click
+                         with neither within 60 s has no answer (the page's state is recorded).
            Every session records every error or exception box it is sent or shows (``stException``,
            ``st.error``), any text "database is locked", and every loss of the server connection.
   check    after the app is stopped (the prediction log is flushed at its exit), with ``MlflowClient``: the
@@ -494,7 +495,15 @@ async def searcher(session: Session, page, url: str, args, origin: float, go: as
         session.failure = f"no end of the search within {args.duration:.0f} s: {str(exc).splitlines()[0][:160]}"
 
 
-async def predict_until(page, session: Session, rng: random.Random, out: Clicks, stop: asyncio.Event, think: float):
+def think_time(rng: random.Random, think: float, spread: float) -> float:
+    """A person's pause after an answer: ``think`` seconds ± ``spread`` of it, uniform (0: none).
+
+    With one fixed pause, sessions released together click together for ever — every click one of a burst of
+    16 — which no group of people does after their first few clicks."""
+    return think * rng.uniform(1 - spread, 1 + spread) if think else 0.0
+
+
+async def predict_until(page, session: Session, rng: random.Random, out: Clicks, stop: asyncio.Event, think):
     number = session.baseline.count() + session.load.count()
     missed = 0
     while not stop.is_set():
@@ -513,8 +522,8 @@ async def predict_until(page, session: Session, rng: random.Random, out: Clicks,
             session.failure = f"after {number} clicks: {str(exc).splitlines()[0][:200]}"
             return
         number += 1
-        if think:
-            await asyncio.sleep(think)
+        if pause := think(rng):
+            await asyncio.sleep(pause)
 
 
 async def predictor_phases(session: Session, args, origin: float, phases: dict[str, asyncio.Event], open_page, until):
@@ -590,9 +599,7 @@ async def ws_click_predict(client, rng: random.Random, number: int) -> dict:
     }
 
 
-async def ws_predict_until(
-    client, session: Session, rng: random.Random, out: Clicks, stop: asyncio.Event, think: float
-):
+async def ws_predict_until(client, session: Session, rng: random.Random, out: Clicks, stop: asyncio.Event, think):
     number = session.baseline.count() + session.load.count()
     while not stop.is_set():
         try:
@@ -603,8 +610,8 @@ async def ws_predict_until(
         session.errors += result.pop("errors", [])
         out.add(result)
         number += 1
-        if think:
-            await asyncio.sleep(think)
+        if pause := think(rng):
+            await asyncio.sleep(pause)
 
 
 class ProtocolClients:
@@ -677,7 +684,7 @@ class ProtocolClients:
         client = self.clients[id(session)]
 
         async def until(rng, out, stop):
-            await ws_predict_until(client, session, rng, out, stop, args.think)
+            await ws_predict_until(client, session, rng, out, stop, args.pause)
 
         await predictor_phases(session, args, origin, phases, lambda: ws_open(session, client, "predict"), until)
 
@@ -714,7 +721,7 @@ class BrowserClients:
         page = self.pages[id(session)][1]
 
         async def until(rng, out, stop):
-            await predict_until(page, session, rng, out, stop, args.think)
+            await predict_until(page, session, rng, out, stop, args.pause)
 
         await predictor_phases(session, args, origin, phases, lambda: open_predict(page, self.url), until)
 
@@ -1389,6 +1396,13 @@ def main() -> int:
         help="start the app through bench_predict's launcher: every script run and its post-run gc timed",
     )
     parser.add_argument("--think", type=float, default=0.0, help="seconds a predictor waits after each answer")
+    parser.add_argument(
+        "--think-spread",
+        type=float,
+        default=0.5,
+        metavar="F",
+        help="each wait is --think × a uniform draw from [1-F, 1+F] (0: all predictors click in step for ever)",
+    )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
         "--py-spy",
@@ -1406,6 +1420,9 @@ def main() -> int:
         raise BenchFailure(f"{CHROMIUM} is missing: apt-get install -y chromium")
     if args.searchers < 1 or args.predictors < 1 or args.trials < 1:
         parser.error("--searchers, --predictors and --trials must be at least 1")
+    if not 0 <= args.think_spread <= 1:
+        parser.error("--think-spread must be between 0 and 1")
+    args.pause = lambda rng: think_time(rng, args.think, args.think_spread)
     import mlflow
     import streamlit
 
@@ -1435,7 +1452,7 @@ def main() -> int:
     )
     print(f"\ncommand: {command}")
     machine["uptime_end"] = uptime()
-    args_out = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k != "roots"}
+    args_out = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items() if k not in ("roots", "pause")}
     payload = {"command": command, "machine": machine, "args": args_out, "results": results}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(payload, indent=1, default=lambda o: sorted(o) if isinstance(o, set) else str(o)))

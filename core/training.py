@@ -157,16 +157,19 @@ def log_training_inputs(dataset: DatasetRecord) -> None:
             mlflow.log_input(data, context="training")  # the data set exists now: MLflow links it
 
 
-def log_fitted_model(pipeline, dataset: DatasetRecord):
-    """Fit on the whole training split and log the model with what serving needs (ranges, schema)."""
+def log_fitted_model(pipeline, dataset: DatasetRecord, run_id: str | None = None):
+    """Fit on the whole training split and log the model with what serving needs (ranges, schema) in run
+    ``run_id`` (default: the active run), which stays open."""
     import mlflow
 
+    run_id = run_id or mlflow.active_run().info.run_id
+    client = mlflow.MlflowClient()
     X, y = dataset.train_xy()
     pipeline.fit(X, y)
-    mlflow.log_dict(dataset.stats(), "feature_stats.json")
-    mlflow.log_dict(dataset.schema(), "schema.json")
-    info = log_pipeline(pipeline, X)
-    mlflow.set_tag(TAG_MODEL_URI, info.model_uri)
+    client.log_dict(run_id, dataset.stats(), "feature_stats.json")
+    client.log_dict(run_id, dataset.schema(), "schema.json")
+    info = log_pipeline(pipeline, X, run_id)
+    client.set_tag(run_id, TAG_MODEL_URI, info.model_uri)
     return info
 
 
@@ -221,8 +224,9 @@ def pipeline_structure(model) -> tuple[str, ...]:
     return tuple(sorted({f"{type(o).__module__}.{type(o).__qualname__}" for o in objects}))
 
 
-def log_pipeline(pipeline, X):
-    """Log a fitted pipeline in the active run: skops with its trusted types, signature, input example.
+def log_pipeline(pipeline, X, run_id: str | None = None):
+    """Log a fitted pipeline in run ``run_id`` (default: the active run): skops with its trusted types,
+    signature, input example.
 
     skops is the safe format; its allow-list is computed from the pipeline we built, so plain
     ``mlflow.pyfunc.load_model`` and ``mlflow models serve`` load it anywhere. Computing the list serialises
@@ -237,15 +241,15 @@ def log_pipeline(pipeline, X):
     if not known:
         _trusted_by_structure[key] = skops_trusted_types(pipeline)
     try:
-        return _log_skops_model(pipeline, X, _trusted_by_structure[key])
+        return _log_skops_model(pipeline, X, _trusted_by_structure[key], run_id)
     except MlflowException as exc:
         if not known or "untrusted" not in str(exc).lower():
             raise
     _trusted_by_structure[key] = skops_trusted_types(pipeline)
-    return _log_skops_model(pipeline, X, _trusted_by_structure[key])
+    return _log_skops_model(pipeline, X, _trusted_by_structure[key], run_id)
 
 
-def _log_skops_model(pipeline, X, trusted: list[str]):
+def _log_skops_model(pipeline, X, trusted: list[str], run_id: str | None):
     import mlflow
     from mlflow.models import infer_signature
 
@@ -259,6 +263,7 @@ def _log_skops_model(pipeline, X, trusted: list[str]):
         serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_SKOPS,
         skops_trusted_types=trusted,
         pip_requirements=mlflow.sklearn.get_default_pip_requirements(include_skops=True),
+        run_id=run_id,
     )
 
 

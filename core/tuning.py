@@ -2,7 +2,8 @@
 
 Trials run in worker processes (one per core) while this process logs each finished trial at once, so
 logging overlaps with the next trials' work. When the search ends — budget spent, time up, Stop, or the store
-failing — the best configuration is refit on the whole training split and logged on the parent run.
+failing — the best configuration is refit on the whole training split and logged on the parent run, also in a
+worker.
 """
 
 from __future__ import annotations
@@ -219,6 +220,30 @@ def evaluate_trial(
     return metrics, fold_scores, None, time.perf_counter() - started
 
 
+def refit_and_log(
+    tracking_uri: str,
+    registry_uri: str,
+    experiment_id: str,
+    run_id: str,
+    algorithm: str,
+    params: dict,
+    steps: FeatureSteps,
+    dataset,
+    seed: int,
+) -> str:
+    """Refit the best configuration on the whole training split and log it on the search's run (in a worker:
+    the refit and the model's serialisation are a second or more of CPU the app's clicks would wait for);
+    returns the model's URI."""
+    import mlflow
+
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_registry_uri(registry_uri)
+    mlflow.set_experiment(experiment_id=experiment_id)  # MLflow files the logged model under this one
+    X, _ = dataset.train_xy()
+    pipeline = build_pipeline(algorithm, params, X, seed=seed, steps=steps)
+    return log_fitted_model(pipeline, dataset, run_id).model_uri
+
+
 def _executor():
     """The process-wide pool of worker processes (one per core), kept warm between searches."""
     from joblib.externals.loky import get_reusable_executor
@@ -227,15 +252,29 @@ def _executor():
 
 
 def _warm() -> None:
-    import sklearn.ensemble  # noqa: F401 — the imports a first trial would otherwise wait for
+    """The imports a first trial would otherwise wait for, and what the refit and its model logging load once
+    per process, on whichever worker it lands: ~3 s of CPU there (at the workers' low priority, while the
+    person sets up the search), ~110 MB a worker."""
+    import mlflow.sklearn  # noqa: F401
+    import sklearn.ensemble  # noqa: F401
     import sklearn.model_selection  # noqa: F401
+    import skops.io  # noqa: F401
 
     import core.algorithms  # noqa: F401
 
+    with contextlib.suppress(Exception):  # private helpers: a warm-up that fails only costs the time back
+        import mlflow.store.tracking.sqlalchemy_store  # noqa: F401 — the embedded store's module
+        from mlflow.utils.requirements_utils import _init_packages_to_modules_map
+
+        _init_packages_to_modules_map()  # read by log_model's requirement check
+
 
 def warm_up_workers() -> None:
-    """Start the worker processes in the background, so the first trial of a search does not wait for them."""
-    _executor().submit(_warm)
+    """Start the worker processes in the background, so the first trial of a search (and its refit) does not
+    wait for them: one warm-up per worker, all idle, so each takes one."""
+    executor = _executor()
+    for _ in range(os.cpu_count() or 1):
+        executor.submit(_warm)
 
 
 def _better(trial: Trial, best: Trial | None, metric: str) -> bool:
@@ -442,8 +481,22 @@ def run_search(
                 if best.folds:  # the best trial's folds, so the parent pairs with other runs on the same folds
                     client.log_batch(parent_id, metrics=fold_metrics(best.folds))
                 mlflow.set_tag("qua3ck.best_trial_run", best.run_id)
-                pipeline = build_pipeline(config.algorithm, best.params, X, seed=seed, steps=config.steps)
-                model_uri = log_fitted_model(pipeline, dataset).model_uri
+                model_uri = (
+                    _executor()
+                    .submit(  # not ``executor``: the pool is made anew if a worker broke it
+                        refit_and_log,
+                        mlflow.get_tracking_uri(),
+                        mlflow.get_registry_uri(),
+                        experiment_id,
+                        parent_id,
+                        config.algorithm,
+                        best.params,
+                        config.steps,
+                        dataset,
+                        seed,
+                    )
+                    .result()
+                )
             except Exception as exc:  # noqa: BLE001 — the store failed while the best model was logged
                 message = ("search.refit_failed", {"error": one_line(exc)})
                 error = _english(message)

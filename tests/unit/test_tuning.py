@@ -426,6 +426,13 @@ def test_random_search_logs_a_parent_with_a_child_per_trial_and_the_best_model(p
     assert tags[TAG_ALGORITHM] == "random_forest"
     assert tags["qua3ck.best_trial_run"] == result.best.run_id
     assert tags[TAG_MODEL_URI] == result.model_uri
+    # the refit is logged by a worker process into the parent run: its one model, and no run of its own
+    models = client().search_logged_models([project.experiment_id])
+    assert [m.model_id for m in models if m.source_run_id == result.run_id] == [result.model_uri.split("/")[-1]]
+    assert [o.model_id for o in parent.outputs.model_outputs] == [result.model_uri.split("/")[-1]]
+    artifacts = {a.path for a in client().list_artifacts(result.run_id)}
+    assert {"feature_stats.json", "schema.json", "search.json"} <= artifacts
+    assert len(all_runs(project.experiment_id)) == 1 + len(result.trials) + 1  # + the data set's run
     params = parent.data.params
     assert params["search.method"] == "random"
     assert params["search.max_trials"] == "4"
