@@ -269,12 +269,11 @@ def _warm() -> None:
         _init_packages_to_modules_map()  # read by log_model's requirement check
 
 
-def warm_up_workers() -> None:
+def warm_up_workers() -> list:
     """Start the worker processes in the background, so the first trial of a search (and its refit) does not
-    wait for them: one warm-up per worker, all idle, so each takes one."""
+    wait for them: one warm-up per worker, all idle, so each takes one. Returns the warm-ups' futures."""
     executor = _executor()
-    for _ in range(os.cpu_count() or 1):
-        executor.submit(_warm)
+    return [executor.submit(_warm) for _ in range(os.cpu_count() or 1)]
 
 
 def _better(trial: Trial, best: Trial | None, metric: str) -> bool:

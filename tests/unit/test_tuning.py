@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import time
 
@@ -33,6 +34,7 @@ from core.tuning import (
     Trial,
     run_search,
     trials_frame,
+    warm_up_workers,
 )
 
 SMALL_FOREST = (Dimension("n_estimators", "int", 10, 20), Dimension("max_depth", "int", 2, 4))
@@ -680,3 +682,10 @@ def test_a_grid_larger_than_the_trial_limit_needs_a_budget():
     with pytest.raises(SearchSpaceError, match=f"more than {MAX_TRIALS}: set a trial budget"):
         SearchConfig("random_forest", "grid", space, max_trials=None).validate()
     SearchConfig("random_forest", "grid", space, max_trials=50).validate()
+
+
+def test_warm_up_reaches_every_worker_and_loads_what_the_refit_needs():
+    """One warm-up per worker, each finishing cleanly (the refit's imports included): nothing is left to wait."""
+    futures = warm_up_workers()
+    assert len(futures) == (os.cpu_count() or 1)
+    assert [f.result(timeout=300) for f in futures] == [None] * len(futures)
