@@ -5,8 +5,11 @@ from __future__ import annotations
 import contextlib
 import html
 import io
+import os
 import pickle
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path, PurePosixPath
 
@@ -37,6 +40,23 @@ def test_config_keeps_xsrf_and_cors_protection_on_and_bounds_uploads():
     assert settings["enableXsrfProtection"] is True
     assert settings["enableCORS"] is True
     assert 1 <= settings["maxUploadSize"] <= 200  # MB
+
+
+@pytest.mark.parametrize(("switch", "disabled"), [(None, "True"), ("false", "False")])
+def test_mlflow_telemetry_is_off_unless_switched_on(switch, disabled):
+    """Importing core (as the app, the CLI and the workers do first) switches MLflow's telemetry off before
+    MLflow is imported; a deployment that sets MLFLOW_DISABLE_TELEMETRY=false keeps it on."""
+    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_DISABLE_TELEMETRY"}
+    if switch is not None:
+        env["MLFLOW_DISABLE_TELEMETRY"] = switch
+    code = (
+        "import core, mlflow\n"
+        "from mlflow.environment_variables import MLFLOW_DISABLE_TELEMETRY\n"
+        "print(MLFLOW_DISABLE_TELEMETRY.get())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == disabled
 
 
 def test_secrets_file_is_git_ignored():
