@@ -689,3 +689,22 @@ def test_warm_up_reaches_every_worker_and_loads_what_the_refit_needs():
     futures = warm_up_workers()
     assert len(futures) == (os.cpu_count() or 1)
     assert [f.result(timeout=300) for f in futures] == [None] * len(futures)
+
+
+def test_a_refit_that_cannot_reach_the_store_ends_the_search_failed_with_the_reason(project, monkeypatch):
+    """The refit runs in a worker: its failure comes back as the search's message, the parent ends FAILED."""
+    import mlflow
+
+    experiment, record = project
+    real = mlflow.get_tracking_uri()
+    # only the refit's worker is handed this store (the parent process keeps its own): it cannot be created
+    monkeypatch.setattr(mlflow, "get_tracking_uri", lambda: "sqlite:////proc/qua3ck-no-store/mlflow.db")
+    result = run_search(experiment.experiment_id, record, forest(max_trials=2))
+    monkeypatch.undo()
+    assert mlflow.get_tracking_uri() == real
+    assert result.status == "store_error" and result.model_uri is None
+    assert result.error.startswith("The best trial could not be refit and logged:")
+    assert "qua3ck-no-store" in result.error
+    assert client().get_run(result.run_id).info.status == "FAILED"
+    models = client().search_logged_models([experiment.experiment_id])
+    assert [m for m in models if m.source_run_id == result.run_id] == []
