@@ -33,6 +33,7 @@ def class_balance_bar(balance: pd.DataFrame) -> go.Figure:
     labels = {"class": tr("charts.class"), "rows": tr("charts.rows")}
     fig = px.bar(balance, x="class", y="rows", text="rows", color="class", labels=labels)
     fig.update_layout(showlegend=False, height=280, margin={"t": 20, "b": 10})
+    fig.update_xaxes(type="category")  # class labels such as 2007, 2008 are names, not points on a number line
     return fig
 
 
@@ -55,6 +56,8 @@ def confusion_heatmap(labels: list[str], matrix: list[list[int]], title: str = "
         xaxis_title=tr("charts.predicted"),
         yaxis_title=tr("charts.true"),
         yaxis_autorange="reversed",
+        xaxis_type="category",
+        yaxis_type="category",
         height=320,
         margin={"t": 40 if title else 10, "l": 10, "r": 10, "b": 10},
     )
@@ -75,6 +78,7 @@ def probability_bar(probabilities: dict[str, float]) -> go.Figure:
         )
     )
     fig.update_layout(
+        xaxis={"type": "category"},
         yaxis={"range": [0, 1], "tickformat": ".0%"},
         height=280,
         margin={"t": 10, "b": 10},

@@ -701,7 +701,11 @@ def cmd_predict(args) -> int:
         raise CLIError(f"Input file '{args.input}' does not exist.")
     version = resolve_alias(args.model, args.alias)
     model = load_served_model(args.model, version.version)
-    result = predict_frame(model, read_prediction_csv(args.input.read_bytes(), model, args.input.name))
+    notes: list = []
+    rows = read_prediction_csv(args.input.read_bytes(), model, args.input.name, notes)
+    for note in notes:  # e.g. a model without column names fed by position: said, on stderr, not in the output
+        print(f"note: {note.message}", file=sys.stderr)
+    result = predict_frame(model, rows)
     if args.output:
         result.to_csv(args.output, index=False)
     else:

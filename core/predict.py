@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -163,6 +164,49 @@ def _stats(run_id: str | None, features: list[str]) -> dict[str, dict]:
     return stats if len(stats) == len(features) else {}
 
 
+@dataclass(frozen=True)
+class InputSpec:
+    """How one model input is asked for: ``choice`` among the training categories, ``number`` within the training
+    range (slider bounds), or ``free`` (a number box: the training data is unknown)."""
+
+    kind: str
+    default: object
+    low: float | int | None = None
+    high: float | int | None = None
+    step: float | int = 1
+    decimals: int = 0
+    options: tuple[str, ...] = ()
+
+    @property
+    def integer(self) -> bool:
+        return isinstance(self.step, int)
+
+    def clamp(self, value: float | int) -> float | int:
+        """``value`` within the slider's bounds (a typed value may lie outside the training range)."""
+        return min(max(value, self.low), self.high)
+
+
+def input_spec(stat: dict) -> InputSpec:
+    """The input for one feature from its training statistics (core.data.feature_stats): sliders span exactly the
+    training range, integer columns step by whole numbers, and the step is sized to the column's spread (about a
+    hundred steps end to end), so that keys and typing are useful on any scale."""
+    if stat.get("kind") == "categorical":
+        options = tuple(str(c) for c in stat.get("categories", ()))
+        default = stat.get("mode") if stat.get("mode") in options else (options[0] if options else "")
+        return InputSpec("choice", default, options=options)
+    if stat.get("kind") != "numeric":
+        return InputSpec("free", 0.0, step=0.1, decimals=2)
+    low, high, median = float(stat["min"]), float(stat["max"]), float(stat.get("median", stat["min"]))
+    span = high - low
+    exponent = math.floor(math.log10(span / 100)) if span > 0 else -2
+    if stat.get("integer"):
+        step = int(10 ** max(exponent, 0))
+        return InputSpec("number", int(round(median)), int(low), int(high), step, 0)
+    decimals = max(0, -exponent)
+    step = round(10.0**exponent, decimals)
+    return InputSpec("number", round(median, decimals), low, high, step, decimals)
+
+
 def default_inputs(model: ServedModel) -> dict[str, object]:
     """A starting value per feature: the training median or mode, else 0."""
     values: dict[str, object] = {}
@@ -172,7 +216,23 @@ def default_inputs(model: ServedModel) -> dict[str, object]:
     return values
 
 
+def positional_columns(model: ServedModel, rows: pd.DataFrame) -> list[str] | None:
+    """The file's columns that feed a model logged without column names (``log_model(…, input_example=X[:2])``
+    with a NumPy array: its inputs are only counted), matched by position: the numeric columns, when there are
+    exactly as many as the model takes and the file lacks its input names. None when names match or it cannot be
+    matched. MLflow itself scores such a model with any array of the right width."""
+    if model.named_inputs or all(f in rows.columns for f in model.features):
+        return None
+    numeric = [
+        c for c in rows.columns if pd.api.types.is_numeric_dtype(rows[c]) and not pd.api.types.is_bool_dtype(rows[c])
+    ]
+    return numeric if len(numeric) == len(model.features) else None
+
+
 def _frame(model: ServedModel, rows: pd.DataFrame) -> pd.DataFrame | np.ndarray:
+    by_position = positional_columns(model, rows)
+    if by_position is not None:
+        return rows[by_position].to_numpy()
     missing = [f for f in model.features if f not in rows.columns]
     if missing:
         raise PredictError(tr("predict.missing_inputs", columns=", ".join(missing)))
@@ -255,9 +315,25 @@ def check_rows(model: ServedModel, frame: pd.DataFrame) -> list:
 
     if model.schema:
         return check_batch(frame, model.schema)
+    by_position = positional_columns(model, frame)
+    if by_position is not None:
+        pairs = ", ".join(f"{column} → {feature}" for column, feature in zip(by_position, model.features, strict=True))
+        return [Finding("matched_by_position", "info", tr("predict.matched_by_position", pairs=pairs))]
     missing = [f for f in model.features if f not in frame.columns]
     if not missing:
         return []
+    if not model.named_inputs:
+        return [
+            Finding(
+                "missing_columns",
+                "error",
+                tr(
+                    "predict.unnamed_inputs_mismatch",
+                    count=len(model.features),
+                    columns=", ".join(map(str, frame.columns)),
+                ),
+            )
+        ]
     return [Finding("missing_columns", "error", tr("predict.file_lacks_inputs", columns=", ".join(missing)))]
 
 
@@ -273,10 +349,15 @@ def read_batch(content: bytes, filename: str, model: ServedModel) -> tuple[pd.Da
     return frame, check_rows(model, frame)
 
 
-def read_prediction_csv(content: bytes, model: ServedModel, filename: str = "input.csv") -> pd.DataFrame:
-    """Read and check a batch; PredictError naming the problems when any finding is an error."""
+def read_prediction_csv(
+    content: bytes, model: ServedModel, filename: str = "input.csv", notes: list | None = None
+) -> pd.DataFrame:
+    """Read and check a batch; PredictError naming the problems when any finding is an error. The other findings
+    (warnings, notes) are appended to ``notes`` when given."""
     frame, findings = read_batch(content, filename, model)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         raise PredictError(" ".join(f.message for f in errors[:3]))
+    if notes is not None:
+        notes.extend(findings)
     return frame

@@ -149,6 +149,30 @@ def list_models() -> list[ModelSummary]:
     return summaries
 
 
+def project_models(experiment_id: str) -> list[ModelSummary]:
+    """The registered models built from a project's runs: at least one version's run is in the experiment,
+    whoever registered it. The model with the newest such version comes first.
+
+    Three store calls whatever the numbers of models and versions: every version, then which of their runs are
+    in the experiment, then the models' aliases."""
+    client = _client()
+    versions = [v for v in client.search_model_versions(max_results=10_000) if v.run_id]
+    run_ids = sorted({v.run_id for v in versions})
+    own: set[str] = set()
+    for start in range(0, len(run_ids), 100):  # keep each filter string short enough for any store
+        chunk = ", ".join(f"'{r}'" for r in run_ids[start : start + 100])
+        runs = client.search_runs([experiment_id], filter_string=f"attributes.run_id IN ({chunk})", max_results=1000)
+        own.update(r.info.run_id for r in runs)
+    newest: dict[str, int] = {}
+    for v in versions:
+        if v.run_id in own:
+            newest[v.name] = max(newest.get(v.name, 0), int(v.creation_timestamp or 0))
+    if not newest:
+        return []
+    summaries = {m.name: m for m in list_models() if m.name in newest}
+    return [summaries[name] for name in sorted(summaries, key=lambda n: (-newest[n], n))]
+
+
 def get_model(name: str) -> ModelSummary:
     """One registered model with its aliases (read from the model, which is reliable across releases)."""
     from mlflow.exceptions import MlflowException

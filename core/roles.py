@@ -8,6 +8,8 @@ chosen separately and gets no role.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -203,3 +205,94 @@ def category_string(value: object) -> str:
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
     return str(value)
+
+
+# ---- the target -------------------------------------------------------------------------------------------------
+
+# Column names that say "this is the class": whole names, then the last word of a longer name (``target_class``,
+# ``Klasse (A/B)``). English and German, as the files people upload are named.
+TARGET_NAMES = frozenset(
+    {
+        "species",
+        "class",
+        "label",
+        "target",
+        "y",
+        "outcome",
+        "category",
+        "diagnosis",
+        "variety",
+        "klasse",
+        "art",
+        "spezies",
+        "sorte",
+        "kategorie",
+        "ziel",
+        "zielvariable",
+        "diagnose",
+    }
+)
+TARGET_WORDS = frozenset({"class", "label", "target", "klasse", "kategorie", "zielvariable"})
+LOW_CARDINALITY = 20  # at most this many distinct values reads as classes rather than a measurement
+QUANTITY_DISTINCT = 20  # a number column with more distinct values than this is a quantity to estimate
+
+
+def _name_words(column: object) -> list[str]:
+    """The words of a column name without a trailing note in brackets (``Klasse (A/B)``, ``Gewicht [kg]``)."""
+    name = re.sub(r"\s*[(\[].*$", "", str(column).lower()) or str(column).lower()
+    return "".join(ch if ch.isalnum() else " " for ch in name).split()
+
+
+def _named_like_target(column: object) -> int:
+    """2 when the whole name says "class" (``species``, ``Art``), 1 when its last word does, else 0."""
+    words = _name_words(column)
+    if " ".join(words) in TARGET_NAMES:
+        return 2
+    return 1 if words and words[-1] in TARGET_WORDS else 0
+
+
+def target_concern(values: pd.Series) -> str | None:
+    """Why a column is a doubtful class target: ``id``, ``text``, ``dates``, ``constant`` or ``quantity`` (a
+    number with many values: something to estimate, not classes); None when it reads as classes."""
+    role = infer_role(values)
+    if _is_time_dtype(values):
+        return "dates"
+    if role in ("id", "text", "constant"):
+        return role
+    if role == "numeric" and values.dropna().nunique() > QUANTITY_DISTINCT:
+        return "quantity"
+    return None
+
+
+def infer_target(frame: pd.DataFrame) -> tuple[str, str]:
+    """The column most likely to be the class to predict, and why (``named``, ``categorical`` or ``last``).
+
+    A column named like the class wins (``species``, ``class``, ``label``, ``target``, ``y``, ``Art``, ``Klasse``,
+    …) unless it is an ID, a date, free text or a constant; else the last categorical or boolean column with few
+    values; else the last column with no concern at all; else the last column (validation then says why it is a
+    doubtful target).
+    """
+    columns = list(frame.columns)
+    if not columns:
+        raise ValueError("a frame without columns has no target")
+    concerns = {}
+
+    def concern(column: object) -> str | None:
+        if column not in concerns:
+            concerns[column] = target_concern(frame[column])
+        return concerns[column]
+
+    named = sorted(
+        (c for c in columns if _named_like_target(c)), key=lambda c: (_named_like_target(c), columns.index(c))
+    )
+    for column in reversed(named):  # strongest name first, later columns before earlier ones
+        if concern(column) in (None, "quantity"):
+            return column, "named"
+    for column in reversed(columns):
+        role = infer_role(frame[column])
+        if role in ("categorical", "boolean") and frame[column].nunique() <= LOW_CARDINALITY:
+            return column, "categorical"
+    for column in reversed(columns):
+        if concern(column) is None:
+            return column, "last"
+    return columns[-1], "last"

@@ -30,15 +30,6 @@ def _shorten(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def project_models(run_ids: set[str]) -> list[registry.ModelSummary]:
-    """Registered models with at least one version from these runs."""
-    models = []
-    for model in registry.list_models():
-        if any(v.run_id in run_ids for v in registry.list_versions(model.name)):
-            models.append(model)
-    return models
-
-
 def serving_alias(model: registry.ModelSummary) -> str | None:
     """The alias the predict page serves by default: production, else champion, else any."""
     for alias in PREFERRED_ALIASES:
@@ -64,7 +55,7 @@ def lifecycle_status(project: Project, dataset_summary: str | None) -> list[Phas
     runs = training_runs(project.experiment_id, metric)
     finished = runs[runs["status"] == "FINISHED"] if not runs.empty else runs
     evaluated = finished[finished["test_score"].notna()] if not finished.empty else finished
-    models = project_models(set(runs["run_id"])) if not runs.empty else []
+    models = registry.project_models(project.experiment_id)
     board = []
 
     q_done = bool(project.question.strip()) and bool(project.kpis)

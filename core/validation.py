@@ -461,6 +461,13 @@ def _check_target(frame: pd.DataFrame, target: str, cv_folds: int, test_size: fl
             )
         )
         return findings
+    concern = roles_mod.target_concern(labels)
+    if concern in ("quantity", "dates"):
+        findings.append(
+            _finding(
+                f"target_{concern}", "warning", _text(f"target_{concern}", column=name, classes=len(counts)), target
+            )
+        )
     findings.extend(_check_class_sizes(counts, target, cv_folds, test_size))
     smallest, largest = int(counts.iloc[-1]), int(counts.iloc[0])
     if smallest < IMBALANCE_RATIO * largest:

@@ -7,10 +7,11 @@ from core import charts, diagnostics, evidence, runs
 from core.evaluation import verdict_label
 from core.kpis import SCORE_METRICS, primary_metric
 from core.snippets import compare as snippets
-from core.ui import cache, keys
+from core.ui import cache, context, keys
 from core.ui.actions import run_action, show_outcome
-from core.ui.common import inert_chart, phase_header, plain, require_project, show_code
+from core.ui.common import inert_chart, phase_header, plain, show_code
 from core.ui.compare_widgets import collect_evidence, conclusion_form, show_difference, show_evidence
+from core.ui.context import require_project
 from core.ui.i18n import t
 from core.ui.runs_widgets import runs_table, search_view
 from core.ui.widgets import export_button
@@ -36,13 +37,15 @@ if candidates.empty:
     st.info(t("compare.no_models"))
     st.stop()
 labels = runs.run_labels(candidates)
+kept = [r for r in context.runs_in_focus() or [] if r in labels]
+st.session_state["compare_runs"] = kept or list(candidates.sort_values("cv_score", ascending=False)["run_id"][:2])
 chosen = st.multiselect(
     t("compare.choose_runs"),
     list(labels),
-    default=list(candidates.sort_values("cv_score", ascending=False)["run_id"][:2]),
     format_func=labels.get,
     max_selections=4,
     key="compare_runs",
+    on_change=lambda: context.focus_runs(st.session_state["compare_runs"]),
 )
 with st.expander(t("compare.export_expander")):
     st.caption(t("compare.export_caption"))

@@ -5,8 +5,9 @@ import streamlit as st
 from core import data, datastore, loading
 from core.snippets import data as snippets
 from core.ui import cache, keys
-from core.ui.common import error_message, phase_header, plain, require_project, show_code
-from core.ui.data_widgets import csv_settings_input, explore, roles_editor, show_findings
+from core.ui.common import error_message, guarded_button, phase_header, plain, show_code
+from core.ui.context import require_project
+from core.ui.data_widgets import csv_settings_input, explore, roles_editor, show_findings, target_select
 from core.ui.i18n import labeller, t
 
 # The radio's values stay these English names (tests and bookmarks of the widget state use them); shown translated
@@ -65,20 +66,14 @@ else:
 if frame is None:
     st.stop()
 
-columns = list(frame.columns)
-target = st.selectbox(
-    t("data.target"),
-    columns,
-    index=columns.index(default_target) if default_target in columns else len(columns) - 1,
-    key="data_target",
-)
+digest = data.dataset_digest(frame)
+target = target_select(frame, digest, default_target)
 left, right = st.columns(2)
 test_size = left.slider(t("data.test_size"), 0.1, 0.5, 0.2, 0.05, key="data_test_size")
 seed = right.number_input(t("data.seed"), 0, 2**31 - 1, data.DEFAULT_SEED, key="data_seed")
 
 st.markdown(t("data.roles_intro"))
 roles, excluded = roles_editor(frame, target)
-digest = data.dataset_digest(frame)
 try:
     _, features, findings = cache.dataset_check(frame, digest, target, roles, tuple(sorted(excluded)), test_size)
 except ValueError as exc:
@@ -93,13 +88,7 @@ b.metric(t("data.features_used"), t("data.features_used_value", used=len(feature
 c.metric(t("data.classes"), frame[target].nunique())
 d.metric(t("data.missing"), f"{int(frame.isna().sum().sum()):,}")
 
-if st.button(
-    t("data.use"),
-    type="primary",
-    disabled=bool(errors),
-    key="data_use",
-    help=t("data.use_blocked") if errors else None,
-):
+if guarded_button(t("data.use"), type="primary", key="data_use", blocked=t("data.use_blocked") if errors else None):
     try:
         with st.spinner(t("data.recording")):
             profile = (

@@ -4,7 +4,8 @@ import streamlit as st
 
 from core import status
 from core.ui import cache
-from core.ui.common import current_project, error_message, plain
+from core.ui.common import error_message, plain
+from core.ui.context import current_project
 from core.ui.i18n import t
 from core.ui.shell import PAGES, ensure_shell
 

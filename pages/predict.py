@@ -42,52 +42,49 @@ st.toggle(
 
 @st.fragment
 def one_row(model: predict.ServedModel) -> None:
-    """The one-row form and its result. A submit reruns only this fragment: no sidebar, no registry listing."""
-    with st.form("predict_form"):
-        values = {}
-        columns = st.columns(2)
-        for i, feature in enumerate(model.features):
-            with columns[i % 2]:
-                values[feature] = feature_input(feature, model.stats.get(feature, {}), f"predict_input_{i}")
-        submitted = st.form_submit_button(t("predict.predict"), type="primary")
-    if submitted:
+    """The one-row inputs, the Predict button and the result. A change or a click reruns only this fragment (no
+    sidebar, no registry listing). The inputs are kept per model version for the session; a result is shown only
+    under the very inputs it answers, and goes as soon as one of them changes."""
+    values = st.session_state.setdefault(keys.PREDICT_INPUTS, {}).setdefault(model.uri, {})
+    columns = st.columns(2)
+    for i, feature in enumerate(model.features):
+        with columns[i % 2]:
+            feature_input(feature, predict.input_spec(model.stats.get(feature, {})), f"predict_input_{i}", values)
+    if not model.stats:
+        st.caption(t("predict.free_inputs", count=len(model.features)))
+    if st.button(t("predict.predict"), type="primary", key="predict_submit"):
         try:
             served = registry.resolve_alias(name, alias).version  # the alias may have moved since the page ran
             answering = model if served == model.version else cache.served_model(name, served)
             if answering.features != model.features:
                 st.session_state[keys.PREDICT_NOTICE] = t("predict.moved_notice", alias=alias, version=served)
                 st.rerun(scope="app")
-            one = predict.predict_one(answering, values)
-            st.session_state[keys.PREDICT_RESULT] = (
-                answering.uri,
-                one,
-                predict.out_of_range(answering, values),
-                values,
-            )
+            asked = dict(values)
+            one = predict.predict_one(answering, asked)
+            st.session_state[keys.PREDICT_RESULT] = (model.uri, one, predict.out_of_range(answering, asked), asked)
             if logging_on:
                 scored = prediction_log.scored_one(one.label, one.probabilities)
-                prediction_log.log_predictions(answering, pd.DataFrame([values]), scored, "one row", one.latency_ms)
+                prediction_log.log_predictions(answering, pd.DataFrame([asked]), scored, "one row", one.latency_ms)
             if answering is not model:
                 st.rerun(scope="app")  # the captions above name the version that answered
         except ValueError as exc:
             st.session_state.pop(keys.PREDICT_RESULT, None)
             st.error(plain(error_message(exc)))
     result = st.session_state.get(keys.PREDICT_RESULT)
-    if result and result[0] == model.uri:
-        _, prediction, warnings, inputs = result
-        st.success(
-            t(
-                "predict.predicted",
-                label=plain(prediction.label),
-                version=model.version,
-                latency_ms=prediction.latency_ms,
-            )
-        )
-        for warning in warnings:
-            st.warning(plain(warning))
-        if prediction.probabilities:
-            inert_chart(st, charts.probability_bar(prediction.probabilities), key="predict_proba_chart")
-        show_code(snippets.one_row(name, alias, inputs, model.schema))
+    if not result or result[0] != model.uri:
+        return
+    _, prediction, warnings, inputs = result
+    if inputs != values:
+        st.caption(t("predict.inputs_changed"))
+        return
+    st.success(
+        t("predict.predicted", label=plain(prediction.label), version=model.version, latency_ms=prediction.latency_ms)
+    )
+    for warning in warnings:
+        st.warning(plain(warning))
+    if prediction.probabilities:
+        inert_chart(st, charts.probability_bar(prediction.probabilities), key="predict_proba_chart")
+    show_code(snippets.one_row(name, alias, inputs, model.schema))
 
 
 if notice := st.session_state.pop(keys.PREDICT_NOTICE, None):

@@ -6,7 +6,8 @@ from core import projects
 from core.i18n import tr
 from core.kpis import KPI, METRICS, OPERATORS, KPIError
 from core.snippets import question as snippets
-from core.ui.common import error_message, phase_header, plain, require_project, show_code
+from core.ui.common import error_message, phase_header, plain, show_code
+from core.ui.context import require_project
 from core.ui.i18n import t
 
 phase_header("question")

@@ -7,8 +7,10 @@ from core import registry, runs
 from core.evaluation import verdict_label
 from core.kpis import primary_metric
 from core.snippets import registry as snippets
+from core.ui import cache, context
 from core.ui.actions import run_action, show_outcome
-from core.ui.common import phase_header, plain, require_project, show_code
+from core.ui.common import phase_header, plain, show_code
+from core.ui.context import require_project
 from core.ui.i18n import t
 from core.ui.identity import identity_box
 from core.ui.registry_widgets import (
@@ -21,6 +23,7 @@ from core.ui.registry_widgets import (
 from core.ui.retrain_widgets import retrain_panel
 
 REGISTERED = "registry_registered"  # plain session key: what the last registration of this session did
+NAMES = "registry_names"  # plain session key: experiment id -> the model name typed for that project
 
 phase_header("registry")
 project = require_project()
@@ -34,6 +37,8 @@ with st.container(border=True):
 def register() -> str:
     tags = registry.parse_tags(state.get("registry_tags", ""))
     info = registry.register(state["registry_run"], state["registry_model_name"], state["registry_description"], tags)
+    cache.forget_models()
+    context.focus_model(info.name)  # the new version is what K, Predict and Monitor show next
     state[REGISTERED] = {
         "run_id": state["registry_run"],
         "model_uri": info.source,
@@ -56,11 +61,17 @@ else:
     options = {r: f"{labels[r]} · {verdict_label(verdicts[r])}" for r in order}
     st.selectbox(t("registry.run"), list(options), format_func=options.get, key="registry_run")
     existing = [m.name for m in registry.list_models()]
+    own = [m.name for m in cache.project_models(project.experiment_id)]
+    # the project's own model gets the next version; a new project a name of its own (kept per project)
+    names = state.setdefault(NAMES, {})
+    state["registry_model_name"] = (
+        names.get(project.experiment_id) or (own[0] if own else None) or (registry.suggested_model_name(project.name))
+    )
     left, right = st.columns(2)
     left.text_input(
         t("registry.model_name"),
-        value=registry.suggested_model_name(project.name),
         key="registry_model_name",
+        on_change=lambda: names.__setitem__(project.experiment_id, state["registry_model_name"]),
         help=t("registry.model_name_help", names=", ".join(map(plain, existing)) or t("registry.none")),
     )
     right.text_input(t("registry.version_description"), key="registry_description")
@@ -75,7 +86,17 @@ models = registry.list_models()
 if not models:
     st.stop()
 st.subheader(t("registry.versions_header"))
-model_name = st.selectbox(t("registry.registered_model"), [m.name for m in models], key="registry_model")
+names_in_store = [m.name for m in models]
+own = [m.name for m in cache.project_models(project.experiment_id)]
+state["registry_model"] = context.model_in_focus(names_in_store, own) or names_in_store[0]
+model_name = st.selectbox(
+    t("registry.registered_model"),
+    names_in_store,
+    key="registry_model",
+    on_change=lambda: context.focus_model(state["registry_model"]),
+)
+if context.focused().get("model") != model_name:
+    context.focus_model(model_name)
 versions = registry.versions_table(model_name)
 frame = pd.DataFrame(versions)
 frame["created"] = pd.to_datetime(frame["created"], unit="ms")

@@ -9,7 +9,8 @@ from core.search_space import fixed_values, space_from_table
 from core.snippets import train as snippets
 from core.tuning import SearchConfig
 from core.ui import cache, keys
-from core.ui.common import error_message, phase_header, plain, require_project, show_code
+from core.ui.common import error_message, guarded_button, phase_header, plain, show_code
+from core.ui.context import require_project
 from core.ui.i18n import t
 from core.ui.search_widgets import feature_steps_input, live_search, search_setup, watched_job
 from core.ui.widgets import export_button, param_input
@@ -73,7 +74,9 @@ with by_hand:
             st.caption(algorithm.shown_description)
             settings[key] = {p.name: param_input(p.shown(), f"train_{key}_{p.name}") for p in algorithm.params}
     left, right = st.columns([1, 3])
-    train_clicked = left.button(t("train.train"), type="primary", disabled=not chosen, key="train_run")
+    train_clicked = guarded_button(
+        t("train.train"), where=left, type="primary", key="train_run", blocked=None if chosen else t("train.pick_first")
+    )
     quick_clicked = right.button(
         t("train.quick", count=len(ALGORITHMS)),
         key="train_quick",
@@ -141,7 +144,12 @@ with search:
         job = jobs.start_search(project.experiment_id, record, config)
         st.session_state[keys.SEARCH_JOB] = job.job_id
         running = True
-    st.button(t("train.start_search"), type="primary", disabled=running or config is None, key="train_search_start")
+    guarded_button(
+        t("train.start_search"),
+        type="primary",
+        key="train_search_start",
+        blocked=t("train.search_running") if running else t("train.search_fix_first") if config is None else None,
+    )
     tuning.warm_up_workers()
     others = [j for j in jobs.jobs_for(project.experiment_id, running_only=True) if j is not job]
     for other in others:

@@ -8,7 +8,7 @@ import gc
 import pandas as pd
 import streamlit as st
 
-from core import data, datastore, evaluation, evidence, i18n, loading, predict, profiling, runs
+from core import data, datastore, evaluation, evidence, i18n, loading, predict, profiling, registry, runs
 
 
 class Later(str):
@@ -143,6 +143,17 @@ def alias_story(name: str, alias: str, version: str, run_id: str | None, languag
     from core import governance
 
     return governance.alias_story(name, alias, run_id)
+
+
+@st.cache_data(show_spinner=False, ttl=30, max_entries=32)
+def project_models(experiment_id: str) -> list[registry.ModelSummary]:
+    """The models built from a project's runs; forget_models renews it after this app registers or moves an
+    alias, the TTL after another session or other code does."""
+    return registry.project_models(experiment_id)
+
+
+def forget_models() -> None:
+    project_models.clear()
 
 
 @st.cache_data(show_spinner=False, ttl=15, max_entries=32)

@@ -1,4 +1,5 @@
-"""Shared page helpers: the current project, error display and the phase explanation box."""
+"""Shared page helpers: the phase explanation box, "show the code", error display, buttons that say why they are
+blocked, and making text and charts from data inert."""
 
 from __future__ import annotations
 
@@ -6,38 +7,14 @@ import re
 
 import streamlit as st
 
-from core import projects
 from core.errors import describe
-from core.ui import keys
 from core.ui.i18n import t
-
-
-def current_project() -> projects.Project | None:
-    """The project picked in the sidebar, freshly read from MLflow (None when there is none)."""
-    experiment_id = st.session_state.get(keys.PROJECT_ID)
-    if not experiment_id:
-        return None
-    try:
-        return projects.get_project(experiment_id)
-    except projects.ProjectError:
-        st.session_state.pop(keys.PROJECT_ID, None)
-        return None
-
-
-def require_project() -> projects.Project:
-    """The current project, or stop the page with a pointer to the sidebar."""
-    project = current_project()
-    if project is None:
-        st.info(t("common.pick_project"))
-        st.stop()
-    return project
 
 
 def phase_header(area: str) -> None:
     """Page title plus a collapsed explanation of the phase, from the catalogue keys ``<area>.title``,
     ``<area>.phase`` (the phase in QUA³CK), ``<area>.mlops`` (the practice that modernises it) and
     ``<area>.decide`` (what the person decides here)."""
-    from core.ui.i18n import t
     from core.ui.shell import ensure_shell
 
     ensure_shell()
@@ -50,11 +27,19 @@ def phase_header(area: str) -> None:
 
 def show_code(code: str, where=st) -> None:
     """A collapsed "Show the code" box with the plain mlflow/sklearn lines equivalent to what the page did."""
-    from core.ui.i18n import t
 
     with where.expander(t("shell.show_code"), expanded=False, icon=":material/code:"):
         st.caption(t("shell.show_code_caption"))
         st.code(code, language="python")
+
+
+def guarded_button(label: str, *, blocked: str | None, where=st, **kwargs) -> bool:
+    """A button that cannot be pressed while ``blocked`` names a reason, with that reason next to it (a disabled
+    button's tooltip is easy to miss, and a greyed-out control must always say why)."""
+    pressed = where.button(label, disabled=blocked is not None, help=blocked, **kwargs)
+    if blocked is not None:
+        where.caption(f"🔒 {plain(blocked, code=True)}")
+    return pressed
 
 
 def error_message(exc: BaseException) -> str:

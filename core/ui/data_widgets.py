@@ -50,6 +50,32 @@ def csv_settings_input(content: bytes, file_id: str) -> loading.CsvSettings:
     return loading.CsvSettings(separator, decimal, encoding, header)
 
 
+def _target_picked() -> None:
+    state = st.session_state
+    state[keys.DATA_TARGETS][state["data_target_digest"]] = (state["data_target"], None)
+
+
+def target_select(frame: pd.DataFrame, digest: str, builtin_target: str | None = None) -> str:
+    """The target column: the one chosen for this data (``digest``) in this session, else the built-in set's own,
+    else the inferred one (core.roles.infer_target), with why it was suggested. The select box always shows the
+    target every other part of the page uses: its state mirrors a plain key, so neither a previous file's choice
+    nor leaving the page can make the two differ."""
+    state = st.session_state
+    chosen = state.setdefault(keys.DATA_TARGETS, {})
+    if chosen.get(digest, ("",))[0] not in frame.columns:
+        if builtin_target in frame.columns:
+            chosen[digest] = (builtin_target, "builtin")
+        else:
+            chosen[digest] = roles.infer_target(frame)
+    target, reason = chosen[digest]
+    state["data_target"] = target
+    state["data_target_digest"] = digest
+    st.selectbox(t("data.target"), list(frame.columns), key="data_target", on_change=_target_picked)
+    if reason:
+        st.caption(t(f"data.target_reason.{reason}", target=plain(target)))
+    return target
+
+
 def roles_editor(frame: pd.DataFrame, target: str) -> tuple[dict[str, str], set[str]]:
     """Inferred role per column, editable, with a 'use' switch; returns (roles, excluded columns)."""
     inferred = roles.infer_roles(frame, target)

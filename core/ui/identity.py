@@ -10,10 +10,11 @@ from __future__ import annotations
 import streamlit as st
 
 from core.governance import Actor
+from core.ui import keys
 from core.ui.common import plain
 from core.ui.i18n import t
 
-NAME_KEY = "identity_name"
+NAME_KEY = "identity_name"  # the name field's widget key; the name itself lives in keys.ACTOR_NAME
 
 
 def _secrets() -> dict:
@@ -39,7 +40,11 @@ def current_actor() -> Actor:
             return Actor("", authenticated=False, approvers=approvers())
         who = st.user.get("email") or st.user.get("name") or ""
         return Actor(str(who), authenticated=True, approvers=approvers())
-    return Actor(st.session_state.get(NAME_KEY, "").strip())
+    return Actor(str(st.session_state.get(keys.ACTOR_NAME, "")).strip())
+
+
+def _name_typed() -> None:
+    st.session_state[keys.ACTOR_NAME] = st.session_state[NAME_KEY].strip()
 
 
 def identity_box(where=st) -> Actor:
@@ -54,9 +59,12 @@ def identity_box(where=st) -> Actor:
             where.info(t("identity.sign_in_info"))
             where.button(t("identity.sign_in"), key="identity_login", type="primary", on_click=st.login)
         return actor
+    # asked once per browser session: the field mirrors a plain key, which survives leaving the page
+    st.session_state[NAME_KEY] = st.session_state.get(keys.ACTOR_NAME, "")
     where.text_input(
         t("identity.name_label"),
         key=NAME_KEY,
+        on_change=_name_typed,
         placeholder=t("identity.name_placeholder"),
         max_chars=100,
     )

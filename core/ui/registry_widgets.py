@@ -9,9 +9,9 @@ import streamlit as st
 from core import charts, governance, registry
 from core.governance import Actor
 from core.snippets import registry as snippets
-from core.ui import cache
+from core.ui import cache, context
 from core.ui.actions import run_action, show_outcome
-from core.ui.common import inert_chart, plain, show_code
+from core.ui.common import guarded_button, inert_chart, plain, show_code
 from core.ui.i18n import t
 
 OTHER = "other…"  # the option's value (the label is translated)
@@ -55,6 +55,8 @@ def _promote(name: str, actor: Actor, seen: dict[str, str]) -> str:
     )
     state["registry_reason"] = ""
     state["registry_override"] = False
+    cache.forget_models()
+    context.focus_model(name, alias)  # Predict and Monitor open on the alias just moved
     moved = t("registry.moved_from", version=entry.from_version) if entry.from_version else ""
     return t("registry.alias_set", alias=alias, version=version, moved=moved)
 
@@ -119,12 +121,11 @@ def promotion_form(name: str, versions: list[dict], aliases: dict[str, str], act
         if needs_override and not st.session_state.get("registry_override")
         else None
     )
-    st.button(
+    guarded_button(
         t("registry.set_alias_button", alias=alias, version=version),
         type="primary",
         key="registry_set_alias",
-        disabled=blocked is not None or holder == version,
-        help=blocked or (t("registry.already_there") if holder == version else None),
+        blocked=t("registry.already_there", alias=alias, version=version) if holder == version else blocked,
         on_click=run_action,
         args=(lambda: _promote(name, actor, dict(aliases)), "alias"),
     )
@@ -146,11 +147,10 @@ def remove_form(name: str, aliases: dict[str, str], actor: Actor) -> None:
         governance.remove_alias(name, alias, actor, reason, expected_from=aliases.get(alias))
         return t("registry.alias_removed", alias=alias, version=aliases[alias])
 
-    st.button(
+    guarded_button(
         t("registry.remove_button"),
         key="registry_remove",
-        disabled=not actor.name,
-        help=None if actor.name else t("registry.who_first"),
+        blocked=None if actor.name else t("registry.who_first"),
         on_click=run_action,
         args=(remove, "remove"),
     )
@@ -173,11 +173,11 @@ def audit_timeline(name: str, actor: Actor) -> None:
     columns = st.columns(max(len(rollbacks), 1))
     for column, (alias, entry) in zip(columns, rollbacks.items(), strict=False):
         back = f"v{entry.from_version}" if entry.from_version else t("registry.rollback_to_nothing")
-        column.button(
+        guarded_button(
             t("registry.rollback_button", alias=alias, back=back),
+            where=column,
             key=f"registry_rollback_{alias}",
-            disabled=not actor.name,
-            help=None if actor.name else t("registry.who_first"),
+            blocked=None if actor.name else t("registry.who_first"),
             on_click=run_action,
             args=(lambda a=alias: _rollback(name, a, actor), "rollback"),
         )

@@ -12,7 +12,7 @@ from core.governance import MAX_REASON, Actor
 from core.snippets import registry as snippets
 from core.ui import cache
 from core.ui.actions import run_action, show_outcome
-from core.ui.common import error_message, plain, show_code
+from core.ui.common import error_message, guarded_button, plain, show_code
 from core.ui.i18n import t
 
 RESULT = "retrain_result"  # plain session key: the last RetrainResult of this session
@@ -84,7 +84,7 @@ def retrain_panel(name: str, actor: Actor | None = None) -> None:
                     for warning in plan.warnings:
                         st.markdown(f"- {plain(warning)}")
     blocked = t("retrain.upload_first") if plan is None else None if actor.name else t("retrain.who_first")
-    if st.button(t("retrain.run"), type="primary", key="retrain_run", disabled=blocked is not None, help=blocked):
+    if guarded_button(t("retrain.run"), type="primary", key="retrain_run", blocked=blocked):
         _run(plan, actor)
     result = st.session_state.get(RESULT)
     if isinstance(result, retrain.RetrainResult) and result.name == name:
@@ -173,12 +173,11 @@ def _promotion(result: retrain.RetrainResult, actor: Actor) -> None:
         was = t("retrain.moved_from", version=entry.from_version) if entry.from_version else ""
         return t("retrain.promoted", alias=to, version=version, moved=was)
 
-    st.button(
+    guarded_button(
         t("retrain.promote_button", version=version, alias=to),
         type="primary",
         key="retrain_promote",
-        disabled=blocked is not None,
-        help=blocked,
+        blocked=blocked,
         on_click=run_action,
         args=(promote, "retrain_promote"),
     )

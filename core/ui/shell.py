@@ -9,7 +9,7 @@ import streamlit as st
 
 from core import run_recovery
 from core.config import activate_store, unreachable
-from core.ui import i18n
+from core.ui import context, i18n
 from core.ui.common import error_message, plain
 from core.ui.i18n import t
 from core.ui.sidebar import render_sidebar
@@ -47,6 +47,8 @@ def app_shell():
         st.stop()
     with contextlib.suppress(Exception):  # a search cut off by a stopped server: end its runs now it answers
         run_recovery.end_remembered()
+    with contextlib.suppress(Exception):  # a deep link naming what is not there leaves the focus as it was
+        context.apply_deep_link()
     render_sidebar()
     render_tour_panel(navigation)
     return navigation

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core import data, datastore, projects
 from core.config import active_store
-from core.ui import keys
+from core.ui import context, keys
 from core.ui.actions import SIDEBAR, run_action, show_outcome
 from core.ui.common import error_message, plain
 from core.ui.i18n import language_picker, t
@@ -17,18 +17,18 @@ def _create_example() -> str:
     project = projects.ensure_example_project()
     if not project.data_run_id:
         datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
-    st.session_state[keys.PROJECT_ID] = project.experiment_id
+    context.set_project(project.experiment_id)
     return t("sidebar.example_created", name=project.name)
 
 
 def _create_project() -> str:
     project = projects.create_project(st.session_state.get("sidebar_new_name", ""))
-    st.session_state[keys.PROJECT_ID] = project.experiment_id
+    context.set_project(project.experiment_id)
     return t("sidebar.project_created", name=project.name)
 
 
 def _select(experiment_id: str) -> None:
-    st.session_state[keys.PROJECT_ID] = experiment_id
+    context.set_project(experiment_id)
 
 
 def render_sidebar() -> projects.Project | None:

@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.algorithms import Param, choice_text
 from core.errors import describe
+from core.predict import InputSpec
 from core.ui.common import plain
 from core.ui.i18n import t
 
@@ -44,19 +45,46 @@ def param_input(param: Param, key: str) -> object:
     )
 
 
-def feature_input(feature: str, stat: dict, key: str) -> object:
-    """One model input: a slider over the training range (plus a margin, to try values outside it), a select
-    box of the training categories, or a number box when the training data is unknown."""
+def feature_input(feature: str, spec: InputSpec, key: str, values: dict[str, object]) -> object:
+    """One model input, reading and writing ``values[feature]`` (a plain session dict, so the inputs survive
+    leaving the page): a select box of the training categories, or a slider over the training range with a
+    number box beside it to type any value (one outside the range is an extrapolation, said with the result)."""
+    state = st.session_state
     label = plain(feature)  # column names are data: shown literally, never as markdown
-    if stat.get("kind") == "categorical":
-        categories = stat["categories"]
-        index = categories.index(stat["mode"]) if stat.get("mode") in categories else 0
-        return st.selectbox(label, categories, index=index, key=key)
-    if stat.get("kind") == "numeric":
-        span = (stat["max"] - stat["min"]) or 1.0
-        low, high = stat["min"] - 0.1 * span, stat["max"] + 0.1 * span
-        return st.slider(label, float(low), float(high), float(stat["median"]), key=key)
-    return st.number_input(label, value=0.0, key=key)
+    current = values.setdefault(feature, spec.default)
+
+    def keep(widget_key: str) -> None:
+        values[feature] = state[widget_key]
+
+    if spec.kind == "choice":
+        state[key] = current if current in spec.options else spec.default
+        st.selectbox(label, spec.options, key=key, on_change=keep, args=(key,))
+        return values[feature]
+    if spec.kind == "free" or spec.low == spec.high:
+        state[key] = current
+        st.number_input(label, step=spec.step, key=key, on_change=keep, args=(key,))
+        return values[feature]
+    if isinstance(current, int | float):  # a slider refuses a value of the other numeric type
+        current = values[feature] = int(current) if spec.integer else float(current)
+    box = f"{key}_box"
+    state[key] = spec.clamp(current)
+    state[box] = current
+    number_format = "%d" if spec.integer else f"%.{spec.decimals}f"
+    slider_column, box_column = st.columns([3, 1], vertical_alignment="bottom")
+    slider_column.slider(
+        label, spec.low, spec.high, step=spec.step, format=number_format, key=key, on_change=keep, args=(key,)
+    )
+    box_column.number_input(
+        label,
+        step=spec.step,
+        format=number_format,
+        key=box,
+        on_change=keep,
+        args=(box,),
+        label_visibility="collapsed",
+        help=t("widgets.type_a_value"),
+    )
+    return values[feature]
 
 
 def export_button(run_id: str, key: str) -> None:
@@ -80,11 +108,15 @@ def export_button(run_id: str, key: str) -> None:
 
 
 def served_alias_picker(prefix: str):
-    """Pick a registered model and one of its aliases (default: the one Predict serves) and resolve it to its
-    version; says what to do and stops the page when no model has an alias or the alias cannot be resolved.
+    """Pick a registered model and one of its aliases and resolve it to its version. Opens on the lifecycle
+    context's model (core.ui.context): the one in focus, else the selected project's newest model with an alias,
+    and says so when the project has none of its own (other models stay selectable: models registered by other
+    code work here too). Writes the choice back to the context, so the next page shows the same model and alias.
+    Says what to do and stops the page when no model has an alias or the alias cannot be resolved.
 
     Returns (name, alias, version). Widget keys: ``<prefix>_model`` and ``<prefix>_alias``."""
     from core import registry, status
+    from core.ui import cache, context
     from core.ui.common import error_message
 
     models = [m for m in registry.list_models() if m.aliases]
@@ -92,17 +124,51 @@ def served_alias_picker(prefix: str):
         st.info(t("widgets.no_alias"))
         st.page_link("pages/registry.py", label=t("widgets.go_to_registry"), icon="🏷️")
         st.stop()
+    project = context.current_project()
+    own_models = cache.project_models(project.experiment_id) if project else []
+    own = [m.name for m in own_models]
     by_name = {m.name: m for m in models}
-    before = st.session_state.get(f"{prefix}_model"), st.session_state.get(f"{prefix}_alias")
-    if before[0] and before[0] not in by_name:  # its last alias went (version deleted, alias removed) meanwhile
-        st.warning(t("widgets.model_lost_aliases", model=plain(before[0])))
+    ordered = [n for n in own if n in by_name] + [n for n in by_name if n not in own]
+    focused = context.focused()
+    if focused.get("model") and focused["model"] not in by_name:  # its last alias went meanwhile
+        st.warning(t("widgets.model_lost_aliases", model=plain(focused["model"])))
+    name = context.model_in_focus(ordered, own)
+    stand_in = name is None  # shown for want of the project's own: not put in focus unless the person picks it
+    if stand_in:
+        name = ordered[0]
+        if project is not None:
+            without = [m.name for m in own_models if not m.aliases]
+            if without:
+                st.info(t("widgets.project_model_no_alias", project=plain(project.name), model=plain(without[0])))
+            else:
+                st.info(t("widgets.project_has_no_model", project=plain(project.name)))
+            st.page_link("pages/registry.py", label=t("widgets.go_to_registry"), icon="🏷️")
+    other = t("widgets.other_project")
+    labels = {n: n if n in own else f"{n} · {other}" for n in ordered}
+    model_key, alias_key = f"{prefix}_model", f"{prefix}_alias"
+    state = st.session_state
+    state[model_key] = name  # the widget mirrors the context; a person's pick goes back through on_change
     left, right = st.columns(2)
-    name = left.selectbox(t("widgets.registered_model"), list(by_name), key=f"{prefix}_model")
+    left.selectbox(
+        t("widgets.registered_model"),
+        ordered,
+        format_func=labels.get,
+        key=model_key,
+        on_change=lambda: context.focus_model(state[model_key]),
+    )
     aliases = sorted(by_name[name].aliases)
-    if name == before[0] and before[1] and before[1] not in aliases:
-        st.warning(t("widgets.alias_gone", model=plain(name), alias=plain(before[1])))
-    default_alias = status.serving_alias(by_name[name])
-    alias = right.selectbox(t("widgets.alias"), aliases, index=aliases.index(default_alias), key=f"{prefix}_alias")
+    if focused.get("model") == name and focused.get("alias") and focused["alias"] not in aliases:
+        st.warning(t("widgets.alias_gone", model=plain(name), alias=plain(focused["alias"])))
+    alias = context.alias_in_focus(name, aliases, status.serving_alias(by_name[name]))
+    state[alias_key] = alias
+    right.selectbox(
+        t("widgets.alias"),
+        aliases,
+        key=alias_key,
+        on_change=lambda: context.focus_model(name, state[alias_key]),
+    )
+    if not stand_in:
+        context.focus_model(name, alias)
     try:
         version = registry.resolve_alias(name, alias)
     except ValueError as exc:

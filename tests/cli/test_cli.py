@@ -927,6 +927,18 @@ def test_handout_train_script_model_is_served(store, tmp_path):
     assert set(out["prediction"]) == {0, 1, 2}
     np.testing.assert_allclose(out[["proba_0", "proba_1", "proba_2"]].sum(axis=1), 1.0, atol=1e-6)
 
+    # the iris file as people have it (named columns, the species beside them): matched by position, and said so
+    iris = load_iris(as_frame=True)
+    named = iris.frame.drop(columns="target").assign(species=iris.target_names[iris.target])
+    named_csv = tmp_path / "iris.csv"
+    named.to_csv(named_csv, index=False)
+    proc = ok(
+        run_cli("predict", "--model", "iris-classifier", "--alias", "production-candidate", "--input", str(named_csv))
+    )
+    assert pd.read_csv(io.StringIO(proc.stdout))["prediction"].tolist() == expected
+    assert "note: The model was logged without column names" in proc.stderr
+    assert "sepal length (cm) → feature_0" in proc.stderr and "species" not in proc.stderr.split("→")[-1]
+
     for version in result["versions"]:
         model = load_served_model("iris-classifier", version)
         assert model.features == columns

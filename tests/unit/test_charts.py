@@ -107,3 +107,14 @@ def test_prediction_counts_bar():
     assert {t.type for t in fig.data} == {"bar"}
     assert {t.name: int(t.y[0]) for t in fig.data} == {"a": 3, "b": 1}
     assert fig.layout.xaxis.title.text == "class"
+
+
+def test_class_labels_that_read_as_numbers_stay_categories():
+    """Years as classes (2007, 2008, 2009) are three bars, not a number line from 2,006.5 to 2,009."""
+    from core import data
+
+    frame = pd.DataFrame({"year": [2007, 2008, 2009, 2008], "x": [1.0, 2.0, 3.0, 4.0]})
+    assert charts.class_balance_bar(data.class_balance(frame, "year")).layout.xaxis.type == "category"
+    assert charts.probability_bar({"2007": 0.2, "2008": 0.8}).layout.xaxis.type == "category"
+    heatmap = charts.confusion_heatmap(["1", "2"], [[3, 1], [0, 4]])
+    assert heatmap.layout.xaxis.type == "category" and heatmap.layout.yaxis.type == "category"

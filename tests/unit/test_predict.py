@@ -189,3 +189,64 @@ def test_a_large_batch_is_predicted_in_chunks_with_progress_and_the_same_result(
     whole = predict.predict_frame(model, rows)
     assert heard[-1] == (len(rows), len(rows)) and len(heard) == -(-len(rows) // 7)
     assert chunked.equals(whole)
+
+
+# ---- the one-row inputs ------------------------------------------------------------------------------------------
+
+
+def test_input_spec_spans_exactly_the_training_range():
+    spec = predict.input_spec({"kind": "numeric", "min": 4.3, "max": 7.9, "median": 5.8, "integer": False})
+    assert (spec.kind, spec.low, spec.high, spec.default) == ("number", 4.3, 7.9, 5.8)
+    assert spec.step == 0.01 and spec.decimals == 2 and not spec.integer
+    assert spec.clamp(9.0) == 7.9 and spec.clamp(-1) == 4.3
+
+
+def test_input_spec_of_integers_steps_by_whole_numbers_sized_to_the_spread():
+    year = predict.input_spec({"kind": "numeric", "min": 2007, "max": 2009, "median": 2008, "integer": True})
+    assert (year.low, year.high, year.step, year.default) == (2007, 2009, 1, 2008)
+    assert year.integer and all(isinstance(v, int) for v in (year.low, year.high, year.step, year.default))
+    mass = predict.input_spec({"kind": "numeric", "min": 2700, "max": 7020, "median": 4050.5, "integer": True})
+    assert mass.step == 10 and mass.default == 4050  # 4,320 g in ~400 steps, not 0.01 g ones
+    wide = predict.input_spec({"kind": "numeric", "min": 0.0, "max": 250_000.0, "median": 1_000.0})
+    assert wide.step == 1000.0 and wide.decimals == 0
+
+
+def test_input_spec_of_categories_and_of_unknown_ranges():
+    spec = predict.input_spec({"kind": "categorical", "categories": ["Biscoe", "Dream"], "mode": "Dream"})
+    assert (spec.kind, spec.options, spec.default) == ("choice", ("Biscoe", "Dream"), "Dream")
+    assert predict.input_spec({}).kind == "free"
+
+
+def test_a_model_logged_with_a_numpy_input_example_predicts_a_file_by_position(store):
+    """The handout's way: log_model(rf, input_example=X_train[:2]) with arrays, registered by other code, outside
+    any workbench project; MLflow scores any 4-column array, so the workbench does too, and says how it matched."""
+    import mlflow
+    from mlflow import MlflowClient
+    from sklearn.datasets import load_iris
+    from sklearn.ensemble import RandomForestClassifier
+
+    X, y = load_iris(return_X_y=True)
+    mlflow.set_experiment("handout")
+    with mlflow.start_run() as run:
+        rf = RandomForestClassifier(n_estimators=10, max_depth=5, random_state=42).fit(X, y)
+        # cloudpickle: MLflow 3's default (skops) refuses to log a random forest without trusted types
+        mlflow.sklearn.log_model(
+            rf,
+            name="random-forest-model",
+            input_example=X[:2],
+            serialization_format="cloudpickle",
+            pip_requirements=["scikit-learn"],
+        )
+    version = mlflow.register_model(f"runs:/{run.info.run_id}/random-forest-model", "handout-iris")
+    MlflowClient().set_registered_model_alias("handout-iris", "production-candidate", version.version)
+    model = predict.load_served_model("handout-iris", version.version)
+    assert model.named_inputs is False and model.features == [f"feature_{i}" for i in range(4)]
+    content = pd.DataFrame(X[:6], columns=[f"c{i}" for i in range(4)]).assign(species="x").to_csv(index=False)
+    rows, findings = predict.read_batch(content.encode(), "iris.csv", model)
+    assert [f.check for f in findings] == ["matched_by_position"]
+    assert "c0 → feature_0" in findings[0].message and "c3 → feature_3" in findings[0].message
+    out = predict.predict_frame(model, rows)
+    assert out["prediction"].tolist() == rf.predict(X[:6]).tolist()
+    wrong = pd.DataFrame(X[:3, :3], columns=["a", "b", "c"]).to_csv(index=False).encode()
+    _, refused = predict.read_batch(wrong, "three.csv", model)
+    assert refused[0].severity == "error" and "4 numeric inputs" in refused[0].message

@@ -241,3 +241,19 @@ def test_versions_table(two_runs):
     assert rows[1]["test_accuracy"] > 0.5
     assert rows[1]["description"] == "evaluated"
     assert (rows[0]["aliases"], rows[0]["verdict"], rows[0]["test_accuracy"]) == ("", "not evaluated", None)
+
+
+def test_project_models_are_the_models_built_from_its_runs_newest_first(two_runs):
+    from core import data, datastore, projects
+
+    project, first, second = two_runs
+    registry.register(first, "older")
+    registry.register(second, "newer")
+    other = projects.create_project("Penguins", "Which species?")
+    record = datastore.record_dataset(other.experiment_id, data.load_builtin("wine"), "wine", "cultivar")
+    registry.register(training.train_model(other.experiment_id, record, "logistic_regression").run_id, "penguins")
+    registry.set_alias("older", "production", "1")
+    assert [m.name for m in registry.project_models(project.experiment_id)] == ["newer", "older"]
+    assert registry.project_models(project.experiment_id)[1].aliases == {"production": "1"}
+    assert [m.name for m in registry.project_models(other.experiment_id)] == ["penguins"]
+    assert registry.project_models(projects.create_project("Empty", "?").experiment_id) == []

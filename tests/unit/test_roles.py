@@ -171,3 +171,46 @@ def test_coerce_for_roles_makes_numbers_and_category_strings():
 )
 def test_category_string(value, text):
     assert roles.category_string(value) == text
+
+
+# ---- the target --------------------------------------------------------------------------------------------------
+
+
+def test_infer_target_takes_the_class_named_column_even_when_it_comes_first():
+    from tests.datasets import german_penguins, penguins
+
+    assert roles.infer_target(penguins()) == ("species", "named")
+    assert roles.infer_target(german_penguins()) == ("Art", "named")  # never 'Jahr', the year at the end
+
+
+@pytest.mark.parametrize(
+    ("columns", "expected"),
+    [
+        pytest.param({"x": np.arange(N) / 3, "label": ["a", "b", "c"] * 10}, ("label", "named"), id="label"),
+        pytest.param({"Klasse (A/B)": ["A", "B"] * 15, "x": np.arange(N) / 3}, ("Klasse (A/B)", "named"), id="word"),
+        pytest.param({"y": [0, 1] * 15, "x": np.arange(N) / 3}, ("y", "named"), id="y"),
+        pytest.param({"target": np.arange(N) * 1.5, "x": [1, 2] * 15}, ("target", "named"), id="named-quantity"),
+        pytest.param(
+            {"x": np.arange(N) / 3, "grade": ["lo", "hi"] * 15, "n": np.arange(N) / 7},
+            ("grade", "categorical"),
+            id="last-categorical",
+        ),
+        pytest.param(
+            # an ID named "class" is not a class; a free-text column is not either
+            {"class": [f"C-{i:04d}" for i in range(N)], "kind": ["p", "q", "r"] * 10, "note": SENTENCES},
+            ("kind", "categorical"),
+            id="named-id-skipped",
+        ),
+        pytest.param({"a": np.arange(N) / 3, "b": np.arange(N) / 7}, ("b", "last"), id="numbers-only"),
+    ],
+)
+def test_infer_target(columns, expected):
+    assert roles.infer_target(pd.DataFrame(columns)) == expected
+
+
+def test_target_concern_names_quantities_dates_and_ids():
+    assert roles.target_concern(pd.Series(np.linspace(1, 100, N))) == "quantity"
+    assert roles.target_concern(pd.Series(pd.date_range("2026-01-01", periods=N))) == "dates"
+    assert roles.target_concern(pd.Series(range(N))) == "id"
+    assert roles.target_concern(pd.Series([2007, 2008, 2009] * 10)) is None
+    assert roles.target_concern(pd.Series(["a", "b"] * 15)) is None
