@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
 
-from core.i18n import current_language, tr
+from core.i18n import number, percent, tr
 
 MAX_SCATTER_DIMENSIONS = 6
 
@@ -73,7 +73,7 @@ def probability_bar(probabilities: dict[str, float]) -> go.Figure:
         go.Bar(
             x=classes,
             y=values,
-            text=[f"{v:.0%}" for v in values],
+            text=[percent(v, 0) for v in values],
             marker_color=["#2e7d32" if v == best else "#90a4ae" for v in values],
         )
     )
@@ -117,10 +117,9 @@ def prediction_counts_bar(predictions: pd.Series) -> go.Figure:
 DRAW_ROWS = 5_000
 
 
-def _count(number: int) -> str:
+def _count(value: int) -> str:
     """A whole number with thousands separators as the reader's language writes them: 5,000 or 5.000."""
-    text = f"{number:,}"
-    return text.replace(",", ".") if current_language() == "de" else text
+    return number(value)
 
 
 def _sample(frame: pd.DataFrame, max_rows: int) -> tuple[pd.DataFrame, str]:
@@ -241,7 +240,7 @@ def confusion_heatmap_normalized(labels: list[str], matrix: list[list[int]], tit
 
     shares = normalized_confusion(matrix)
     text = [
-        [f"{s:.0%}<br>({n})" for s, n in zip(share_row, row, strict=True)]
+        [f"{percent(s)}<br>({number(n)})" for s, n in zip(share_row, row, strict=True)]
         for share_row, row in zip(shares, matrix, strict=True)
     ]
     fig = go.Figure(
@@ -279,7 +278,7 @@ def roc_curves(curves: dict, title: str = "") -> go.Figure:
                 x=curve["fpr"],
                 y=curve["tpr"],
                 mode="lines",
-                name=f"{cls} (AUC {curve['auc']:.3f})",
+                name=f"{cls} (AUC {number(curve['auc'], 3)})",
                 line={"color": CLASS_COLORS[i % len(CLASS_COLORS)]},
                 hovertemplate=f"{cls}<br>" + tr("charts.roc_hover"),
             )
@@ -307,7 +306,7 @@ def precision_recall_curves(curves: dict, title: str = "") -> go.Figure:
                 y=curve["precision"],
                 mode="lines",
                 line_shape="hv",
-                name=f"{cls} (AP {curve['average_precision']:.3f})",
+                name=f"{cls} (AP {number(curve['average_precision'], 3)})",
                 line={"color": CLASS_COLORS[i % len(CLASS_COLORS)]},
                 hovertemplate=f"{cls}<br>" + tr("charts.pr_hover"),
             )
@@ -343,7 +342,7 @@ def metric_bars_with_cv(table: pd.DataFrame) -> go.Figure:
                 offsetgroup=str(run),
                 legendgroup=str(run),
                 marker_color=color,
-                text=[f"{v:.3f}" if pd.notna(v) else "" for v in rows["test"]],
+                text=[number(v, 3) if pd.notna(v) else "" for v in rows["test"]],
                 hovertemplate=f"{run}<br>" + tr("charts.test_hover"),
             )
         )
@@ -441,7 +440,7 @@ def param_importance_bar(importances: dict[str, float], title: str = "") -> go.F
             x=[v for _, v in ordered],
             y=[k for k, _ in ordered],
             orientation="h",
-            text=[f"{v:.0%}" for _, v in ordered],
+            text=[percent(v, 0) for _, v in ordered],
             hovertemplate=tr("charts.param_importance_hover"),
         )
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.i18n import tr
+from core.i18n import percent, tr
 
 BUILTIN_DATASETS = {
     "iris": ("Iris flowers (150 rows, 3 species)", "species"),
@@ -61,7 +61,7 @@ def validate_target(frame: pd.DataFrame, target: str, test_size: float = DEFAULT
         raise DataError(tr("data.errors.single_row_classes", classes=rare, target=target))
     n_test = int(np.ceil(len(frame) * test_size))
     if n_test < len(counts) or len(frame) - n_test < len(counts):
-        raise DataError(tr("data.errors.test_too_small", share=f"{test_size:.0%}", classes=len(counts)))
+        raise DataError(tr("data.errors.test_too_small", share=percent(test_size, 0), classes=len(counts)))
 
 
 def feature_columns(frame: pd.DataFrame, target: str) -> list[str]:
@@ -97,7 +97,7 @@ def make_split(
     from sklearn.model_selection import train_test_split
 
     if not 0.05 <= test_size <= 0.5:
-        raise DataError(tr("data.errors.test_share_range", share=f"{test_size:.0%}"))
+        raise DataError(tr("data.errors.test_share_range", share=percent(test_size, 0)))
     validate_target(frame, target, test_size)
     positions = np.arange(len(frame))
     train, test = train_test_split(

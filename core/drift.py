@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from core.i18n import tr
+from core.i18n import percent, tr
 
 EPSILON = 1e-4  # share given to an empty bin, so ln(actual / expected) stays finite
 MISSING = "(missing)"
@@ -295,7 +295,7 @@ def results_frame(results: list[FeatureDrift]) -> pd.DataFrame:
             "p-value": r.p_value,
             "PSI": r.psi,
             "verdict": r.verdict,
-            "missing (train → now)": f"{r.reference_missing:.0%} → {r.current_missing:.0%}",
+            "missing (train → now)": f"{percent(r.reference_missing)} → {percent(r.current_missing)}",
             "note": r.note,
         }
         for r in results

@@ -7,7 +7,7 @@ import operator
 import re
 from dataclasses import asdict, dataclass
 
-from core.i18n import tr
+from core.i18n import significant, tr
 
 
 class KPIError(ValueError):
@@ -53,9 +53,9 @@ def validate_kpi(metric: str, op: str, threshold: float) -> None:
     if value != value:
         raise KPIError(tr("kpis.nan", metric=metric))
     if METRICS[metric].is_score and not 0.0 <= value <= 1.0:
-        raise KPIError(tr("kpis.out_of_range", metric=metric, value=f"{value:g}"))
+        raise KPIError(tr("kpis.out_of_range", metric=metric, value=significant(value, 6)))
     if not METRICS[metric].is_score and not value > 0:
-        raise KPIError(tr("kpis.not_positive", metric=metric, value=f"{value:g}"))
+        raise KPIError(tr("kpis.not_positive", metric=metric, value=significant(value, 6)))
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,12 @@ class KPI:
         return bool(OPERATORS[self.op](value, self.threshold))
 
     def __str__(self) -> str:
+        """The KPI as it is stored and typed: ``accuracy > 0.95`` (the CLI and MLflow tags use this form)."""
         return f"{self.metric} {self.op} {self.threshold:g}"
+
+    def shown(self, language: str | None = None) -> str:
+        """The KPI for a reader: its threshold written as the language writes numbers (``accuracy > 0,95``)."""
+        return f"{self.metric} {self.op} {significant(self.threshold, 6, language)}"
 
 
 DEFAULT_KPIS: tuple[KPI, ...] = (

@@ -23,7 +23,7 @@ import pandas as pd
 
 from core.data import DataError
 from core.errors import one_line
-from core.i18n import tr
+from core.i18n import plural_category, tr
 
 # Names in English; shown translated as loading.separator.<name>, loading.decimal.<name>, loading.encoding.<code>
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -339,7 +339,7 @@ def _read_csv(content: bytes, filename: str, settings: CsvSettings | None) -> tu
                 filename=filename,
                 line=line,
                 count=count,
-                fields=tr("loading.fields_one" if count == 1 else "loading.fields_other"),
+                fields=tr(f"loading.fields_{plural_category(count)}"),
                 what=tr("loading.what_header" if settings.header else "loading.what_first_row"),
                 first=shape.first_line,
                 width=shape.width,
@@ -675,7 +675,7 @@ def _check_size(
             tr(
                 "loading.few_rows_header" if names_in_first_row else "loading.few_rows",
                 filename=filename,
-                rows=tr("loading.data_rows_one" if rows == 1 else "loading.data_rows_other", n=rows),
+                rows=tr(f"loading.data_rows_{plural_category(rows)}", n=rows),
                 minimum=min_rows,
             )
         )
@@ -691,7 +691,7 @@ def _check_size(
             tr(
                 "loading.few_columns",
                 filename=filename,
-                columns=tr("loading.columns_one" if columns == 1 else "loading.columns_other", n=columns),
+                columns=tr(f"loading.columns_{plural_category(columns)}", n=columns),
                 names=", ".join(map(str, frame.columns[:5])),
                 minimum=min_columns,
             )

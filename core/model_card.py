@@ -4,19 +4,33 @@ The card gathers the registry entry, the source run, its project (question and K
 evaluation and the person's own notes (intended use and limitations, kept as model-version tags). Every source is
 read on its own, so a model other code registered, or a deleted run, only leaves its sections saying what is not
 known. Markdown and HTML are rendered from the same sections.
+
+The card is written in the reader's language (catalogue area ``card``, numbers and dates as the language writes
+them); values from the data or from people (names, descriptions, notes, tags, reasons, URIs) stay as they are.
 """
 
 from __future__ import annotations
 
 import html
+import math
 import re
 import time
 from dataclasses import dataclass, field
 
 from core import datastore, projects, registry
 from core.errors import describe
-from core.evidence import conclusion_text
-from core.i18n import tr
+from core.evidence import CONCLUSIONS, TAG_CONCLUSION, TAG_CONCLUSION_NOTE, conclusion_label
+from core.i18n import (
+    DEFAULT_LANGUAGE,
+    catalogue,
+    current_language,
+    number,
+    percent,
+    significant,
+    tr,
+    translate,
+    when,
+)
 from core.kpis import METRICS, SCORE_METRICS
 from core.provenance import MLFLOW_COMMIT_TAG, TAG_COMMIT, TAG_VERSIONS
 from core.training import TAG_ALGORITHM, TAG_DATA_RUN
@@ -26,20 +40,8 @@ TAG_LIMITATIONS = "qua3ck.card.limitations"
 MAX_SECTION = 5000
 CARD_DIR = "model_card"
 TOP_FEATURES = 10
-SETUP_PARAMS = {
-    "cv_folds": "CV folds",
-    "random_seed": "Random seed",
-    "split_seed": "Split seed",
-    "test_size": "Test size",
-    "train_rows": "Training rows",
-    "features": "Feature columns",
-}
-NOT_WRITTEN = {
-    TAG_INTENDED_USE: "Not written yet — say who should use this model, for which decisions and on which data; "
-    "write it on the Registry page.",
-    TAG_LIMITATIONS: "Not written yet — say where the model is known to be weak (classes or value ranges it rarely "
-    "saw, data it was not tested on, what it must not be used for); write it on the Registry page.",
-}
+SETUP_PARAMS = ("cv_folds", "random_seed", "split_seed", "test_size", "train_rows", "features")  # card.setup.*
+NOT_WRITTEN = {TAG_INTENDED_USE: "card.note.intended_use", TAG_LIMITATIONS: "card.note.limitations"}
 
 
 @dataclass(frozen=True)
@@ -62,11 +64,12 @@ class Section:
 
 @dataclass(frozen=True)
 class ModelCard:
-    """A model version's card: the title section first, then the sections in reading order."""
+    """A model version's card: the title section first, then the sections in reading order, in ``language``."""
 
     name: str
     version: str
     sections: tuple[Section, ...] = field(default_factory=tuple)
+    language: str = DEFAULT_LANGUAGE
 
     def markdown(self) -> str:
         out = []
@@ -83,12 +86,11 @@ class ModelCard:
             body.append(f"<section><{tag}>{_e(section.title)}</{tag}>")
             body.extend(_html_block(block) for block in section.blocks)
             body.append("</section>")
-        title = _e(self.sections[0].title if self.sections else f"{self.name} v{self.version}")
+        heading = self.sections[0].title if self.sections else f"{self.name} v{self.version}"
+        title = _e(translate("card.html_title", self.language, title=heading))
         return (
-            '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f"<title>Model card: {title}</title><style>{_CSS}</style></head>\n<body>\n"
-            + "\n".join(body)
-            + "\n</body></html>\n"
+            f'<!DOCTYPE html>\n<html lang="{_e(self.language)}"><head><meta charset="utf-8">'
+            f"<title>{title}</title><style>{_CSS}</style></head>\n<body>\n" + "\n".join(body) + "\n</body></html>\n"
         )
 
 
@@ -137,18 +139,52 @@ def _table(columns: list[str], rows: list[list[object]], caption: str = "") -> T
     return Table(tuple(columns), tuple(tuple(str(c) for c in row) for row in rows), caption)
 
 
+def _cols(*names: str) -> list[str]:
+    """Table headers from their keys in the card's catalogue (``data.col_role`` is ``card.data.col_role``)."""
+    return [tr(f"card.{name}") for name in names]
+
+
+def _known(key: str) -> bool:
+    return key in catalogue(DEFAULT_LANGUAGE)
+
+
+def _word(key: str, code: object) -> str:
+    """A stored code (a role, an alias action, a search status) in words when the catalogue has ``key``."""
+    return tr(key) if _known(key) else str(code)
+
+
+def _metric(metric: str) -> str:
+    """A metric's name in the reader's language (a metric the workbench does not know: its code)."""
+    if _known(f"metrics.{metric}"):
+        return tr(f"metrics.{metric}")
+    return METRICS[metric].label if metric in METRICS else metric
+
+
 def _when(ms: object) -> str:
     try:
-        return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(int(ms) / 1000))
-    except (TypeError, ValueError, OverflowError):
-        return "unknown"
+        return when(float(ms))
+    except (TypeError, ValueError, OverflowError, OSError):
+        return tr("card.unknown")
 
 
 def _num(value: object, digits: int = 4) -> str:
     try:
-        return f"{float(value):.{digits}f}"
+        value = float(value)
     except (TypeError, ValueError):
         return "—"
+    return number(value, digits) if math.isfinite(value) else str(value)
+
+
+def _count(value: object) -> str:
+    """A count of rows or cells, grouped as the language groups digits."""
+    try:
+        return number(int(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _share(share: float) -> str:
+    return percent(share, 1)
 
 
 class _Sources:
@@ -197,68 +233,82 @@ class _Sources:
         return self.project is not None and (self.project.kpis_set or bool(self.project.question))
 
     def not_known(self, what: str) -> str:
-        """The plain sentence saying ``what`` is not known, and why."""
+        """The plain sentence saying the thing ``card.what.<what>`` is not known, and why."""
+        thing = tr(f"card.what.{what}")
         if not self.info.run_id:
-            return f"This version was registered by other code without a source run: no {what} is recorded."
+            return tr("card.not_known.no_run", what=thing)
         if self.run is None:
-            why = self.problems.get("run", "it was deleted")
-            return f"The source run {self.info.run_id} of this version cannot be read ({why}), so no {what} is known."
-        return f"This version was registered by other code: no {what} is recorded."
+            why = self.problems.get("run") or tr("card.not_known.run_deleted")
+            return tr("card.not_known.unreadable_run", run=self.info.run_id, why=why, what=thing)
+        return tr("card.not_known.other_code", what=thing)
 
 
 def build_card(name: str, version: str, history: list[dict] | None = None) -> ModelCard:
-    """The card of one model version; ``history`` is the alias audit trail (rendered newest first)."""
+    """The card of one model version in the current language; ``history`` is the alias audit trail (rendered
+    newest first)."""
+    language = current_language()
     src = _Sources(name, str(version))
     builders = [
-        ("Question and KPIs", _question),
-        ("Intended use", lambda s: _note(s, TAG_INTENDED_USE)),
-        ("Limitations", lambda s: _note(s, TAG_LIMITATIONS)),
-        ("Data", _data),
-        ("Features and algorithm", _algorithm),
-        ("Search", _search),
-        ("Test results", _test_results),
-        ("Conclusion", _conclusion),
-        ("Registry and audit history", lambda s: _registry(s, history or [])),
-        ("Provenance", _provenance),
+        ("question", _question),
+        ("intended_use", lambda s: _note(s, TAG_INTENDED_USE)),
+        ("limitations", lambda s: _note(s, TAG_LIMITATIONS)),
+        ("data", _data),
+        ("algorithm", _algorithm),
+        ("search", _search),
+        ("test_results", _test_results),
+        ("conclusion", _conclusion),
+        ("registry", lambda s: _registry(s, history or [])),
+        ("provenance", _provenance),
     ]
     sections = [_title(src)]
-    for title, build in builders:
+    for key, build in builders:
         try:
             blocks = build(src)
         except Exception as exc:  # noqa: BLE001 — a bug or odd data in one section must not lose the card
-            blocks = [f"This section could not be built: {describe(exc)}"]
+            blocks = [tr("card.section_failed", error=describe(exc))]
         if blocks is not None:
-            sections.append(Section(title, tuple(blocks)))
-    return ModelCard(name, str(version), tuple(sections))
+            sections.append(Section(tr(f"card.section.{key}"), tuple(blocks)))
+    return ModelCard(name, str(version), tuple(sections), language)
+
+
+def _aliases(aliases) -> str:
+    return ", ".join(f"@{a}" for a in aliases) or tr("card.none")
 
 
 def _title(s: _Sources) -> Section:
-    aliases = ", ".join(f"@{a}" for a in s.info.aliases) or "none"
-    blocks: list[Block] = [{"Aliases": aliases, "Card built": _when(time.time() * 1000)}]
+    blocks: list[Block] = [
+        {tr("card.title.aliases"): _aliases(s.info.aliases), tr("card.title.built"): _when(time.time() * 1000)}
+    ]
     if s.model and s.model.description:
-        blocks.append(f"Model: {s.model.description}")
+        blocks.append(tr("card.title.model", description=s.model.description))
     if s.info.description:
-        blocks.append(f"This version: {s.info.description}")
+        blocks.append(tr("card.title.version", description=s.info.description))
     return Section(f"{s.info.name} v{s.info.version}", tuple(blocks))
 
 
 def _question(s: _Sources) -> list[Block]:
     if not s.is_project:
-        sentence = s.not_known("project question or KPI list")
+        sentence = s.not_known("question")
         if s.project is not None:
-            sentence = sentence.rstrip(".") + f" (its run is in experiment '{s.project.name}', not a project)."
+            sentence = tr("card.not_known.not_a_project", sentence=sentence.rstrip("."), experiment=s.project.name)
         return [sentence]
     p = s.project
-    blocks: list[Block] = [{"Project": p.name, "Question": p.question or "not written yet"}]
+    blocks: list[Block] = [
+        {
+            tr("card.question.project"): p.name,
+            tr("card.question.question"): p.question or tr("card.question.not_written"),
+        }
+    ]
     if p.kpis:
-        blocks.append(_table(["KPI", "metric"], [[str(k), METRICS[k.metric].label] for k in p.kpis]))
+        rows = [[k.shown(), _metric(k.metric)] for k in p.kpis]
+        blocks.append(_table(_cols("question.col_kpi", "question.col_metric"), rows))
     else:
-        blocks.append("The project has no KPIs.")
+        blocks.append(tr("card.question.no_kpis"))
     return blocks
 
 
 def _note(s: _Sources, tag: str) -> list[Block]:
-    return [s.version_tags.get(tag, "").strip() or NOT_WRITTEN[tag]]
+    return [s.version_tags.get(tag, "").strip() or tr(NOT_WRITTEN[tag])]
 
 
 def _data(s: _Sources) -> list[Block]:
@@ -266,88 +316,114 @@ def _data(s: _Sources) -> list[Block]:
     if d is None:
         data_run = s.tags.get(TAG_DATA_RUN)
         if data_run:
-            return [f"The data run {data_run} of this version cannot be read ({s.problems.get('data', 'unknown')})."]
-        blocks: list[Block] = [s.not_known("data set")]
+            return [tr("card.data.unreadable", run=data_run, error=s.problems.get("data") or tr("card.unknown"))]
+        blocks: list[Block] = [s.not_known("data")]
         inputs = s.run.inputs.dataset_inputs if s.run and s.run.inputs else []
         if inputs:
             rows = [[i.dataset.name, i.dataset.digest, i.dataset.source_type] for i in inputs]
-            blocks.append(_table(["name", "digest", "source type"], rows, "Data sets the run logged with MLflow"))
+            columns = _cols("data.col_name", "data.col_digest", "data.col_source_type")
+            blocks.append(_table(columns, rows, tr("card.data.logged_caption")))
         return blocks
     frame = d.frame
     from core.features import column_kinds
 
     numeric, boolean, categorical = column_kinds(frame.drop(columns=[d.target]))
     cells = frame.size or 1
+    split = tr(
+        "card.data.split",
+        train=len(d.split.train),
+        test=len(d.split.test),
+        test_size=d.split.test_size,
+        seed=d.split.seed,
+    )
     blocks = [
         {
-            "Data set": d.name,
-            "Source": s.data_source or f"data run {d.run_id}",
-            "Digest": d.digest,
-            "Target": d.target,
-            "Split": f"{len(d.split.train)} training / {len(d.split.test)} test rows "
-            f"(test size {d.split.test_size:g}, seed {d.split.seed})",
+            tr("card.data.data_set"): d.name,
+            tr("card.data.source"): s.data_source or tr("card.data.source_run", run=d.run_id),
+            tr("card.data.digest"): d.digest,
+            tr("card.data.target"): d.target,
+            tr("card.data.split_label"): split,
         },
         {
-            "Rows": str(len(frame)),
-            "Columns": str(frame.shape[1]),
-            "Missing cells": f"{100 * frame.isna().sum().sum() / cells:.1f} %",
-            "Duplicate rows": str(int(frame.duplicated().sum())),
-            "Feature columns": f"{len(numeric)} numeric, {len(categorical)} categorical, {len(boolean)} boolean",
+            tr("card.data.rows"): _count(len(frame)),
+            tr("card.data.columns"): _count(frame.shape[1]),
+            tr("card.data.missing_cells"): _share(frame.isna().sum().sum() / cells),
+            tr("card.data.duplicates"): _count(frame.duplicated().sum()),
+            tr("card.data.feature_columns"): tr(
+                "card.data.kinds", numeric=len(numeric), categorical=len(categorical), boolean=len(boolean)
+            ),
         },
     ]
     features = set(d.features)
     schema = []
     for column in frame.columns:
-        role = "target" if column == d.target else d.roles.get(column, "feature" if column in features else "—")
+        if column == d.target:
+            role = tr("card.data.role_target")
+        elif column in d.roles:
+            role = _word(f"data.role.{d.roles[column]}", d.roles[column])
+        else:
+            role = tr("card.data.role_feature") if column in features else "—"
         if column in d.excluded:
-            role += " (excluded)"
-        missing = 100 * frame[column].isna().mean() if len(frame) else 0.0
-        schema.append([column, str(frame[column].dtype), role, f"{missing:.1f} %"])
-    blocks.append(_table(["column", "dtype", "role", "missing"], schema, "Schema"))
+            role = tr("card.data.excluded", role=role)
+        missing = frame[column].isna().mean() if len(frame) else 0.0
+        schema.append([column, str(frame[column].dtype), role, _share(missing)])
+    columns = _cols("data.col_column", "data.col_dtype", "data.col_role", "data.col_missing")
+    blocks.append(_table(columns, schema, tr("card.data.schema_caption")))
     counts = frame[d.target].astype(str).value_counts()
-    balance = [[label, int(n), f"{100 * n / max(len(frame), 1):.1f} %"] for label, n in counts.items()]
-    blocks.append(_table(["class", "rows", "share"], balance, "Class balance"))
+    balance = [[label, _count(n), _share(n / max(len(frame), 1))] for label, n in counts.items()]
+    columns = _cols("data.col_class", "data.col_rows", "data.col_share")
+    blocks.append(_table(columns, balance, tr("card.data.balance_caption")))
     return blocks
 
 
 def _algorithm(s: _Sources) -> list[Block]:
     if s.run is None:
-        return [s.not_known("algorithm or parameter")]
+        return [s.not_known("algorithm")]
     from core.algorithms import ALGORITHMS
     from core.features import PARAM_PREFIX, FeatureSteps
 
     key = s.tags.get(TAG_ALGORITHM)
     if not key:
-        blocks: list[Block] = [s.not_known("workbench algorithm")]
+        blocks: list[Block] = [s.not_known("workbench_algorithm")]
         if s.params:
-            blocks.append(_table(["param", "value"], sorted(s.params.items()), "Parameters the run logged"))
+            columns = _cols("algorithm.col_param", "algorithm.col_value")
+            blocks.append(_table(columns, sorted(s.params.items()), tr("card.algorithm.params_caption")))
         if s.metrics:
             rows = [[k, _num(v)] for k, v in sorted(s.metrics.items())]
-            blocks.append(_table(["metric", "value"], rows, "Metrics the run logged"))
+            columns = _cols("algorithm.col_metric", "algorithm.col_value")
+            blocks.append(_table(columns, rows, tr("card.algorithm.metrics_caption")))
         return blocks
     spec = ALGORITHMS.get(key)
-    blocks = [{"Algorithm": f"{spec.label} ({key})" if spec else key}]
+    named = tr("card.algorithm.named", label=spec.shown_label, key=key) if spec else key
+    blocks = [{tr("card.algorithm.algorithm"): named}]
     try:
         steps = FeatureSteps.from_params(s.params)
-        blocks.append("Feature steps: " + steps.describe(spec.needs_scaling if spec else None))
+        described = steps.describe(spec.needs_scaling if spec else None, language=current_language())
+        blocks.append(tr("card.algorithm.feature_steps", steps=described))
     except ValueError as exc:
-        blocks.append(f"The feature steps cannot be read: {describe(exc)}")
+        blocks.append(tr("card.algorithm.steps_unreadable", error=describe(exc)))
     skip = {"algorithm", *SETUP_PARAMS}
     hyper = [[k, v] for k, v in sorted(s.params.items()) if k not in skip and not k.startswith(("search.", "prep."))]
-    blocks.append(_table(["hyperparameter", "value"], hyper, "Hyperparameters") if hyper else "No hyperparameters.")
+    if hyper:
+        columns = _cols("algorithm.col_hyperparameter", "algorithm.col_value")
+        blocks.append(_table(columns, hyper, tr("card.algorithm.hyper_caption")))
+    else:
+        blocks.append(tr("card.algorithm.no_hyper"))
     prep = [[k.removeprefix(PARAM_PREFIX), v] for k, v in sorted(s.params.items()) if k.startswith(PARAM_PREFIX)]
     if prep:
-        blocks.append(_table(["step", "value"], prep, "Feature step settings"))
-    setup = {label: s.params[k] for k, label in SETUP_PARAMS.items() if k in s.params}
+        columns = _cols("algorithm.col_step", "algorithm.col_value")
+        blocks.append(_table(columns, prep, tr("card.algorithm.steps_caption")))
+    setup = {tr(f"card.setup.{k}"): s.params[k] for k in SETUP_PARAMS if k in s.params}
     if setup:
         blocks.append(setup)
     cv = [
-        [METRICS[m].label, f"{_num(s.metrics[f'cv_{m}'])} ± {_num(s.metrics.get(f'cv_{m}_std'))}"]
+        [_metric(m), f"{_num(s.metrics[f'cv_{m}'])} ± {_num(s.metrics.get(f'cv_{m}_std'))}"]
         for m in SCORE_METRICS
         if f"cv_{m}" in s.metrics
     ]
     if cv:
-        blocks.append(_table(["metric", "mean ± std"], cv, "Cross-validation on the training split"))
+        columns = _cols("algorithm.col_metric", "algorithm.col_mean_std")
+        blocks.append(_table(columns, cv, tr("card.algorithm.cv_caption")))
     return blocks
 
 
@@ -355,137 +431,162 @@ def _search(s: _Sources) -> list[Block] | None:
     if s.tags.get("qua3ck.search") != "1":
         return None  # only a search parent has this section
     m = s.metrics
+    status = s.tags.get("qua3ck.search_status")
     blocks: list[Block] = [
         {
-            "Status": s.tags.get("qua3ck.search_status", "unknown"),
-            "Trials": _num(m.get("search.trials"), 0),
-            "Failed trials": _num(m.get("search.failed_trials"), 0),
-            "Best trial": _num(m.get("search.best_trial"), 0),
-            "Best trial run": s.tags.get("qua3ck.best_trial_run", "—"),
+            tr("card.search.status"): _word(f"card.search.ended.{status}", status) if status else tr("card.unknown"),
+            tr("card.search.trials"): _num(m.get("search.trials"), 0),
+            tr("card.search.failed_trials"): _num(m.get("search.failed_trials"), 0),
+            tr("card.search.best_trial"): _num(m.get("search.best_trial"), 0),
+            tr("card.search.best_trial_run"): s.tags.get("qua3ck.best_trial_run", "—"),
         }
     ]
     config = s.search
     if not config:
-        blocks.append(f"The search settings (search.json) cannot be read ({s.problems.get('search', 'missing')}).")
+        error = s.problems.get("search") or tr("card.missing")
+        blocks.append(tr("card.search.settings_unreadable", error=error))
         return blocks
     budget = config.get("time_budget_s")
+    trials = config.get("max_trials")
     blocks.append(
         {
-            "Method": str(config.get("method")),
-            "Optimised score": str(config.get("metric")),
-            "Trial budget": str(config.get("max_trials") or "none"),
-            "Time budget": f"{budget:g} s" if isinstance(budget, int | float) else "none",
-            "CV folds": str(config.get("cv_folds")),
-            "Seed": str(config.get("seed")),
+            tr("card.search.method"): str(config.get("method")),
+            tr("card.search.metric"): str(config.get("metric")),
+            tr("card.search.trial_budget"): _count(trials) if trials else tr("card.search.unlimited"),
+            tr("card.search.time_budget"): f"{significant(budget, 6)} s"
+            if isinstance(budget, int | float) and not isinstance(budget, bool)
+            else tr("card.search.unlimited"),
+            tr("card.search.cv_folds"): str(config.get("cv_folds")),
+            tr("card.search.seed"): str(config.get("seed")),
         }
     )
     rows = []
     for d in config.get("space") or []:
-        values = ", ".join(map(str, d.get("choices") or [])) or f"{d.get('low')} to {d.get('high')}"
-        rows.append([d.get("name"), d.get("kind"), values, "yes" if d.get("log") else "no"])
+        values = ", ".join(map(str, d.get("choices") or [])) or tr(
+            "card.search.range", low=d.get("low"), high=d.get("high")
+        )
+        rows.append([d.get("name"), d.get("kind"), values, tr("common.yes") if d.get("log") else tr("common.no")])
     if rows:
-        blocks.append(_table(["hyperparameter", "kind", "values", "log scale"], rows, "Search space"))
+        columns = _cols("search.col_hyperparameter", "search.col_kind", "search.col_values", "search.col_log")
+        blocks.append(_table(columns, rows, tr("card.search.space_caption")))
     return blocks
 
 
 def _test_results(s: _Sources) -> list[Block]:
+    from core.evaluation import stored_reason
+    from core.governance import verdict_word
+
     ev = s.evaluation
     if ev is None:
         if s.run is None or not s.workbench:
-            return [s.not_known("held-out evaluation")]
+            return [s.not_known("evaluation")]
         if "evaluation" in s.problems:
-            return [f"The stored evaluation cannot be read ({s.problems['evaluation']})."]
-        return ["Not evaluated yet — evaluate this run on its held-out rows on the Compare page (C phase)."]
-    scores = [[METRICS[m].label, _num(ev.metrics[m])] for m in SCORE_METRICS if m in ev.metrics]
+            return [tr("card.test.unreadable", error=s.problems["evaluation"])]
+        return [tr("card.test.not_evaluated")]
+    scores = [[_metric(m), _num(ev.metrics[m])] for m in SCORE_METRICS if m in ev.metrics]
     blocks: list[Block] = [
-        _table(["metric", "test value"], scores, f"Held-out test metrics ({ev.test_rows} rows)"),
+        _table(_cols("test.col_metric", "test.col_value"), scores, tr("card.test.metrics_caption", rows=ev.test_rows)),
         {
-            "Single-row latency p50": f"{_num(ev.metrics.get('latency_ms_p50'), 2)} ms",
-            "Single-row latency p95": f"{_num(ev.metrics.get('latency_ms'), 2)} ms",
+            tr("card.test.latency_p50"): f"{_num(ev.metrics.get('latency_ms_p50'), 2)} ms",
+            tr("card.test.latency_p95"): f"{_num(ev.metrics.get('latency_ms'), 2)} ms",
         },
     ]
     if s.is_project and s.project.kpis:
         results = ev.kpi_results(s.project.kpis)
-        rows = [[str(r.kpi), _num(r.value), "PASS" if r.passed else "FAIL"] for r in results]
-        blocks.append(_table(["KPI", "measured", "result"], rows, "KPI verdict"))
-        blocks.append(f"Overall verdict: {ev.verdict(s.project.kpis).upper()}.")
+        rows = [[r.kpi.shown(), _num(r.value), verdict_word("pass" if r.passed else "fail").upper()] for r in results]
+        columns = _cols("test.col_kpi", "test.col_measured", "test.col_result")
+        blocks.append(_table(columns, rows, tr("card.test.kpi_caption")))
+        blocks.append(tr("card.test.overall", verdict=verdict_word(ev.verdict(s.project.kpis)).upper()))
     elif s.tags.get("qua3ck.kpi_verdict"):
-        blocks.append(f"Recorded KPI verdict: {s.tags['qua3ck.kpi_verdict']}.")
-    matrix = [[label, *row] for label, row in zip(ev.labels, ev.confusion, strict=False)]
-    caption = "Confusion matrix (rows: true class, columns: predicted class)"
-    blocks.append(_table(["true \\ predicted", *ev.labels], matrix, caption))
+        blocks.append(tr("card.test.recorded", verdict=verdict_word(s.tags["qua3ck.kpi_verdict"])))
+    matrix = [[label, *map(_count, row)] for label, row in zip(ev.labels, ev.confusion, strict=False)]
+    columns = [tr("card.test.col_true_predicted"), *ev.labels]
+    blocks.append(_table(columns, matrix, tr("card.test.confusion_caption")))
     importance = ev.importance_frame()
     if importance is not None:
         rows = [[r.feature, _num(r.mean), _num(r.std)] for r in importance.head(TOP_FEATURES).itertuples()]
-        metric = (ev.importance or {}).get("metric", "score")
-        blocks.append(_table(["feature", "mean drop", "std"], rows, f"Permutation importance ({metric}), top features"))
+        metric = (ev.importance or {}).get("metric")
+        shown = _metric(metric) if metric else tr("card.test.importance_score")
+        columns = _cols("test.col_feature", "test.col_mean_drop", "test.col_std")
+        blocks.append(_table(columns, rows, tr("card.test.importance_caption", metric=shown)))
     elif ev.no_importance:
-        blocks.append(f"Permutation importance: {ev.no_importance}")
+        blocks.append(tr("card.test.no_importance", reason=stored_reason(ev.no_importance)))
     return blocks
 
 
 def _conclusion(s: _Sources) -> list[Block]:
     if s.run is None or not s.workbench:
         return [s.not_known("conclusion")]
-    return [conclusion_text(s.tags) or "No conclusion recorded yet — record one on the Compare page (C phase)."]
+    verdict = s.tags.get(TAG_CONCLUSION)
+    if verdict not in CONCLUSIONS:
+        return [tr("card.conclusion.none_yet")]
+    note = s.tags.get(TAG_CONCLUSION_NOTE, "")
+    return [conclusion_label(verdict) + (f" — {note}" if note else "")]
 
 
 def _registry(s: _Sources, history: list[dict]) -> list[Block]:
     model_aliases = ", ".join(f"@{a} → v{v}" for a, v in sorted((s.model.aliases if s.model else {}).items()))
     blocks: list[Block] = [
         {
-            "Registered model": s.info.name,
-            "Version": s.info.version,
-            "Aliases of this version": ", ".join(f"@{a}" for a in s.info.aliases) or "none",
-            "Aliases of the model": model_aliases or "none",
-            "Created": _when(s.info.created),
-            "Source": s.info.source or "unknown",
+            tr("card.registry.registered_model"): s.info.name,
+            tr("card.registry.version"): s.info.version,
+            tr("card.registry.version_aliases"): _aliases(s.info.aliases),
+            tr("card.registry.model_aliases"): model_aliases or tr("card.none"),
+            tr("card.registry.created"): _when(s.info.created),
+            tr("card.registry.source"): s.info.source or tr("card.unknown"),
         }
     ]
     tags = [[k, v] for k, v in sorted(s.version_tags.items()) if k not in NOT_WRITTEN]
     if tags:
-        blocks.append(_table(["tag", "value"], tags, "Version tags"))
+        columns = _cols("registry.col_tag", "registry.col_value")
+        blocks.append(_table(columns, tags, tr("card.registry.tags_caption")))
     if not history:
-        blocks.append("No alias changes are recorded for this model.")
+        blocks.append(tr("card.registry.no_history"))
         return blocks
     rows = []
     for h in sorted(history, key=lambda h: h.get("when") or 0, reverse=True):
         move = f"{'v' + str(h['from_version']) if h.get('from_version') else '—'} → "
         move += f"v{h['to_version']}" if h.get("to_version") else "—"
+        action = h.get("action", "")
         rows.append(
             [
                 _when(h.get("when")),
-                h.get("who") or "unknown",
-                h.get("action", ""),
+                h.get("who") or tr("card.unknown"),
+                _word(f"registry.action_{action}", action) if action else "",
                 f"@{h.get('alias', '')}",
                 move,
                 h.get("reason") or "",
-                "yes" if h.get("override") else "no",
+                tr("common.yes") if h.get("override") else tr("common.no"),
             ]
         )
-    columns = ["when", "who", "action", "alias", "versions", "reason", "override"]
-    blocks.append(_table(columns, rows, "Alias history (newest first)"))
+    audit = ("when", "who", "action", "alias", None, "reason", "override")  # the audit trail's own headers
+    columns = [tr(f"registry.audit_{name}") if name else tr("card.registry.col_versions") for name in audit]
+    blocks.append(_table(columns, rows, tr("card.registry.history_caption")))
     return blocks
 
 
 def _provenance(s: _Sources) -> list[Block]:
-    facts = {"Run": s.info.run_id or "none", "Model source URI": s.info.source or "unknown"}
+    facts = {
+        tr("card.provenance.run"): s.info.run_id or tr("card.provenance.no_run"),
+        tr("card.provenance.source_uri"): s.info.source or tr("card.unknown"),
+    }
     if s.run is None:
-        return [facts, s.not_known("git commit or package version")]
-    facts["Experiment"] = s.project.name if s.project else s.run.info.experiment_id
+        return [facts, s.not_known("provenance")]
+    facts[tr("card.provenance.experiment")] = s.project.name if s.project else s.run.info.experiment_id
     commit = s.tags.get(TAG_COMMIT) or s.tags.get(MLFLOW_COMMIT_TAG)
-    facts["Git commit"] = commit or "not recorded"
+    facts[tr("card.provenance.git_commit")] = commit or tr("card.provenance.not_recorded")
     if s.run.info.lifecycle_stage == "deleted":
-        facts["Run state"] = "deleted (its artifacts may be gone)"
-    for label, tag in (("Source", "mlflow.source.name"), ("User", "mlflow.user")):
+        facts[tr("card.provenance.run_state")] = tr("card.provenance.deleted")
+    for label, tag in (("card.provenance.source", "mlflow.source.name"), ("card.provenance.user", "mlflow.user")):
         if s.tags.get(tag):
-            facts[label] = s.tags[tag]
+            facts[tr(label)] = s.tags[tag]
     blocks: list[Block] = [facts]
     versions = [v.split("=", 1) for v in s.tags.get(TAG_VERSIONS, "").split() if "=" in v]
     if versions:
-        blocks.append(_table(["package", "version"], versions, "Package versions"))
+        columns = _cols("provenance.col_package", "provenance.col_version")
+        blocks.append(_table(columns, versions, tr("card.provenance.packages_caption")))
     else:
-        blocks.append(s.not_known("package version") if not s.workbench else "No package versions were recorded.")
+        blocks.append(s.not_known("packages") if not s.workbench else tr("card.provenance.no_packages"))
     return blocks
 
 

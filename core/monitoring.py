@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from core import drift
-from core.i18n import tr
+from core.i18n import plural_category, tr
 from core.kpis import KPI
 from core.validation import Finding
 
@@ -170,6 +170,11 @@ class MonitorReport:
     @property
     def moderate(self) -> list[str]:
         return [d.feature for d in self.drift if d.verdict == "moderate"]
+
+    @property
+    def untested(self) -> bool:
+        """No feature could be tested for drift (too few rows on a side): "no drift" would claim too much."""
+        return bool(self.drift) and all(d.verdict == "skipped" for d in self.drift)
 
     @property
     def breached(self) -> list[KPIStatus]:
@@ -358,7 +363,7 @@ def current_from_batch(
             tr("monitor.batch_does_not_fit", name=reference.name, version=reference.version, findings=said)
         )
     if len(frame) < min_rows:
-        key = "monitor.batch_too_few_one" if len(frame) == 1 else "monitor.batch_too_few"
+        key = f"monitor.batch_too_few_{plural_category(len(frame))}"
         raise MonitorError(tr(key, rows=len(frame), min_rows=min_rows))
     labels = None
     if reference.target in frame.columns and frame[reference.target].notna().any():
@@ -489,7 +494,7 @@ def monitor(
     thresholds = thresholds or drift.Thresholds()
     notes = [reference.note] if reference.note else []
     if current.rows < thresholds.min_rows:
-        key = "monitor.too_few_recent_one" if current.rows == 1 else "monitor.too_few_recent"
+        key = f"monitor.too_few_recent_{plural_category(current.rows)}"
         notes.append(tr(key, rows=current.rows, min_rows=thresholds.min_rows))
     results = drift.drift_report(
         reference.frame[reference.features], current.frame[reference.features], reference.kinds, thresholds

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.drift import MISSING, FeatureDrift
-from core.i18n import tr
+from core.i18n import number, significant, tr
 from core.kpis import KPI, METRICS
 
 REFERENCE_COLOR = "#636EFA"
@@ -27,7 +27,8 @@ def _title(feature: str, result: FeatureDrift | None) -> str:
     if result is None or result.psi is None:
         return feature
     verdict = f"{VERDICT_MARK[result.verdict]} {tr(VERDICT_KEYS[result.verdict])}"
-    return f"{feature} · {verdict} · PSI {result.psi:.2f}, p {result.p_value:.2g}"  # no words but the verdict
+    # no words but the verdict
+    return f"{feature} · {verdict} · PSI {number(result.psi, 2)}, p {significant(result.p_value, 2)}"
 
 
 def distribution_overlay(

@@ -30,7 +30,7 @@ from core.data import DataError
 from core.datastore import DatasetRecord
 from core.features import FeatureSteps
 from core.governance import Actor, GateDecision, GovernanceError
-from core.i18n import tr, translate
+from core.i18n import number, plural_category, tr, translate
 from core.kpis import KPI, SCORE_METRICS, KPIResult, check_kpis, primary_metric, verdict
 
 COMBINE = {
@@ -107,9 +107,9 @@ class RetrainPlan:
     warnings: tuple[str, ...] = ()
 
     def summary(self) -> str:
-        combine, total, new = tr(f"retrain.combine_{self.combine}"), f"{len(self.frame):,}", f"{self.batch_rows:,}"
+        combine, total, new = tr(f"retrain.combine_{self.combine}"), number(len(self.frame)), number(self.batch_rows)
         if self.combine == "append":
-            old = f"{len(self.frame) - self.batch_rows:,}"
+            old = number(len(self.frame) - self.batch_rows)
             rows = tr(
                 "retrain.summary_rows_append", total=total, combine=combine, new=new, old=old, base=self.base.name
             )
@@ -204,8 +204,8 @@ class RetrainResult:
             champion=self.champion_version,
             rows=self.held_out_rows,
             metric=self.metric,
-            new=f"{new:.4f}",
-            old=f"{old:.4f}",
+            new=number(new, 4),
+            old=number(old, 4),
         )
 
     def as_dict(self) -> dict:
@@ -256,7 +256,7 @@ def _short(value, limit: int = 60) -> str:
 
 def _rows(positions) -> str:
     shown = ", ".join(str(int(p) + 1) for p in positions[:5]) + (" …" if len(positions) > 5 else "")
-    return tr("retrain.rows_many" if len(positions) > 1 else "retrain.rows_one", rows=shown)
+    return tr(f"retrain.rows_{plural_category(len(positions))}", rows=shown)
 
 
 def _recipe(run) -> Recipe:
@@ -744,8 +744,8 @@ def check_promotion(name: str, actor: Actor, to_alias: str = "champion", version
                 "holder": holder,
                 "rows": len(comparison["held_out_positions"]),
                 "metric": metric,
-                "new": f"{new:.4f}",
-                "old": f"{old:.4f}",
+                "new": number(new, 4),
+                "old": number(old, 4),
             }
     why = tr(why_key, **fields) if why_key else ""  # shown in the person's language
     recorded = translate(why_key, "en", **fields) if why_key else ""  # the audit trail stays English

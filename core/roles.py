@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from core.i18n import current_language, translate
+from core.i18n import current_language, number, percent, significant, translate
 
 ROLES = ("numeric", "categorical", "boolean", "id", "constant", "text")
 USABLE_ROLES = ("numeric", "categorical", "boolean")
@@ -151,14 +151,18 @@ def _why(values: pd.Series, role: str, language: str) -> str:
         if _is_time_dtype(values):
             return say("dates")
         mean = present.astype(str).str.len().mean()
-        return say("free_text", distinct=distinct, mean=f"{mean:.0f}")
+        return say("free_text", distinct=distinct, mean=number(mean, 0))
     if role == "numeric":
         numbers = present if _is_number_dtype(values) else pd.to_numeric(present, errors="coerce")
         numbers = numbers[np.isfinite(numbers.to_numpy(dtype=float))]
-        span = say("span", low=f"{numbers.min():g}", high=f"{numbers.max():g}") if len(numbers) else say("no_finite")
+        span = (
+            say("span", low=significant(numbers.min(), 6), high=significant(numbers.max(), 6))
+            if len(numbers)
+            else say("no_finite")
+        )
         if _is_number_dtype(values):
             return say("numbers", span=span)
-        return say("numeric_text", share=f"{numeric_share(present):.0%}", span=span)
+        return say("numeric_text", share=percent(numeric_share(present), 0), span=span)
     return say("distinct", distinct=distinct, examples=_examples(present))
 
 

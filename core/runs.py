@@ -14,6 +14,7 @@ from core.config import active_store
 from core.datastore import TAG_KIND
 from core.evaluation import TAG_VERDICT
 from core.evidence import conclusion_text
+from core.i18n import number
 from core.kpis import SCORE_METRICS
 from core.training import TAG_ALGORITHM, TAG_DATA_RUN, TAG_MODEL_URI
 
@@ -255,7 +256,7 @@ def run_params(run_id: str) -> dict[str, str]:
 
 
 def _score(value) -> str | None:
-    return f"{float(value):.3f}" if value is not None and pd.notna(value) else None
+    return number(float(value), 3) if value is not None and pd.notna(value) else None
 
 
 def run_labels(table: pd.DataFrame) -> dict[str, str]:

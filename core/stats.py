@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from core.i18n import current_language, translate
+from core.i18n import current_language, number, translate
+from core.i18n import significant as significant_digits
 
 EXACT = "exact binomial"
 CHI2 = "chi-squared with continuity correction"
@@ -163,7 +164,7 @@ def format_p(p: float) -> str:
     """A p-value for people: "p < 0.001" when tiny, else two significant digits ("p = 0.03")."""
     if p < 0.001:
         return "p < 0.001"
-    return f"p = {p:.2g}"
+    return f"p = {significant_digits(p, 2)}"
 
 
 def _direction(result: McNemarResult | PairedTestResult) -> int:
@@ -207,7 +208,12 @@ def compare_in_words(
     better, worse, acc_better, acc_worse = (
         (name_b, name_a, acc_b, acc_a) if direction > 0 else (name_a, name_b, acc_a, acc_b)
     )
-    fields = {"better": better, "worse": worse, "better_score": f"{acc_better:.3f}", "worse_score": f"{acc_worse:.3f}"}
+    fields = {
+        "better": better,
+        "worse": worse,
+        "better_score": number(acc_better, 3),
+        "worse_score": number(acc_worse, 3),
+    }
     if isinstance(result, McNemarResult):
         fields |= {"where": "rows", "count": result.rows}
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core import registry
-from core.i18n import tr
+from core.i18n import number, tr
 from core.kpis import primary_metric
 from core.projects import Project
 from core.runs import training_runs
@@ -68,7 +68,7 @@ def lifecycle_status(project: Project, dataset_summary: str | None) -> list[Phas
             tr(
                 "status.q_summary",
                 question=_shorten(project.question) or tr("status.no_question"),
-                kpis=", ".join(f"`{k}`" for k in project.kpis) or tr("status.no_kpis"),
+                kpis=", ".join(f"`{k.shown()}`" for k in project.kpis) or tr("status.no_kpis"),
             ),
             tr("status.q_next_done") if q_done else tr("status.q_next"),
         )
@@ -89,7 +89,7 @@ def lifecycle_status(project: Project, dataset_summary: str | None) -> list[Phas
     else:
         best = finished["cv_score"].max()
         a_summary = (
-            tr("status.a_summary", runs=len(finished), metric=metric, best=f"{best:.3f}")
+            tr("status.a_summary", runs=len(finished), metric=metric, best=number(best, 3))
             if best == best
             else tr("status.a_summary_no_score", runs=len(finished))
         )
@@ -111,7 +111,7 @@ def lifecycle_status(project: Project, dataset_summary: str | None) -> list[Phas
         c_summary = tr(
             "status.c_summary",
             metric=metric,
-            score=f"{top['test_score']:.3f}",
+            score=number(top["test_score"], 3),
             run=top["run"],
             verdict=_verdict(top["verdict"]),
         )

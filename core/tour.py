@@ -1,10 +1,13 @@
-"""The guided tour: the handout's Iris example walked through every QUA³CK phase by the workbench's own core
-functions, one step at a time (question and KPIs, data, a random-forest search, the held-out comparison, a
-registered version, ``@production`` through the governance gate, one prediction).
+"""The guided tour: the handout's Iris walk through every QUA³CK phase, on a project of its own, one step at a time
+(question and KPIs, data, the handout's random forest, a search, the held-out comparison, a registered version,
+``@production`` through the governance gate, one prediction).
 
-Progress lives in the store, not in a session: each step knows how to find its effect in MLflow, so a tour
-resumed in a new session or after a skip continues at the first step whose effect is missing, and a step whose
-effect already exists writes nothing. Each step's ``Outcome`` names what it holds and where ``mlflow ui`` shows it.
+Two ways to follow it, told apart only by the UI: *show me* — each step is done by the workbench's own core
+functions — and *let me do it* — the person uses the page's real controls and the tour waits until the step's
+effect is in the store. Either way progress lives in the store, not in a session: each step knows how to find its
+effect in MLflow, so a tour resumed in a new session continues at the first step whose effect is missing, and a
+step whose effect already exists writes nothing. Each tour runs in its own experiment ("Guided tour (Iris) 2", …),
+so it never touches a person's own projects, and it can be started from any state of the store.
 """
 
 from __future__ import annotations
@@ -16,21 +19,24 @@ from dataclasses import dataclass, replace
 from core import data, datastore, evaluation, governance, jobs, predict, prediction_log, projects, registry
 from core.config import active_store
 from core.evaluation import TAG_VERDICT
-from core.i18n import tr
+from core.i18n import number, tr
 from core.kpis import DEFAULT_KPIS, primary_metric
 from core.search_space import default_space
-from core.training import TAG_ALGORITHM, TAG_DATA_RUN, TAG_MODEL_URI
 from core.tuning import TAG_SEARCH_STATUS, SearchConfig
 
-TAG_TOUR = "qua3ck.tour"  # experiment tag on the example: started, skipped or finished (a tour was begun there)
+TAG_TOUR = "qua3ck.tour"  # experiment tag of a tour's project: started, skipped or finished
+TAG_MODE = "qua3ck.tour_mode"  # experiment tag: show or do, the way the tour was begun
 TAG_PREDICTION = "qua3ck.tour_prediction"  # model-version tag: the tour's prediction with that version, as JSON
-TAG_SEARCH = "qua3ck.search"
 STARTED, SKIPPED, FINISHED = "started", "skipped", "finished"
-ACTOR = "Guided tour"  # the name the audit trail records for the tour's alias move
+SHOW, DO = "show", "do"
+MODES = (SHOW, DO)
+TOUR_NAME = "Guided tour (Iris)"  # its projects are this name, then a number from the second one on
+ACTOR = "Guided tour"  # the name the audit trail records for the tour's alias move (show me)
 ALIAS = "production"
 DATASET, TARGET = "iris", "species"
 ALGORITHM = "random_forest"
-SEARCH_TRIALS = 6  # enough to show a search at work; a few seconds on two cores
+HANDOUT_PARAMS = {"n_estimators": 100, "max_depth": 5}  # the handout's train.py
+SEARCH_TRIALS = 8
 SEARCH_FOLDS = 5
 SEARCH_WAIT_S = 600.0
 PREDICTION_SOURCE = "guided tour"  # the prediction log's source column for the tour's prediction
@@ -71,11 +77,12 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Survey:
-    """Where the tour stands in the store: the outcomes of the steps done, in order, up to the first one not done."""
+    """Where a tour stands in the store: the outcomes of the steps done, in order, up to the first one not done."""
 
+    project: projects.Project
     outcomes: tuple[Outcome, ...]
-    state: str | None  # the example's TAG_TOUR: started, skipped, or None (no tour was begun there)
-    store_empty: bool  # no project at all: the tour is what a newcomer should see first
+    state: str | None  # the project's TAG_TOUR
+    mode: str
 
     @property
     def done(self) -> int:
@@ -94,9 +101,12 @@ class Survey:
 class _Found:
     """What the steps found so far while walking the store; each finder reads its predecessors' findings."""
 
-    project: projects.Project | None = None
+    project: projects.Project
     data_run: object = None  # mlflow Run
-    search_run: object = None  # mlflow Run
+    runs: object = None  # the project's runs table (core.runs.training_runs)
+    train_run: str | None = None
+    search_run: str | None = None
+    chosen_run: str | None = None  # the evaluated run the registry step registers
     model: str | None = None
     version: registry.VersionInfo | None = None
     served: str | None = None  # the version @production points at
@@ -109,8 +119,8 @@ def _client():
     return MlflowClient()
 
 
-def _run_path(run) -> str:
-    return f"#/experiments/{run.info.experiment_id}/runs/{run.info.run_id}"
+def _run_path(experiment_id: str, run_id: str) -> str:
+    return f"#/experiments/{experiment_id}/runs/{run_id}"
 
 
 def _live_run(run_id: str | None):
@@ -127,32 +137,56 @@ def _live_run(run_id: str | None):
 
 
 def _score(value: object) -> str:
-    return f"{value:.3f}" if isinstance(value, int | float) else "—"
+    return number(float(value), 3) if isinstance(value, int | float) and value == value else "—"
+
+
+def _metric(found: _Found) -> str:
+    return primary_metric(found.project.kpis)
+
+
+def _table(found: _Found):
+    from core.runs import training_runs
+
+    if found.runs is None:
+        found.runs = training_runs(found.project.experiment_id, _metric(found))
+    return found.runs
+
+
+def _finished(found: _Found, kind: str):
+    """The project's finished runs of ``kind`` (train or search) with a model, on its current data, best CV first."""
+    table = _table(found)
+    if table.empty:
+        return table
+    rows = table[
+        (table["kind"] == kind)
+        & (table["status"] == "FINISHED")
+        & table["has_model"]
+        & (table["data_run"] == found.data_run.info.run_id)
+    ]
+    return rows.sort_values("cv_score", ascending=False, na_position="last")
 
 
 # ---- 1: question and KPIs --------------------------------------------------------------------------------------
 
 
 def _find_question(found: _Found) -> Outcome | None:
-    project = projects.find_project(projects.EXAMPLE_NAME)
-    found.project = project
-    if project is None or not (project.question.strip() and project.kpis_set and project.kpis):
+    project = found.project = projects.get_project(found.project.experiment_id)
+    if not (project.question.strip() and project.kpis_set and project.kpis):
         return None
     facts = {
         "project": project.name,
         "experiment_id": project.experiment_id,
-        "kpis": ", ".join(str(k) for k in project.kpis),
+        "kpis": ", ".join(k.shown() for k in project.kpis),
     }
     return Outcome("question", facts, f"#/experiments/{project.experiment_id}")
 
 
 def _do_question(found: _Found, actor: governance.Actor) -> None:
-    project = projects.ensure_example_project()
-    # only what is missing is filled in: a question or KPIs someone already chose for the example stay
+    project = found.project
+    # only what is missing is filled in: a question or KPIs the person already chose stay
     question = project.question.strip() or projects.EXAMPLE_QUESTION
     kpis = list(project.kpis) if project.kpis_set and project.kpis else list(DEFAULT_KPIS)
-    if question != project.question or not (project.kpis_set and project.kpis):
-        projects.save_question_and_kpis(project.experiment_id, question, kpis)
+    projects.save_question_and_kpis(project.experiment_id, question, kpis)
 
 
 # ---- 2: data ---------------------------------------------------------------------------------------------------
@@ -167,55 +201,70 @@ def _find_data(found: _Found) -> Outcome | None:
     params = run.data.params
     facts = {
         "dataset": params.get("dataset", ""),
-        "rows": params.get("rows", "?"),
-        "features": params.get("features", "?"),
-        "test_percent": f"{float(params.get('test_size', 0)) * 100:.0f}",
+        "rows": int(params.get("rows", 0)),
+        "features": int(params.get("features", 0)),
+        "test_percent": number(float(params.get("test_size", 0)) * 100, 0),
         "digest": run.data.tags.get(datastore.TAG_DIGEST, ""),
         "run_id": run.info.run_id,
     }
-    return Outcome("data", facts, _run_path(run))
+    return Outcome("data", facts, _run_path(found.project.experiment_id, run.info.run_id))
 
 
 def _do_data(found: _Found, actor: governance.Actor) -> None:
     datastore.record_dataset(found.project.experiment_id, data.load_builtin(DATASET), DATASET, TARGET)
 
 
-# ---- 3: random-forest search -----------------------------------------------------------------------------------
+# ---- 3: the handout's model ------------------------------------------------------------------------------------
 
 
-def _metric(found: _Found) -> str:
-    return primary_metric(found.project.kpis)
+def _find_train(found: _Found) -> Outcome | None:
+    rows = _finished(found, "train")
+    if rows.empty:
+        return None
+    # the handout's random forest when it is there, else the best single training the person ran
+    forests = rows[rows["algorithm"] == ALGORITHM]
+    row = (forests if not forests.empty else rows).iloc[0]
+    found.train_run = row["run_id"]
+    facts = {
+        "run_id": row["run_id"],
+        "algorithm": row["algorithm"],
+        "params": row["key_params"] or "—",
+        "metric": _metric(found),
+        "cv_score": _score(row["cv_score"]),
+    }
+    return Outcome("train", facts, _run_path(found.project.experiment_id, row["run_id"]))
+
+
+def _do_train(found: _Found, actor: governance.Actor) -> None:
+    from core.training import train_model
+
+    record = datastore.load_dataset(found.data_run.info.run_id)
+    train_model(found.project.experiment_id, record, ALGORITHM, dict(HANDOUT_PARAMS))
+    found.runs = None  # read the runs again
+
+
+# ---- 4: a search -----------------------------------------------------------------------------------------------
 
 
 def _find_search(found: _Found) -> Outcome | None:
-    metric = _metric(found)
-    # the best finished random-forest search with a model on the project's current data, whoever started it
-    filter_string = (
-        f"tags.`{TAG_SEARCH}` = '1' and tags.`{TAG_ALGORITHM}` = '{ALGORITHM}' "
-        f"and tags.`{TAG_DATA_RUN}` = '{found.data_run.info.run_id}' and attributes.status = 'FINISHED'"
-    )
-    runs = _client().search_runs(
-        [found.project.experiment_id],
-        filter_string=filter_string,
-        order_by=[f"metrics.`cv_{metric}` DESC", "attributes.start_time DESC"],
-        max_results=50,
-    )
-    run = next((r for r in runs if r.data.tags.get(TAG_MODEL_URI)), None)
-    found.search_run = run
-    if run is None:
+    rows = _finished(found, "search")
+    if rows.empty:
         return None
+    row = rows.iloc[0]
+    found.search_run = row["run_id"]
+    run = _client().get_run(row["run_id"])
     params = run.data.params
-    searched = ", ".join(f"{d.name}={params[d.name]}" for d in default_space(ALGORITHM) if d.name in params)
+    searched = ", ".join(f"{d.name}={params[d.name]}" for d in default_space(row["algorithm"]) if d.name in params)
     trials = run.data.metrics.get("search.trials")
     facts = {
-        "run_id": run.info.run_id,
-        "trials": str(int(trials)) if trials is not None else "?",
-        "metric": metric,
-        "cv_score": _score(run.data.metrics.get(f"cv_{metric}")),
+        "run_id": row["run_id"],
+        "trials": int(trials) if trials is not None else 0,
+        "metric": _metric(found),
+        "cv_score": _score(row["cv_score"]),
         "params": searched or "—",
         "status": run.data.tags.get(TAG_SEARCH_STATUS, ""),
     }
-    return Outcome("search", facts, _run_path(run))
+    return Outcome("search", facts, _run_path(found.project.experiment_id, row["run_id"]))
 
 
 def _do_search(found: _Found, actor: governance.Actor) -> None:
@@ -237,61 +286,77 @@ def _do_search(found: _Found, actor: governance.Actor) -> None:
     view = job.view()
     if view.result is None or not view.result.model_uri:
         raise TourError(tr("tour.search_failed", status=view.status, error=view.error or ""))
+    found.runs = None
 
 
-# ---- 4: held-out comparison ------------------------------------------------------------------------------------
+# ---- 5: held-out comparison ------------------------------------------------------------------------------------
+
+
+def _evaluated(run_id: str | None):
+    run = _live_run(run_id)
+    return run if run is not None and run.data.tags.get(TAG_VERDICT) else None
 
 
 def _find_compare(found: _Found) -> Outcome | None:
-    run = found.search_run = _client().get_run(found.search_run.info.run_id)  # evaluating adds metrics and tags
-    verdict = run.data.tags.get(TAG_VERDICT)
-    if not verdict:
+    search = _evaluated(found.search_run)
+    if search is None:
         return None
+    train = _evaluated(found.train_run)
     metric = _metric(found)
-    metrics = run.data.metrics
+    verdict = search.data.tags[TAG_VERDICT]
     facts = {
-        "run_id": run.info.run_id,
+        "run_id": search.info.run_id,
         "metric": metric,
-        "test_score": _score(metrics.get(f"test_{metric}")),
-        "latency": f"{metrics['test_latency_ms']:.1f}" if "test_latency_ms" in metrics else "—",
+        "test_score": _score(search.data.metrics.get(f"test_{metric}")),
+        "latency": _score(search.data.metrics.get("test_latency_ms")),
         "verdict": verdict,
-        "kpis": ", ".join(str(k) for k in found.project.kpis),
+        "kpis": ", ".join(k.shown() for k in found.project.kpis),
+        "train_score": _score(train.data.metrics.get(f"test_{metric}")) if train else "—",
+        "train_verdict": train.data.tags[TAG_VERDICT] if train else "",
     }
-    return Outcome("compare", facts, _run_path(run))
+    notes = []
+    if train is not None and facts["train_verdict"] == "fail":
+        notes.append("tour.compare.expected_fail")  # the handout's model misses the KPI: expected, and what next
+    if verdict == "fail":
+        notes.append("tour.compare.search_fail")
+    found.chosen_run = search.info.run_id
+    if verdict != "pass" and train is not None and facts["train_verdict"] == "pass":
+        found.chosen_run = train.info.run_id
+    return Outcome("compare", facts, _run_path(found.project.experiment_id, search.info.run_id), tuple(notes))
 
 
 def _do_compare(found: _Found, actor: governance.Actor) -> None:
-    evaluation.evaluate_run(found.search_run.info.run_id, found.project.kpis)
+    for run_id in (found.train_run, found.search_run):
+        if run_id and _evaluated(run_id) is None:
+            evaluation.evaluate_run(run_id, found.project.kpis)
 
 
-# ---- 5: register -----------------------------------------------------------------------------------------------
+# ---- 6: register -----------------------------------------------------------------------------------------------
 
 
 def _find_register(found: _Found) -> Outcome | None:
-    found.model = registry.suggested_model_name(found.project.name)
-    try:
-        versions = registry.list_versions(found.model)
-    except registry.RegistryError:  # no such model yet
-        versions = []
-    run_id = found.search_run.info.run_id
-    found.version = next((v for v in versions if v.run_id == run_id), None)  # newest first
-    if found.version is None:
+    own = registry.project_models(found.project.experiment_id)
+    found.model = own[0].name if own else registry.suggested_model_name(found.project.name)
+    if not own:
         return None
-    facts = {"model": found.model, "version": found.version.version, "run_id": run_id}
+    versions = registry.list_versions(found.model)  # newest first
+    wanted = [v for v in versions if v.run_id == found.chosen_run]
+    found.version = (wanted or versions)[0]
+    facts = {"model": found.model, "version": found.version.version, "run_id": found.version.run_id or "—"}
     return Outcome("register", facts, f"#/models/{found.model}/versions/{found.version.version}")
 
 
 def _do_register(found: _Found, actor: governance.Actor) -> None:
-    registry.register(found.search_run.info.run_id, found.model, tr("tour.version_description"))
+    registry.register(found.chosen_run, found.model, tr("tour.version_description"))
 
 
-# ---- 6: @production through the gate --------------------------------------------------------------------------
+# ---- 7: @production through the gate --------------------------------------------------------------------------
 
 
 def _find_alias(found: _Found) -> Outcome | None:
     found.served = registry.get_model(found.model).aliases.get(ALIAS)
     if found.served is None:
-        return None  # wherever @production points, it is a person's choice the tour does not overrule
+        return None
     entries = [e for e in governance.history(found.model, ALIAS) if e.applied]
     last = entries[0] if entries else None
     facts = {
@@ -312,41 +377,43 @@ def _do_alias(found: _Found, actor: governance.Actor) -> None:
     )
 
 
-# ---- 7: one prediction -----------------------------------------------------------------------------------------
+# ---- 8: one prediction -----------------------------------------------------------------------------------------
+
+
+def _prediction_log_run(found: _Found):
+    # the model name is a suggested one (letters, digits, dashes) or one of the project's, quoted like any
+    name = found.model.replace("'", "\\'")
+    kind, model = f"tags.`{datastore.TAG_KIND}`", f"tags.`{prediction_log.TAG_MODEL}`"
+    filter_string = f"{kind} = '{prediction_log.KIND}' and {model} = '{name}'"
+    runs = _client().search_runs([found.project.experiment_id], filter_string=filter_string, max_results=1)
+    return runs[0] if runs else None
 
 
 def _find_predict(found: _Found) -> Outcome | None:
     raw = registry.version_tags(found.model, found.served).get(TAG_PREDICTION)
-    if not raw:
-        return None
+    log_run = _prediction_log_run(found)
+    base = {"model": found.model, "version": found.served, "uri": f"models:/{found.model}@{ALIAS}"}
+    path = f"#/models/{found.model}/versions/{found.served}"
+    if log_run is not None:
+        base["log_path"] = _run_path(found.project.experiment_id, log_run.info.run_id)
     try:
-        stored = json.loads(raw)
+        stored = json.loads(raw) if raw else None
     except ValueError:
-        return None  # a tag someone edited by hand: predict again
+        stored = None  # a tag someone edited by hand: predict again
+    if stored is None:
+        if log_run is None:
+            return None
+        return Outcome("predict", base, path, ("tour.predict.by_you",))  # the person asked on the Predict page
     facts = {
-        "model": found.model,
-        "version": found.served,
-        "uri": f"models:/{found.model}@{ALIAS}",
+        **base,
         "label": str(stored.get("label", "")),
         "truth": str(stored.get("truth", "")),
-        "probability": f"{float(stored.get('probability') or 0) * 100:.0f}",
-        "latency": f"{float(stored.get('latency_ms') or 0):.1f}",
+        "probability": number(float(stored.get("probability") or 0) * 100, 0),
+        "latency": number(float(stored.get("latency_ms") or 0), 1),
         "inputs": ", ".join(f"{k} = {v}" for k, v in (stored.get("inputs") or {}).items()),
     }
-    log_run = _prediction_log_run(found)
-    if log_run is not None:
-        facts["log_path"] = _run_path(log_run)
-    notes = ("tour.predict.logged",) if log_run is not None else ("tour.predict.not_logged",)
-    return Outcome("predict", facts, f"#/models/{found.model}/versions/{found.served}", notes)
-
-
-def _prediction_log_run(found: _Found):
-    # the model name is the example's suggested one (letters, digits, dashes), safe inside the quotes
-    filter_string = (
-        f"tags.`{datastore.TAG_KIND}` = '{prediction_log.KIND}' and tags.`{prediction_log.TAG_MODEL}` = '{found.model}'"
-    )
-    runs = _client().search_runs([found.project.experiment_id], filter_string=filter_string, max_results=1)
-    return runs[0] if runs else None
+    notes = ("tour.predict.shown", "tour.predict.logged" if log_run is not None else "tour.predict.not_logged")
+    return Outcome("predict", facts, path, notes)
 
 
 def _do_predict(found: _Found, actor: governance.Actor) -> None:
@@ -385,6 +452,7 @@ _Doer = Callable[[_Found, governance.Actor], None]
 _STEPS: tuple[tuple[Step, _Finder, _Doer], ...] = (
     (Step("question", "question.py"), _find_question, _do_question),
     (Step("data", "data.py"), _find_data, _do_data),
+    (Step("train", "train.py"), _find_train, _do_train),
     (Step("search", "train.py"), _find_search, _do_search),
     (Step("compare", "compare.py"), _find_compare, _do_compare),
     (Step("register", "registry.py"), _find_register, _do_register),
@@ -400,10 +468,17 @@ def step(key: str) -> Step:
     return STEPS[STEP_KEYS.index(key)]
 
 
-def _walk(actor: governance.Actor | None, until: str | None = None, perform: bool = True) -> list[Outcome]:
+def _project(experiment_id: str) -> projects.Project:
+    project = projects.get_project(experiment_id)
+    if _tags(experiment_id).get(TAG_TOUR) is None:
+        raise TourError(tr("tour.not_a_tour", project=project.name))  # a person's own project is never walked
+    return project
+
+
+def _walk(experiment_id: str, actor: governance.Actor | None, until: str | None = None, perform: bool = True):
     """Find each step's effect in order; at the first one missing, perform it (``perform``) and stop there.
     ``until``: stop after that step, refusing to perform any earlier one."""
-    found = _Found()
+    found = _Found(_project(experiment_id))
     outcomes: list[Outcome] = []
     for current, find, do in _STEPS:
         outcome = find(found)
@@ -413,66 +488,96 @@ def _walk(actor: governance.Actor | None, until: str | None = None, perform: boo
             if until is not None and current.key != until:
                 raise TourError(tr("tour.earlier_step", step=tr(f"tour.{current.key}.title")))
             do(found, actor or governance.Actor(ACTOR))
+            found.runs = None
             outcome = find(found)  # read back: the explanation tells what the store now holds
             if outcome is None:
                 raise TourError(tr("tour.not_recorded", step=tr(f"tour.{current.key}.title")))
             outcomes.append(replace(outcome, performed=True))
-            _mark(found.project, FINISHED if current is STEPS[-1] else STARTED)
             break
         outcomes.append(outcome)
         if current.key == until:
             break
+    if len(outcomes) == len(STEPS):
+        _mark(experiment_id, FINISHED)
     return outcomes
 
 
-def _mark(project: projects.Project | None, state: str) -> None:
-    if project is not None:
-        _client().set_experiment_tag(project.experiment_id, TAG_TOUR, state)
+def _tags(experiment_id: str) -> dict[str, str]:
+    return dict(_client().get_experiment(experiment_id).tags or {})
 
 
-def _state(project: projects.Project | None) -> str | None:
-    if project is None:
-        return None
-    return (_client().get_experiment(project.experiment_id).tags or {}).get(TAG_TOUR)
+def _mark(experiment_id: str, state: str) -> None:
+    if _tags(experiment_id).get(TAG_TOUR) != state:
+        _client().set_experiment_tag(experiment_id, TAG_TOUR, state)
 
 
-def survey() -> Survey:
-    """Where the tour stands, read from the store; writes nothing."""
-    project = projects.find_project(projects.EXAMPLE_NAME)
-    store_empty = project is None and not projects.list_projects()
-    return Survey(tuple(_walk(None, perform=False)), _state(project), store_empty)
+def start(mode: str = SHOW) -> projects.Project:
+    """A new tour on a project of its own (``Guided tour (Iris)``, then ``… 2``, ``… 3``), begun in ``mode``;
+    nothing else in the store is touched. The project starts empty: its question is the first step."""
+    if mode not in MODES:
+        raise ValueError(f"unknown tour mode {mode!r}")
+    taken = {p.name for p in projects.list_projects()}
+    name = next(n for n in (TOUR_NAME, *(f"{TOUR_NAME} {i}" for i in range(2, 10_000))) if n not in taken)
+    project = projects.create_project(name)
+    client = _client()
+    client.set_experiment_tag(project.experiment_id, TAG_TOUR, STARTED)
+    client.set_experiment_tag(project.experiment_id, TAG_MODE, mode)
+    # the KPIs come with the question (step 1): until then the project has none of its own
+    client.delete_experiment_tag(project.experiment_id, projects.TAG_KPIS)
+    return projects.get_project(project.experiment_id)
 
 
-def offer() -> Survey | None:
-    """The survey behind the home page's offer to start or resume the tour; None when there is nothing to offer:
-    the store has projects but no begun, unfinished tour. Cheap in that common case (one or two reads), since the
-    home page asks on every visit."""
-    project = projects.find_project(projects.EXAMPLE_NAME)
-    if project is None:
-        return Survey((), None, True) if not projects.list_projects() else None
-    state = _state(project)
-    if state not in (STARTED, SKIPPED):  # never begun here (the example was made by hand), or finished
-        return None
-    found = Survey(tuple(_walk(None, perform=False)), state, False)
-    return None if found.finished else found
+def tour_projects() -> list[projects.Project]:
+    """The projects tours were begun on, newest first."""
+    ids = {e.experiment_id for e in _client().search_experiments() if (e.tags or {}).get(TAG_TOUR)}
+    return [p for p in projects.list_projects() if p.experiment_id in ids]
 
 
-def run_next(actor: governance.Actor | None = None) -> Outcome | None:
+def survey(experiment_id: str) -> Survey:
+    """Where the tour on this project stands, read from the store; writes nothing."""
+    tags = _tags(experiment_id)
+    outcomes = tuple(_walk(experiment_id, None, perform=False))
+    return Survey(projects.get_project(experiment_id), outcomes, tags.get(TAG_TOUR), tags.get(TAG_MODE, SHOW))
+
+
+def resumable() -> Survey | None:
+    """The newest tour that was begun and not finished, to offer resuming it; None when there is none."""
+    for project in tour_projects():
+        state = _tags(project.experiment_id).get(TAG_TOUR)
+        if state in (STARTED, SKIPPED):
+            found = survey(project.experiment_id)
+            if not found.finished:
+                return found
+    return None
+
+
+def outcome(experiment_id: str, key: str) -> Outcome | None:
+    """The outcome of one step when it and every step before it are in the store (the *let me do it* mode asks
+    after each of the person's clicks); None while it is not done."""
+    outcomes = _walk(experiment_id, None, until=key, perform=False)
+    return outcomes[-1] if outcomes and outcomes[-1].key == key else None
+
+
+def run_next(experiment_id: str, actor: governance.Actor | None = None) -> Outcome | None:
     """Perform the first step not done yet and return its outcome (None: every step is done already).
 
     ``actor`` is who moves ``@production`` in the audit trail (default: "Guided tour")."""
-    outcomes = _walk(actor)
+    outcomes = _walk(experiment_id, actor)
     if not outcomes or not outcomes[-1].performed:
         return None
     return outcomes[-1]
 
 
-def run_step(key: str, actor: governance.Actor | None = None) -> Outcome:
+def run_step(experiment_id: str, key: str, actor: governance.Actor | None = None) -> Outcome:
     """Perform one step (or find it done: then nothing is written); TourError when an earlier step is not done."""
     step(key)  # an unknown key is a bug: ValueError
-    return _walk(actor, until=key)[-1]
+    return _walk(experiment_id, actor, until=key)[-1]
 
 
-def skip() -> None:
-    """Record on the example that the tour was skipped (so a later session offers to resume it)."""
-    _mark(projects.find_project(projects.EXAMPLE_NAME), SKIPPED)
+def skip(experiment_id: str) -> None:
+    """Record that the tour on this project was skipped (so a later session offers to resume it)."""
+    _mark(experiment_id, SKIPPED)
+
+
+def resume(experiment_id: str) -> None:
+    _mark(experiment_id, STARTED)

@@ -15,6 +15,7 @@ from core.config import active_store
 from core.data import dataset_digest
 from core.datastore import TAG_DIGEST, TAG_KIND, DatasetRecord, data_source_uri, mlflow_dataset
 from core.features import FeatureSteps
+from core.i18n import number
 from core.kpis import SCORE_METRICS
 from core.provenance import provenance_tags
 
@@ -278,7 +279,7 @@ def results_table(results: list[TrainResult], metric: str = "accuracy") -> pd.Da
                 "rank_score": r.cv_metrics[f"cv_{metric}"],
                 "algorithm": ALGORITHMS[r.algorithm].shown_label,
                 **{
-                    f"CV {m}": f"{r.cv_metrics[f'cv_{m}']:.3f} ± {r.cv_metrics[f'cv_{m}_std']:.3f}"
+                    f"CV {m}": f"{number(r.cv_metrics[f'cv_{m}'], 3)} ± {number(r.cv_metrics[f'cv_{m}_std'], 3)}"
                     for m in SCORE_METRICS
                 },
                 "fit s": round(r.cv_metrics["cv_fit_seconds"], 3),

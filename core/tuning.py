@@ -21,7 +21,7 @@ import pandas as pd
 from core.algorithms import build_pipeline, choice_text, get_algorithm
 from core.errors import one_line
 from core.features import FeatureSteps
-from core.i18n import DEFAULT_LANGUAGE, tr, translate
+from core.i18n import DEFAULT_LANGUAGE, plural_category, tr, translate
 from core.kpis import METRICS
 from core.search_space import METHODS, Dimension, Sampler, SearchSpaceError, grid_size, trial_params, validate_space
 from core.training import (
@@ -182,7 +182,7 @@ def message_text(message: Message, language: str) -> str:
     key, fields = message
     if "count" in fields:
         count = int(fields["count"])
-        counted = translate("search.trials_one" if count == 1 else "search.trials_other", language, count=count)
+        counted = translate(f"search.trials_{plural_category(count, language)}", language, count=count)
         fields = {**fields, "trials": counted}
     return translate(key, language, **fields)
 

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from core import roles as roles_mod
-from core.i18n import DEFAULT_LANGUAGE, current_language, tr, translate
+from core.i18n import DEFAULT_LANGUAGE, current_language, number, percent, plural_category, significant, tr, translate
 
 if TYPE_CHECKING:  # pandera costs ~0.6 s to import; only the functions that need it import it
     import pandera.pandas as pa
@@ -126,14 +126,14 @@ def _rows_text(rows: Iterable[int], total: int | None = None) -> _Text:
     """'row 3' / 'rows 3, 17, 40' (1-based, as in the file's data rows), with 'e.g.' when there are more."""
     rows = list(rows)
     shown = ", ".join(str(r + 1) for r in rows[:SHOWN_ROWS])
-    text = _text("rows_one" if len(rows) == 1 else "rows_other", rows=shown)
+    text = _text(f"rows_{plural_category(len(rows))}", rows=shown)
     more = total is not None and total > len(rows[:SHOWN_ROWS])
     return _text("for_example", rows=text) if more else text
 
 
 def _count(n: int, what: str) -> _Text:
     """'1 row' / '3 rows': ``what`` names a pair of keys ``count.<what>_one`` and ``count.<what>_other``."""
-    return _text(f"count.{what}_{'one' if n == 1 else 'other'}", n=f"{n:,}")
+    return _text(f"count.{what}_{plural_category(n)}", n=n)
 
 
 def _and_more(shown: str, more: int) -> _Text | str:
@@ -255,7 +255,7 @@ def _check_features(frame: pd.DataFrame, features: list[str], roles: dict[str, s
                         "missing_values",
                         column=name,
                         count=_count(n_missing, "missing_value"),
-                        share=f"{n_missing / rows:.1%}",
+                        share=percent(n_missing / rows, 1),
                         rows=_rows_text(example, n_missing),
                     ),
                     column,
@@ -325,9 +325,9 @@ def _check_numeric(values: pd.Series, column: str) -> list[Finding]:
                     "outliers",
                     column=_name(column),
                     count=_count(n_out, "value"),
-                    share=f"{share:.1%}",
-                    low=f"{low:.4g}",
-                    high=f"{high:.4g}",
+                    share=percent(share, 1),
+                    low=significant(low, 4),
+                    high=significant(high, 4),
                     rows=_rows_text(example, n_out),
                 ),
                 column,
@@ -392,7 +392,7 @@ def _check_duplicates(frame: pd.DataFrame) -> list[Finding]:
             "duplicate_rows",
             "warning",
             _text(
-                "duplicate_rows_one" if n == 1 else "duplicate_rows_other",
+                f"duplicate_rows_{plural_category(n)}",
                 count=_count(n, "row"),
                 rows=_rows_text(example, n),
             ),
@@ -446,7 +446,7 @@ def _check_target(frame: pd.DataFrame, target: str, cv_folds: int, test_size: fl
             _finding(
                 "class_per_row",
                 "error",
-                _text("class_per_row", column=name, classes=f"{len(counts):,}", rows=f"{len(present):,}"),
+                _text("class_per_row", column=name, classes=number(len(counts)), rows=number(len(present))),
                 target,
             )
         )
@@ -456,7 +456,7 @@ def _check_target(frame: pd.DataFrame, target: str, cv_folds: int, test_size: fl
             _finding(
                 "too_many_classes",
                 "error",
-                _text("too_many_classes", column=name, classes=f"{len(counts):,}", limit=MAX_CLASSES),
+                _text("too_many_classes", column=name, classes=number(len(counts)), limit=MAX_CLASSES),
                 target,
             )
         )
@@ -481,7 +481,7 @@ def _check_target(frame: pd.DataFrame, target: str, cv_folds: int, test_size: fl
                     rare=_value(counts.index[-1]),
                     count=_count(smallest, "row"),
                     common=_value(counts.index[0]),
-                    largest=f"{largest:,}",
+                    largest=number(largest),
                 ),
                 target,
             )
@@ -504,7 +504,7 @@ def _check_class_sizes(counts: pd.Series, target: str, cv_folds: int, test_size:
                 "too_few_rows_per_class",
                 "error",
                 _text(
-                    "single_row_class_one" if len(singles) == 1 else "single_row_class_other",
+                    f"single_row_class_{plural_category(len(singles))}",
                     classes=_class_list(singles),
                     column=name,
                 ),
@@ -521,8 +521,8 @@ def _check_class_sizes(counts: pd.Series, target: str, cv_folds: int, test_size:
                 "error",
                 _text(
                     "test_too_small",
-                    share=f"{test_size:.0%}",
-                    rows=f"{rows:,}",
+                    share=percent(test_size, 0),
+                    rows=number(rows),
                     classes=len(counts),
                     column=name,
                 ),
@@ -660,7 +660,7 @@ def _schema_findings(frame: pd.DataFrame, spec: dict) -> list[Finding]:
                 "not_numeric",
                 "error",
                 _text(
-                    "not_numeric_one" if len(positions) == 1 else "not_numeric_other",
+                    f"not_numeric_{plural_category(len(positions))}",
                     column=_name(column),
                     count=_count(len(positions), "value"),
                     examples=examples,
@@ -709,7 +709,7 @@ def check_batch(frame: pd.DataFrame, spec: dict) -> list[Finding]:
                 "extra_columns",
                 "info",
                 _text(
-                    "extra_columns_one" if len(extra) == 1 else "extra_columns_other",
+                    f"extra_columns_{plural_category(len(extra))}",
                     columns=_and_more(names, len(extra) - 10),
                 ),
             )
@@ -731,7 +731,7 @@ def check_batch(frame: pd.DataFrame, spec: dict) -> list[Finding]:
                         "batch_missing" if entry.get("nullable") else "batch_missing_new",
                         column=_name(name),
                         count=_count(n_missing, "missing_value"),
-                        share=f"{n_missing / rows:.1%}",
+                        share=percent(n_missing / rows, 1),
                         rows=_rows_text(example, n_missing),
                     ),
                     name,
@@ -764,8 +764,8 @@ def _batch_numeric(values: pd.Series, name: str, entry: dict) -> list[Finding]:
                     "out_of_range",
                     column=_name(name),
                     count=_count(n, "value"),
-                    low=f"{low:g}",
-                    high=f"{high:g}",
+                    low=significant(low, 6),
+                    high=significant(high, 6),
                     rows=_rows_text(example, n),
                 ),
                 name,

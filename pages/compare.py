@@ -5,6 +5,7 @@ import streamlit as st
 
 from core import charts, diagnostics, evidence, runs
 from core.evaluation import verdict_label
+from core.i18n import plural_category, significant
 from core.kpis import SCORE_METRICS, primary_metric
 from core.snippets import compare as snippets
 from core.ui import cache, context, keys
@@ -30,7 +31,7 @@ if table.empty:
 st.subheader(t("compare.runs_header", project=plain(project.name), count=len(table)))
 runs_table(project, table, metric, fingerprint)
 searches = int((table["kind"] == "search").sum())
-with st.expander(t("compare.inside_search_one" if searches == 1 else "compare.inside_search_many", count=searches)):
+with st.expander(t(f"compare.inside_search_{plural_category(searches)}", count=searches)):
     search_view(table, metric, fingerprint)
 candidates = table[table["has_model"]]
 if candidates.empty:
@@ -114,7 +115,7 @@ for column, (run_id, ev) in zip(st.columns(len(evaluated)), evaluated.items(), s
         verdict = verdict_label(ev.verdict(project.kpis))
         st.markdown(t("compare.kpi_verdict", run=plain(labels[run_id]), verdict=verdict))
         for result in ev.kpi_results(project.kpis):
-            value = "—" if result.value is None else f"{result.value:.4g}"
+            value = "—" if result.value is None else significant(result.value, 4)
             mark = "✅" if result.passed else "❌"
             st.markdown(t("compare.kpi_measured", mark=mark, kpi=result.kpi, value=value))
         inert_chart(st, charts.confusion_heatmap(ev.labels, ev.confusion), key=f"compare_cm_{run_id}")

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core import data, datastore, loading
+from core.i18n import number
 from core.snippets import data as snippets
 from core.ui import cache, keys
 from core.ui.common import error_message, guarded_button, phase_header, plain, show_code
@@ -83,10 +84,10 @@ show_findings(findings)
 errors = [f for f in findings if f.severity == "error"]
 
 a, b, c, d = st.columns(4)
-a.metric(t("data.rows"), f"{len(frame):,}")
+a.metric(t("data.rows"), number(len(frame)))
 b.metric(t("data.features_used"), t("data.features_used_value", used=len(features), total=frame.shape[1] - 1))
 c.metric(t("data.classes"), frame[target].nunique())
-d.metric(t("data.missing"), f"{int(frame.isna().sum().sum()):,}")
+d.metric(t("data.missing"), number(int(frame.isna().sum().sum())))
 
 if guarded_button(t("data.use"), type="primary", key="data_use", blocked=t("data.use_blocked") if errors else None):
     try:

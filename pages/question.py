@@ -56,7 +56,7 @@ if st.button(t("question.save"), type="primary", key="question_save"):
         if not question.strip():
             raise KPIError(tr("question.no_question"))
         project = projects.save_question_and_kpis(project.experiment_id, question, kpis)
-        saved = ", ".join(str(k) for k in kpis) or t("question.no_kpis")
+        saved = ", ".join(k.shown() for k in kpis) or t("question.no_kpis")
         st.success(t("question.saved", project=plain(project.name), kpis=saved))
     except ValueError as exc:
         st.error(plain(error_message(exc)))

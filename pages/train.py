@@ -4,6 +4,7 @@ import streamlit as st
 
 from core import jobs, training, tuning
 from core.algorithms import ALGORITHMS
+from core.i18n import number
 from core.kpis import primary_metric
 from core.search_space import fixed_values, space_from_table
 from core.snippets import train as snippets
@@ -109,7 +110,7 @@ with by_hand:
             t(
                 "train.best",
                 metric=metric,
-                score=f"{best.cv_metrics[f'cv_{metric}']:.3f}",
+                score=number(best.cv_metrics[f"cv_{metric}"], 3),
                 algorithm=LABELS[best.algorithm],
                 run_id=best.run_id,
             )

@@ -12,13 +12,16 @@ from core.ui.i18n import t
 
 
 def phase_header(area: str) -> None:
-    """Page title plus a collapsed explanation of the phase, from the catalogue keys ``<area>.title``,
-    ``<area>.phase`` (the phase in QUA³CK), ``<area>.mlops`` (the practice that modernises it) and
-    ``<area>.decide`` (what the person decides here)."""
-    from core.ui.shell import ensure_shell
+    """Page title plus a collapsed explanation of the phase. The title is the page's label in the sidebar
+    (``shell.page_<area>``, the same key, so the two never differ) with its icon; below it ``<area>.subtitle``,
+    and in the box ``<area>.phase`` (the phase in QUA³CK), ``<area>.mlops`` (the practice that modernises it)
+    and ``<area>.decide`` (what the person decides here)."""
+    from core.ui.shell import PAGES, ensure_shell
 
     ensure_shell()
-    st.title(t(f"{area}.title"))
+    icon = next(icon for _, key, icon in PAGES if key == f"shell.page_{area}")
+    st.title(f"{icon} {t(f'shell.page_{area}')}")
+    st.caption(t(f"{area}.subtitle"))
     with st.expander(t("shell.phase_expander"), expanded=False):
         st.markdown(f"**{t('shell.phase_in_qua3ck')}** {t(f'{area}.phase')}")
         st.markdown(f"**{t('shell.phase_mlops')}** {t(f'{area}.mlops')}")
@@ -109,8 +112,13 @@ def inert_figure(figure):
     text: they can draw no link, markup or styled span in the chart. Our ``<br>`` and ``<extra>`` stay."""
     import plotly.graph_objects as go
 
+    from core.i18n import chart_separators
+
     # the input figure was validated when it was built; validating the copy again cost ~11 ms per chart
-    return go.Figure(_inert_value(figure.to_plotly_json()), _validate=False)
+    inert = go.Figure(_inert_value(figure.to_plotly_json()), _validate=False)
+    if inert.layout.separators is None:  # axis ticks and hover numbers as the reader's language writes them
+        inert.layout.separators = chart_separators()
+    return inert
 
 
 def _inert_value(value):

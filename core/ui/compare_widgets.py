@@ -8,6 +8,7 @@ import streamlit as st
 from core import charts, diagnostics, evidence
 from core.evaluation import Evaluation, stored_reason
 from core.evidence import RunEvidence
+from core.i18n import number
 from core.snippets import compare as snippets
 from core.ui.common import error_message, inert_chart, plain, show_code
 from core.ui.i18n import t
@@ -91,13 +92,13 @@ def _block(kind: str, ev: RunEvidence, evaluation: Evaluation, run_id: str) -> N
         inert_chart(st, figure(ev.curves), key=f"compare_{kind}_{run_id}")
         macro = ev.curves.get("macro_auc" if kind == "roc" else "macro_average_precision")
         if macro is not None:
-            st.caption(t("compare.macro_auc" if kind == "roc" else "compare.macro_ap", value=f"{macro:.3f}"))
+            st.caption(t("compare.macro_auc" if kind == "roc" else "compare.macro_ap", value=number(macro, 3)))
         _notes(ev)
     elif kind == "wrong":
         if ev.wrong.empty:
             st.success(t("compare.no_wrong_rows"))
         else:
-            st.caption(t("compare.wrong_rows_one" if len(ev.wrong) == 1 else "compare.wrong_rows", count=len(ev.wrong)))
+            st.caption(t("compare.wrong_rows", count=len(ev.wrong)))
             st.dataframe(_wrong(ev.wrong), width="stretch")
 
 

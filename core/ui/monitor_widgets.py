@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core import drift, i18n, monitoring, monitoring_charts, projects
+from core.i18n import number
 from core.ui.cache import Later
 from core.ui.common import inert_chart, plain
 from core.ui.i18n import language, t
@@ -133,6 +134,8 @@ def _alerts(report: monitoring.MonitorReport, current: monitoring.Current) -> No
         lines = "\n".join(f"- {plain(line)}" for line in report.alerts())
         st.error(t("monitor.alert", source=plain(report.source), version=report.version, lines=lines))
         st.page_link("pages/registry.py", label=t("monitor.retrain_link"), icon="🔁")
+    elif report.untested:  # the note below says why the drift tests were skipped
+        st.info(t("monitor.no_alert_untested", rows=report.current_rows, source=plain(report.source)))
     else:
         st.success(
             t(
@@ -155,7 +158,7 @@ def _alerts(report: monitoring.MonitorReport, current: monitoring.Current) -> No
     cols = st.columns(4)
     cols[0].metric(
         t("monitor.metric_recent_rows"),
-        f"{report.current_rows:,}",
+        number(report.current_rows),
         help=t("monitor.metric_recent_rows_help", rows=report.reference_rows),
     )
     cols[1].metric(t("monitor.metric_drifted"), t("monitor.n_of_m", n=counts["drift"], m=len(report.drift)))

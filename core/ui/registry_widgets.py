@@ -8,6 +8,7 @@ import streamlit as st
 
 from core import charts, governance, registry
 from core.governance import Actor
+from core.i18n import when
 from core.snippets import registry as snippets
 from core.ui import cache, context
 from core.ui.actions import run_action, show_outcome
@@ -183,7 +184,15 @@ def audit_timeline(name: str, actor: Actor) -> None:
         )
     show_outcome(slot="rollback")
     frame = pd.DataFrame([e.as_dict() for e in trail])
-    frame["when"] = pd.to_datetime(frame["when"], unit="ms")
+    frame["when"] = frame["when"].map(when)
+    # an alias that had no holder before (or none after a removal) is a dash, not a raw None
+    for column in ("from_version", "to_version"):
+        frame[column] = frame[column].map(lambda v: f"v{v}" if v not in (None, "") and v == v else "—")
+    frame["who"] = frame["who"].map(lambda who: who or "—")
+    frame["reason"] = frame["reason"].map(lambda reason: reason or "")
+    yes, no = t("common.yes"), t("common.no")
+    for column in ("override", "applied"):
+        frame[column] = frame[column].map(lambda flag: yes if flag else no)
     actions = {
         "set": t("registry.action_set"),
         "remove": t("registry.action_remove"),

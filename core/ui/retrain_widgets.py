@@ -9,6 +9,7 @@ import streamlit as st
 from core import registry, retrain
 from core.data import DataError
 from core.governance import MAX_REASON, Actor
+from core.i18n import number
 from core.snippets import registry as snippets
 from core.ui import cache
 from core.ui.actions import run_action, show_outcome
@@ -111,7 +112,7 @@ def comparison_frame(result: retrain.RetrainResult) -> pd.DataFrame:
     table = result.table()
     for column in table.columns[1:]:
         table[column] = table[column].map(
-            lambda v: "" if v is None or v != v else v if isinstance(v, str) else f"{v:.4f}"
+            lambda v: "" if v is None or v != v else v if isinstance(v, str) else number(v, 4)
         )
     return table
 

@@ -11,6 +11,7 @@ import streamlit as st
 from core import charts, jobs
 from core.algorithms import ALGORITHMS, choice_text
 from core.features import IMPUTERS, SCALERS, FeatureSteps
+from core.i18n import number
 from core.search_space import METHODS, grid_size, space_from_table, space_table
 from core.tuning import message_text, trials_frame
 from core.ui import keys
@@ -128,12 +129,12 @@ def _status_line(view: jobs.JobView, metric: str) -> str:
     if progress and progress.failed:
         parts.append(t("search.failed_count", failed=progress.failed))
     if progress and progress.best:
-        score = f"{progress.best.score(metric):.4f}"
+        score = number(progress.best.score(metric), 4)
         parts.append(t("search.best_so_far", metric=metric, score=score, number=progress.best.number))
     if view.running and progress and progress.eta_s is not None:
-        parts.append(t("search.eta", seconds=f"{progress.eta_s:.0f}"))
+        parts.append(t("search.eta", seconds=number(progress.eta_s, 0)))
     elif view.running:
-        parts.append(t("search.elapsed", seconds=f"{time.time() - view.started:.0f}"))
+        parts.append(t("search.elapsed", seconds=number(time.time() - view.started, 0)))
     return " · ".join(parts)
 
 
@@ -187,7 +188,7 @@ def show_search(job: jobs.SearchJob, metric: str) -> None:
                 status=status,
                 number=best.number,
                 metric=metric,
-                score=f"{best.score(metric):.4f}",
+                score=number(best.score(metric), 4),
                 params=params,
                 run_id=view.run_id,
             )

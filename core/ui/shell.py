@@ -13,7 +13,7 @@ from core.ui import context, i18n
 from core.ui.common import error_message, plain
 from core.ui.i18n import t
 from core.ui.sidebar import render_sidebar
-from core.ui.tour_widgets import render_tour_panel
+from core.ui.tour_widgets import render_tour_panel, sidebar_launcher
 
 # page file, catalogue key of its navigation title, icon
 PAGES = [
@@ -50,6 +50,7 @@ def app_shell():
     with contextlib.suppress(Exception):  # a deep link naming what is not there leaves the focus as it was
         context.apply_deep_link()
     render_sidebar()
+    sidebar_launcher()
     render_tour_panel(navigation)
     return navigation
 

@@ -1,5 +1,7 @@
-"""The guided tour's panel, drawn by the shell above every page: the offer to start or resume it on the home page,
-and while a tour runs the box of the step it paused on, with Next step and Skip."""
+"""The guided tour's panel, drawn by the shell above every page: the offer to start (*show me* or *let me do it*) or
+resume it on the home page and in the sidebar, and while a tour runs the box of the step it is at, on that step's
+page. *Show me* performs each step and explains it; *let me do it* says which control of the page to use, waits
+until the step's effect is in MLflow (the box looks every two seconds), then explains it and moves on."""
 
 from __future__ import annotations
 
@@ -8,21 +10,25 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from core import projects, tour
+from core import projects, registry, tour
 from core.governance import Actor
-from core.ui import keys
+from core.ui import context
 from core.ui.common import error_message, plain
 from core.ui.i18n import t
 
 if TYPE_CHECKING:
     from streamlit.navigation.page import StreamlitPage
 
-ACTIVE = "tour_active"  # plain session key: this session follows the tour
-AT = "tour_at"  # the key of the step the tour paused at
+ACTIVE = "tour_active"  # plain session key: this session follows a tour
+MODE = "tour_mode"  # tour.SHOW or tour.DO
+PROJECT = "tour_project"  # experiment id of the tour's own project
+AT = "tour_at"  # the key of the step the tour is at
 OUTCOMES = "tour_outcomes"  # step key -> tour.Outcome, what each step held when the tour reached it
+PREVIOUS = "tour_previous_project"  # the person's project before the tour, selected again after a skip
 FINISHED = "tour_finished"  # show the closing message once on the home page
 SKIPPED = "tour_skipped"  # show the skip notice once
 HOME = "home.py"
+POLL_S = 2.0  # how often a *let me do it* box looks for the effect of the person's click
 # facts shown inside code spans in the catalogue texts (ids, URIs, paths): a backtick would end the span early
 CODE_FACTS = {"experiment_id", "run_id", "digest", "model", "uri", "path", "log_path", "alias"}
 
@@ -33,14 +39,50 @@ def render_tour_panel(navigation: StreamlitPage) -> None:
     state = st.session_state
     if state.pop(SKIPPED, False):
         st.info(t("tour.skipped"))
-    if state.get(ACTIVE) and state.get(AT) in tour.STEP_KEYS:
+    if state.get(ACTIVE) and state.get(AT) in tour.STEP_KEYS and state.get(PROJECT):
         _step_box(page)
     elif page == HOME:
         _offer()
 
 
-def _safe(facts: dict[str, str]) -> dict[str, str]:
-    return {k: (str(v).replace("`", "'") if k in CODE_FACTS else plain(v)) for k, v in facts.items()}
+def sidebar_launcher(where=st.sidebar) -> None:
+    """Start the tour from any page, at any time: a small menu in the sidebar."""
+    if st.session_state.get(ACTIVE):
+        return
+    with where.popover(t("tour.sidebar_label"), width="stretch"):
+        st.caption(t("tour.sidebar_caption"))
+        _start_buttons("sidebar")
+
+
+def _start_buttons(where: str) -> None:
+    left, right = st.columns(2)
+    left.button(
+        t("tour.start_show"),
+        key=f"tour_start_show_{where}",
+        type="primary",
+        on_click=_begin,
+        args=(tour.SHOW,),
+        help=t("tour.start_show_help"),
+        width="stretch",
+    )
+    right.button(
+        t("tour.start_do"),
+        key=f"tour_start_do_{where}",
+        on_click=_begin,
+        args=(tour.DO,),
+        help=t("tour.start_do_help"),
+        width="stretch",
+    )
+
+
+def _safe(facts: dict[str, object]) -> dict[str, object]:
+    safe = {}
+    for key, value in facts.items():
+        if isinstance(value, int | float):
+            safe[key] = value  # numbers stay numbers: the catalogue writes them for the language
+        else:
+            safe[key] = str(value).replace("`", "'") if key in CODE_FACTS else plain(value)
+    return safe
 
 
 def _title(step: tour.Step) -> str:
@@ -48,8 +90,8 @@ def _title(step: tour.Step) -> str:
 
 
 def _actor() -> Actor:
-    """Who moves @production: the signed-in person when authentication is configured (the gate's approver list
-    then applies to the tour too), else the tour itself."""
+    """Who moves @production in *show me*: the signed-in person when authentication is configured (the gate's
+    approver list then applies to the tour too), else the tour itself."""
     from core.ui.identity import auth_configured, current_actor
 
     if auth_configured():
@@ -57,30 +99,95 @@ def _actor() -> Actor:
     return Actor(tour.ACTOR)
 
 
+def _hints(project_id: str) -> dict[str, object]:
+    """What the *let me do it* instructions name: the handout's values and the names the pages will show."""
+    try:
+        name = projects.get_project(project_id).name
+    except projects.ProjectError:
+        name = tour.TOUR_NAME
+    return {
+        "trees": tour.HANDOUT_PARAMS["n_estimators"],
+        "depth": tour.HANDOUT_PARAMS["max_depth"],
+        "trials": tour.SEARCH_TRIALS,
+        "folds": tour.SEARCH_FOLDS,
+        "model": registry.suggested_model_name(name).replace("`", "'"),
+        "alias": tour.ALIAS,
+        "question": plain(projects.EXAMPLE_QUESTION),
+        # the controls' own labels, so that the instructions always name what the page shows
+        "save_question": t("question.save"),
+        "use_data": t("data.use"),
+        "tab_train": t("train.tab_train"),
+        "train": t("train.train"),
+        "tab_search": t("train.tab_search"),
+        "start_search": t("train.start_search"),
+        "choose_runs": t("compare.choose_runs"),
+        "evaluate": t("compare.evaluate_button", count=2),
+        "register_header": t("registry.register_header"),
+        "register": t("registry.register_button"),
+        "promote_header": t("registry.promote_header"),
+        "predict": t("predict.predict"),
+    }
+
+
+def _begin(mode: str) -> None:
+    """Start a new tour on its own project (a button callback: the page then opens on the first step)."""
+    state = st.session_state
+    try:
+        project = tour.start(mode)
+    except Exception as exc:  # noqa: BLE001 — one clear line; nothing was begun
+        state["tour_error"] = t("tour.cannot_start", error=error_message(exc))
+        return
+    _forget_seen()
+    state[PREVIOUS] = context.project_id()
+    state.update({ACTIVE: True, MODE: mode, PROJECT: project.experiment_id, AT: tour.STEPS[0].key, OUTCOMES: {}})
+    context.set_project(project.experiment_id)
+    state["tour_go"] = True  # _offer or _step_box performs the first step (show me) and opens its page
+
+
+def _forget_seen() -> None:
+    """A new walk: no step of it has been seen done yet."""
+    for key in [k for k in st.session_state if str(k).startswith("tour_seen_")]:
+        del st.session_state[key]
+
+
+def _go_to(step: tour.Step) -> None:
+    state = st.session_state
+    state[AT] = step.key
+    context.set_project(state[PROJECT])  # every page shows the tour's project while the tour walks through it
+    st.switch_page(f"pages/{step.page}")
+
+
 def _advance(step: tour.Step) -> None:
-    """Perform ``step`` (the first one the store lacks), then open the page it pauses on; an error is one line."""
+    """*Show me*: perform ``step`` (the first one the store lacks), then open the page it pauses on."""
     state = st.session_state
     with st.spinner(t(f"tour.{step.key}.working", trials=tour.SEARCH_TRIALS, folds=tour.SEARCH_FOLDS)):
         try:
-            outcome = tour.run_next(_actor())
+            outcome = tour.run_next(state[PROJECT], _actor())
         except Exception as exc:  # noqa: BLE001 — one clear line; the store keeps what was done, so it resumes
             st.error(t("tour.failed", title=_title(step), error=plain(error_message(exc))))
             return
-    if outcome is None:  # someone finished it meanwhile (another session): nothing left to do
+    if outcome is None:  # every step is in the store already (someone finished it meanwhile)
         _finish()
         return
-    state[ACTIVE] = True
-    state[AT] = outcome.key
     state.setdefault(OUTCOMES, {})[outcome.key] = outcome
-    project = projects.find_project(projects.EXAMPLE_NAME)
-    if project is not None:  # every page shows the example while the tour walks through it
-        state[keys.PROJECT_ID] = project.experiment_id
-    st.switch_page(f"pages/{outcome.step.page}")
+    _go_to(outcome.step)
+
+
+def _start_pending() -> None:
+    """After a start or resume button: *show me* does its step now, *let me do it* opens the step's page."""
+    state = st.session_state
+    if not state.pop("tour_go", False):
+        return
+    step = tour.step(state[AT])
+    if state[MODE] == tour.SHOW:
+        _advance(step)
+    else:
+        _go_to(step)
 
 
 def _finish() -> None:
     state = st.session_state
-    for key in (ACTIVE, AT, OUTCOMES):
+    for key in (ACTIVE, AT, OUTCOMES, MODE, PREVIOUS):
         state.pop(key, None)
     state[FINISHED] = True
     st.switch_page(f"pages/{HOME}")
@@ -88,42 +195,73 @@ def _finish() -> None:
 
 def _skip() -> None:
     state = st.session_state
-    for key in (ACTIVE, AT, OUTCOMES):
+    project_id, previous = state.get(PROJECT), state.get(PREVIOUS)
+    for key in (ACTIVE, AT, OUTCOMES, MODE, PREVIOUS):
         state.pop(key, None)
     state[SKIPPED] = True
+    if previous:
+        context.set_project(previous)  # back to the person's own work
     # the mark only changes how the home page words its offer: skipping must work even if the store fails
     with contextlib.suppress(Exception):
-        tour.skip()
+        tour.skip(project_id)
+
+
+def _resume(survey: tour.Survey) -> None:
+    state = st.session_state
+    with contextlib.suppress(Exception):
+        tour.resume(survey.project.experiment_id)
+    _forget_seen()
+    state[PREVIOUS] = context.project_id()
+    following = survey.next_step
+    state.update(
+        {ACTIVE: True, MODE: survey.mode, PROJECT: survey.project.experiment_id, AT: following.key, OUTCOMES: {}}
+    )
+    context.set_project(survey.project.experiment_id)
+    state["tour_go"] = True
 
 
 def _offer() -> None:
-    """On the home page: start the tour on an empty store, or resume one that was begun and not finished."""
+    """On the home page: start a tour (from any state of the store), or resume the newest unfinished one."""
     state = st.session_state
     if state.pop(FINISHED, False):
         st.success(t("tour.finished"))
+    if error := state.pop("tour_error", None):
+        st.error(plain(error))
     try:
-        survey = tour.offer()
+        survey = tour.resumable()
     except Exception:  # noqa: BLE001 — the home page itself says when the store cannot be read
         return
-    if survey is None:
-        return
-    following = survey.next_step
     with st.container(border=True, key="tour_offer"):
-        if survey.store_empty:
-            st.markdown(t("tour.intro"))
-            clicked = st.button(t("tour.start"), key="tour_start", type="primary")
-        else:
+        if survey is not None:
             total = len(tour.STEPS)
-            st.markdown(t("tour.resume_intro", number=following.number, total=total, title=_title(following)))
-            kind = "secondary" if survey.state == tour.SKIPPED else "primary"
-            clicked = st.button(t("tour.resume"), key="tour_resume", type=kind)
-        if clicked:
-            _advance(following or tour.STEPS[0])
+            following = survey.next_step
+            st.markdown(
+                t(
+                    "tour.resume_intro",
+                    project=plain(survey.project.name),
+                    number=following.number,
+                    total=total,
+                    title=_title(following),
+                    mode=t(f"tour.mode_{survey.mode}"),
+                )
+            )
+            st.button(
+                t("tour.resume"),
+                key="tour_resume",
+                type="primary" if survey.state == tour.STARTED else "secondary",
+                on_click=_resume,
+                args=(survey,),
+            )
+            st.caption(t("tour.or_new"))
+        else:
+            st.markdown(t("tour.intro", trials=tour.SEARCH_TRIALS))
+        _start_buttons("home")
 
 
 def _step_box(page: str) -> None:
-    """The box of the step the tour paused at, on its page; elsewhere a short line leading back to it."""
+    """The box of the step the tour is at, on its page; elsewhere a short line leading back to it."""
     state = st.session_state
+    _start_pending()
     step = tour.step(state[AT])
     total = len(tour.STEPS)
     if page != step.page:
@@ -131,22 +269,80 @@ def _step_box(page: str) -> None:
             st.caption(t("tour.paused", number=step.number, total=total, title=_title(step)))
             st.page_link(f"pages/{step.page}", label=t("tour.back"), icon="🧭")
         return
-    outcome = state.get(OUTCOMES, {}).get(step.key)
+    if state.get(MODE) == tour.DO:
+        waiting = _outcome(step) is None
+        # while the person has not done the step, the box looks again every POLL_S seconds (only the box reruns)
+        st.fragment(_do_box, run_every=POLL_S if waiting else None, key="tour_do_box")(step.key)
+        return
+    outcome = state.get(OUTCOMES, {}).get(step.key) or _outcome(step)
     with st.container(border=True, key="tour_box"):
         st.markdown(f"#### {t('tour.box_title', number=step.number, total=total, title=_title(step))}")
         if outcome is not None:
-            facts = _safe(outcome.facts)
-            st.markdown(t(f"tour.{step.key}.done", **facts))
-            for note in outcome.notes:
-                st.markdown(t(note, **facts))
-            st.caption(t("tour.where", path=outcome.mlflow_path.replace("`", "'")))
-            if not outcome.performed:
-                st.caption(t("tour.reused"))
-        following = tour.STEPS[step.number] if step.number < total else None
-        left, right = st.columns([3, 1])
-        if following is not None:
-            if left.button(t("tour.next", title=_title(following)), key="tour_next", type="primary"):
-                _advance(following)
-        elif left.button(t("tour.finish"), key="tour_finish", type="primary"):
-            _finish()
-        right.button(t("tour.skip"), key="tour_skip", on_click=_skip)
+            _explain(outcome)
+        _buttons(step, lambda following: _advance(following))
+
+
+def _outcome(step: tour.Step) -> tour.Outcome | None:
+    try:
+        return tour.outcome(st.session_state[PROJECT], step.key)
+    except Exception:  # noqa: BLE001 — a store that does not answer: the step is simply not seen as done yet
+        return None
+
+
+def _explain(outcome: tour.Outcome) -> None:
+    facts = _safe(outcome.facts)
+    st.markdown(t(f"tour.{outcome.key}.done", **facts))
+    for note in outcome.notes:
+        st.markdown(t(note, **facts))
+    st.caption(t("tour.where", path=outcome.mlflow_path.replace("`", "'")))
+    if not outcome.performed and st.session_state.get(MODE) == tour.SHOW:
+        st.caption(t("tour.reused"))
+
+
+def _buttons(step: tour.Step, advance) -> None:
+    total = len(tour.STEPS)
+    following = tour.STEPS[step.number] if step.number < total else None
+    left, right = st.columns([3, 1])
+    if following is not None:
+        if left.button(t("tour.next", title=_title(following)), key="tour_next", type="primary"):
+            advance(following)
+    elif left.button(t("tour.finish"), key="tour_finish", type="primary"):
+        _finish()
+    right.button(t("tour.skip"), key="tour_skip", on_click=_skip)
+
+
+def _do_box(key: str) -> None:
+    """*Let me do it*: which control to use; once its effect is in the store, what landed in MLflow and Next."""
+    state = st.session_state
+    if not state.get(ACTIVE) or state.get(AT) != key:
+        return
+    step = tour.step(key)
+    outcome = _outcome(step)
+    with st.container(border=True, key="tour_box"):
+        total = len(tour.STEPS)
+        st.markdown(f"#### {t('tour.box_title', number=step.number, total=total, title=_title(step))}")
+        if outcome is None:
+            st.markdown(t(f"tour.{key}.do", **_hints(state[PROJECT])))
+            st.caption(t("tour.waiting"))
+            left, right = st.columns([3, 1])
+            if left.button(t("tour.do_for_me"), key="tour_do_for_me"):
+                _do_for_me(step)
+            right.button(t("tour.skip"), key="tour_skip", on_click=_skip)
+            return
+        if not state.get(f"tour_seen_{key}"):
+            state[f"tour_seen_{key}"] = True
+            st.rerun(scope="app")  # the page below shows what the person just did; the box stops looking
+        st.success(t("tour.you_did_it"))
+        _explain(outcome)
+        _buttons(step, _go_to)
+
+
+def _do_for_me(step: tour.Step) -> None:
+    """A person stuck on a step of *let me do it* can have it done, as *show me* would."""
+    with st.spinner(t(f"tour.{step.key}.working", trials=tour.SEARCH_TRIALS, folds=tour.SEARCH_FOLDS)):
+        try:
+            tour.run_step(st.session_state[PROJECT], step.key, _actor())
+        except Exception as exc:  # noqa: BLE001 — one clear line; the person can still do it by hand
+            st.error(t("tour.failed", title=_title(step), error=plain(error_message(exc))))
+            return
+    st.rerun(scope="app")

@@ -37,3 +37,8 @@ def goto(at: AppTest, page: str) -> AppTest:
     at.switch_page(f"pages/{page}.py").run()
     no_exception(at)
     return at
+
+
+def new_project_button(at: AppTest):
+    """The sidebar's "Create project" form button (other sidebar buttons, such as the tour's, come and go)."""
+    return next(b for b in at.sidebar.button if str(b.key).startswith("FormSubmitter:sidebar_new_project"))

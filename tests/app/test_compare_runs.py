@@ -85,7 +85,7 @@ def test_a_run_whose_model_is_gone_is_explained_and_the_others_still_evaluated(a
     shutil.rmtree(_model_folder(lost.run_id))
     _compare(app, [kept.run_id, lost.run_id])
     assert "cannot be evaluated" in texts(app.warning) and "missing from the artifact store" in texts(app.warning)
-    assert "Evaluated 1 run(s)" in texts(app.success) and "1 could not be evaluated" in texts(app.success)
+    assert "Evaluated 1 run on" in texts(app.success) and "1 could not be evaluated" in texts(app.success)
     assert mlflow.get_run(lost.run_id).info.status == "FINISHED"  # the failed evaluation left the run as it was
     assert "test_accuracy" not in mlflow.get_run(lost.run_id).data.metrics
 

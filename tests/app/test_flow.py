@@ -33,7 +33,7 @@ def test_question_to_prediction(app):
     goto(app, "compare")
     app.button(key="compare_evaluate").click().run()
     no_exception(app)
-    assert "Evaluated 2 run(s)" in texts(app.success)
+    assert "Evaluated 2 runs" in texts(app.success)
     assert "KPI verdict" in texts(app.markdown)
 
     goto(app, "registry")

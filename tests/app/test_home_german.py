@@ -5,7 +5,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from core import projects
-from tests.app.conftest import ROOT, goto, no_exception, texts
+from tests.app.conftest import ROOT, goto, new_project_button, no_exception, texts
 
 
 def test_home_and_sidebar_speak_german(store):
@@ -32,7 +32,7 @@ def test_home_and_sidebar_speak_german(store):
     assert at.sidebar.selectbox(key="sidebar_project").label == "Projekt (MLflow-Experiment)"
 
     at.sidebar.text_input(key="sidebar_new_name").input(projects.EXAMPLE_NAME)
-    at.sidebar.button[-1].click().run()
+    new_project_button(at).click().run()
     assert "Es gibt bereits ein Projekt namens" in texts(at.sidebar.error)
 
 

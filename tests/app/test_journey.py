@@ -272,3 +272,48 @@ def test_a_model_registered_the_handout_way_predicts_on_the_page(app):
     no_exception(app)
     assert "Predicted 12 rows" in texts(app.success)
     assert "feed it in their order" in texts(app.info)
+
+
+# ---- words -----------------------------------------------------------------------------------------------------
+
+
+def test_the_audit_trail_shows_no_raw_none(app):
+    from core import governance
+    from core.governance import Actor
+
+    _two_projects(app)
+    governance.move_alias("iris-classifier", "challenger", "1", Actor("Ana"), reason="", expected_from=None)
+    goto(app, "registry")
+    from core import i18n
+
+    column = i18n.translate("registry.audit_from_version", "en")
+    (audit,) = [d.value for d in app.dataframe if column in d.value.columns]
+    shown = audit.astype(str).to_numpy().ravel().tolist()
+    assert "None" not in shown and "nan" not in shown
+    assert "—" in shown and "v1" in shown
+
+
+def test_the_question_page_explains_kpis_with_the_comparator_they_use(app):
+    from core import i18n
+
+    assert "accuracy > 0.95" in i18n.translate("question.decide", "en")
+    assert "Accuracy > 0,95" in i18n.translate("question.decide", "de")
+
+
+def test_one_logged_prediction_is_not_called_drift_free(app):
+    """One row in the prediction log: the drift tests are skipped, so the page must not say 'no drift'."""
+    from core import predict, prediction_log
+
+    _two_projects(app)
+    model = predict.load_served_model("iris-classifier", "1")
+    one = predict.predict_one(model, predict.default_inputs(model))
+    scored = prediction_log.scored_one(one.label, one.probabilities)
+    prediction_log.log_predictions(
+        model, __import__("pandas").DataFrame([predict.default_inputs(model)]), scored, "one row"
+    )
+    assert prediction_log.flush()
+    goto(app, "monitor")
+    no_exception(app)
+    assert "No drift" not in texts(app.success)
+    assert "no drift verdict either" in texts(app.info) and "only one row" in texts(app.info)
+    assert "skipped" in texts(app.info)

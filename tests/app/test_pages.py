@@ -9,7 +9,7 @@ import pytest
 from mlflow import MlflowClient
 
 from core import data, datastore, governance, prediction_log, projects, registry, training
-from tests.app.conftest import goto, no_exception, texts
+from tests.app.conftest import goto, new_project_button, no_exception, texts
 
 
 def example(at):
@@ -31,12 +31,12 @@ def test_fresh_store_offers_the_example_and_home_shows_the_board(app):
 
 def test_sidebar_creates_a_project_and_refuses_a_duplicate(app):
     app.sidebar.text_input(key="sidebar_new_name").input("Churn")
-    app.sidebar.button[-1].click().run()  # the form's submit button
+    new_project_button(app).click().run()  # the form's submit button
     no_exception(app)
     assert projects.find_project("Churn") is not None
     assert app.sidebar.selectbox(key="sidebar_project").value == projects.find_project("Churn").experiment_id
     app.sidebar.text_input(key="sidebar_new_name").input("Churn")
-    app.sidebar.button[-1].click().run()
+    new_project_button(app).click().run()
     assert "already" in texts(app.error)
 
 
@@ -150,7 +150,7 @@ def test_train_page_trains_both_algorithms_as_runs(app):
 
 def test_train_page_asks_for_data_first(app):
     app.sidebar.text_input(key="sidebar_new_name").input("Empty")
-    app.sidebar.button[-1].click().run()
+    new_project_button(app).click().run()
     goto(app, "train")
     assert "Choose the project's data first" in texts(app.warning)
 

@@ -60,7 +60,7 @@ def test_promoting_through_the_gate_comparing_and_rolling_back(app):
     no_exception(app)
     assert registry.get_model(MODEL).aliases == {"production": "2"}
     trail = next(df.value for df in app.dataframe if "who" in df.value.columns)
-    assert trail["who"].tolist() == ["Ana", "Ana"] and trail["override"].tolist() == [True, False]
+    assert trail["who"].tolist() == ["Ana", "Ana"] and trail["override"].tolist() == ["yes", "no"]
     # one click rolls back, and the rollback is itself in the trail
     app.button(key="registry_rollback_production").click().run()
     no_exception(app)

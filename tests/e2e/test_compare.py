@@ -50,7 +50,7 @@ def _add_run(page: Page, text: str | re.Pattern) -> None:
 
 
 def _evaluate(page: Page, count: int) -> None:
-    page.get_by_role("button", name=re.compile(rf"Evaluate {count} run\(s\) on the held-out test set")).click()
+    page.get_by_role("button", name=re.compile(rf"Evaluate {count} runs? on the held-out test set")).click()
     expect(page.get_by_role("heading", name="Held-out test results")).to_be_visible(timeout=TRAIN_TIMEOUT_MS)
     wait_idle(page, TRAIN_TIMEOUT_MS)
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 
 def test_deep_link_on_a_fresh_server(page: Page, server) -> None:
     page.goto(f"{server.url}/question")
-    expect(page.get_by_role("heading", name="Q — Question and KPIs")).to_be_visible(timeout=IDLE_TIMEOUT_MS)
+    expect(page.get_by_role("heading", name="Q — Question & KPIs")).to_be_visible(timeout=IDLE_TIMEOUT_MS)
     wait_idle(page)
     nav = page.locator('[data-testid="stSidebarNav"]')
     expect(nav.get_by_role("link", name="Q — Question & KPIs")).to_be_visible()

@@ -194,7 +194,7 @@ def test_hostile_names_stay_plain_text_on_every_page(page: Page, server: Server)
         assert_inert(page, title.split()[0])
         if title == COMPARE:
             # the compare page's evidence for the chosen runs: confusion matrices and tables name the classes
-            button = page.get_by_role("button", name="Evaluate 2 run(s) on the held-out test set")
+            button = page.get_by_role("button", name="Evaluate 2 runs on the held-out test set")
             if button.count():
                 button.click()
                 assert_inert(page, "compare-evaluated")

@@ -27,15 +27,15 @@ def test_switch_to_german_keeps_it_across_pages_and_a_reload(page: Page, server)
     expect(nav.get_by_role("link", name=_de("shell.page_question"))).to_be_visible()
     expect(page).to_have_url(re.compile(r"lang=de"))
     open_page(page, _de("shell.page_question"))
-    expect(page.get_by_role("heading", name=_de("question.title"))).to_be_visible()
+    expect(page.get_by_role("heading", name=_de("shell.page_question"))).to_be_visible()
     page.reload()
-    expect(page.get_by_role("heading", name=_de("question.title"))).to_be_visible(timeout=IDLE_TIMEOUT_MS)
+    expect(page.get_by_role("heading", name=_de("shell.page_question"))).to_be_visible(timeout=IDLE_TIMEOUT_MS)
     wait_idle(page)
     page.get_by_text(_de("shell.phase_expander")).click()
     expect(page.get_by_text(_de("shell.phase_decide"))).to_be_visible()
     sidebar.get_by_role("radio", name="English").click()
     wait_idle(page)
-    expect(page.get_by_role("heading", name=i18n.translate("question.title", "en"))).to_be_visible()
+    expect(page.get_by_role("heading", name=i18n.translate("shell.page_question", "en"))).to_be_visible()
     assert_healthy(page)
 
 
@@ -44,7 +44,7 @@ def test_a_german_browser_gets_german(browser, server) -> None:
     try:
         tab = context.new_page()
         tab.goto(f"{server.url}/question")
-        expect(tab.get_by_role("heading", name=_de("question.title"))).to_be_visible(timeout=IDLE_TIMEOUT_MS)
+        expect(tab.get_by_role("heading", name=_de("shell.page_question"))).to_be_visible(timeout=IDLE_TIMEOUT_MS)
         wait_idle(tab)
         assert_healthy(tab)
     finally:

@@ -105,7 +105,7 @@ def test_lifecycle(page: Page, server) -> None:
 
     # Q: make the accuracy KPI stricter than the default, then save
     open_page(page, QUESTION)
-    expect(page.get_by_role("heading", name="Q — Question and KPIs")).to_be_visible()
+    expect(page.get_by_role("heading", name="Q — Question & KPIs")).to_be_visible()
     threshold = page.locator(".st-key-question_threshold_accuracy input")
     expect(threshold).to_have_value("0.950")
     threshold.fill("0.9")
@@ -146,7 +146,7 @@ def test_lifecycle(page: Page, server) -> None:
 
     # C: both runs are chosen by default; evaluate them on the held-out rows against the KPIs
     open_page(page, COMPARE)
-    evaluate = page.get_by_role("button", name=re.compile(r"Evaluate 2 run\(s\) on the held-out test set"))
+    evaluate = page.get_by_role("button", name=re.compile(r"Evaluate 2 runs? on the held-out test set"))
     evaluate.click()
     expect(page.get_by_role("heading", name="Held-out test results")).to_be_visible(timeout=TRAIN_TIMEOUT_MS)
     wait_idle(page, TRAIN_TIMEOUT_MS)

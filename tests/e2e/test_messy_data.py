@@ -66,7 +66,7 @@ def test_messy_latin1_csv_to_prediction(page: Page, server) -> None:
     )
     wait_idle(page)
     expect(page.get_by_text(re.compile(r"detected: separator ';', decimal comma, encoding cp1252"))).to_be_visible()
-    expect(page.get_by_text("Validation: 0 error(s)")).to_be_visible()
+    expect(page.get_by_text("Validation: 0 errors")).to_be_visible()
     expect(alert(page, "Column 'Kunden-Nr' looks like an ID")).to_be_visible()
     expect(alert(page, "Column 'Breite (cm)' has 27 missing values")).to_be_visible()
     page.get_by_role("button", name="Use this data for the project").click()
@@ -83,7 +83,7 @@ def test_messy_latin1_csv_to_prediction(page: Page, server) -> None:
     assert_healthy(page)
 
     open_page(page, COMPARE)
-    page.get_by_role("button", name=re.compile(r"Evaluate 1 run\(s\)")).click()
+    page.get_by_role("button", name=re.compile(r"Evaluate 1 runs?")).click()
     expect(page.get_by_role("heading", name="Held-out test results")).to_be_visible(timeout=TRAIN_TIMEOUT_MS)
     wait_idle(page, TRAIN_TIMEOUT_MS)
     assert_healthy(page)

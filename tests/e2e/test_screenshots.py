@@ -177,7 +177,7 @@ def test_screenshots_of_every_page(page: Page, server: Server, seeded, patient) 
 
     # Q: the handout's question and KPIs
     _open(page, "question")
-    expect(page.get_by_role("heading", name=_en("question.title"))).to_be_visible()
+    expect(page.get_by_role("heading", name=_en("shell.page_question"))).to_be_visible()
     expect(page.locator(".st-key-question_threshold_accuracy input")).to_have_value("0.950")
     written.append(_shoot(page, "question"))
 
@@ -203,7 +203,7 @@ def test_screenshots_of_every_page(page: Page, server: Server, seeded, patient) 
     # C: the two runs chosen by default, evaluated on the held-out rows against the KPIs
     _open(page, "compare")
     expect(page.get_by_role("heading", name=re.compile(rf"Runs of '{EXAMPLE}' \(\d+\)"))).to_be_visible()
-    evaluate = page.get_by_role("button", name=re.compile(r"Evaluate \d+ run\(s\) on the held-out test set"))
+    evaluate = page.get_by_role("button", name=re.compile(r"Evaluate \d+ runs? on the held-out test set"))
     if evaluate.count():
         evaluate.click()
     expect(page.get_by_role("heading", name="Held-out test results")).to_be_visible(timeout=LONG_MS)
@@ -248,7 +248,7 @@ def test_screenshots_of_every_page(page: Page, server: Server, seeded, patient) 
     wait_idle(page, LONG_MS)
     expect(page).to_have_url(re.compile(r"lang=de"))
     _open(page, "predict", "de")
-    expect(page.get_by_role("heading", name=_de("predict.title"))).to_be_visible()
+    expect(page.get_by_role("heading", name=_de("shell.page_predict"))).to_be_visible()
     page.get_by_role("button", name=_de("predict.predict"), exact=True).click()
     wait_idle(page, LONG_MS)
     expect(page.locator('.st-key-predict_proba_chart [data-testid="stPlotlyChart"]')).to_be_visible()

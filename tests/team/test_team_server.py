@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from tests.app.conftest import goto, no_exception, texts
+from tests.app.conftest import goto, new_project_button, no_exception, texts
 from tests.cli.test_cli import IRIS_CLASSES, json_out, ok, run_cli
 
 ROOT_ARTIFACTS = "mlflow-artifacts:"
@@ -104,7 +104,7 @@ def test_app_flow_against_the_team_server(team):
     assert team.server.uri.split("://", 1)[1] in re.sub(r"[\\\u200b-\u200d\u2060]", "", shown), shown
 
     app.sidebar.text_input(key="sidebar_new_name").input(team.project)
-    app.sidebar.button[-1].click().run()  # the form's submit button
+    new_project_button(app).click().run()  # the form's submit button
     no_exception(app)
     project = projects.find_project(team.project)
     assert project is not None
@@ -131,7 +131,7 @@ def test_app_flow_against_the_team_server(team):
     goto(app, "compare")
     app.button(key="compare_evaluate").click().run()
     no_exception(app)
-    assert "Evaluated 1 run(s)" in texts(app.success)
+    assert "Evaluated 1 run on" in texts(app.success)
 
     goto(app, "registry")
     app.text_input(key="identity_name").input("Ana")

@@ -374,7 +374,7 @@ RETRAIN_ERRORS = {
     "latin1": ("never saw", "'sétosa'", "'versicölor'"),
     "one_row": ("1 labelled row", "at least 20"),
     "inf": ("2 infinite values", "rows 4, 8"),
-    "many_classes": ("never saw", "2990 more"),
+    "many_classes": ("never saw", "2,990 more"),
     "long_cell": ("never saw", "xxxx…"),
     "long_name": ("not in the training data", "nnnn…"),
     "hostile": ("not in the training data", *(f"'{h}'" for h in HOSTILE)),

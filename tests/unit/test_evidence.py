@@ -61,7 +61,7 @@ def test_a_conclusion_is_checked_and_stored_as_tags(iris_project):
     run_id, _ = _evaluated(project, record, "gaussian_nb")
     with pytest.raises(ValueError, match="one of use, promising, reject"):
         evidence.record_conclusion(run_id, "maybe")
-    with pytest.raises(ValueError, match="under 2000 characters"):
+    with pytest.raises(ValueError, match="under 2,000 characters"):
         evidence.record_conclusion(run_id, "use", "x" * 2001)
     assert "Promising" in evidence.record_conclusion(run_id, "promising", "  try more trees  ")
     tags = MlflowClient().get_run(run_id).data.tags

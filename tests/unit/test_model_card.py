@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
+import string
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-from core import evidence, model_card, registry, training
+from core import evidence, i18n, model_card, registry, training
 from core.evaluation import evaluate_run
 from core.model_card import ModelCard, Section, Table
 from core.registry import RegistryError
@@ -41,6 +44,37 @@ def client():
     from mlflow import MlflowClient
 
     return MlflowClient()
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Cards are built in the reader's language: English here unless a test asks for German."""
+    i18n.set_language_resolver(lambda: i18n.DEFAULT_LANGUAGE)
+    yield
+    i18n.set_language_resolver(lambda: i18n.DEFAULT_LANGUAGE)
+
+
+def in_german(build):
+    """What ``build()`` returns when the reader reads German."""
+    try:
+        i18n.set_language_resolver(lambda: "de")
+        return build()
+    finally:
+        i18n.set_language_resolver(lambda: i18n.DEFAULT_LANGUAGE)
+
+
+def english_sentences() -> list[str]:
+    """The card catalogue's English wording: every stretch of three words or more between its {fields}."""
+    texts = [text for key, text in i18n.catalogue("en").items() if key.startswith("card.")]
+    pieces = [literal.strip() for text in texts for literal, *_ in string.Formatter().parse(text)]
+    return [piece for piece in pieces if len(re.findall(r"[^\W\d_]+", piece)) >= 3]
+
+
+def assert_no_english(card: ModelCard) -> None:
+    sentences = english_sentences()
+    assert len(sentences) > 30  # the check reads the catalogue, not nothing
+    for text in (card.markdown(), html.unescape(card.html())):
+        assert [sentence for sentence in sentences if sentence in text] == []
 
 
 @pytest.fixture
@@ -78,13 +112,13 @@ def test_workbench_card_shows_what_the_workbench_knows(version):
     assert "@champion" in text.split("## Question")[0]
     assert project.question in text
     for result in evaluation.kpi_results(project.kpis):
-        assert f"| {result.kpi} | {result.value:.4f} | {'PASS' if result.passed else 'FAIL'} |" in text
+        assert f"| {result.kpi.shown()} | {result.value:.4f} | {'PASS' if result.passed else 'FAIL'} |" in text
     assert f"Overall verdict: {evaluation.verdict(project.kpis).upper()}." in text
     assert record.digest in text
     for column in record.frame.columns:
         assert f"| {column} | float64 | numeric |" in text or f"| {column} | object | target |" in text
-    assert "| setosa | 40 | 33.3 % |" not in text  # class balance is of the whole data set, not the split
-    assert "| setosa | 50 | 33.3 % |" in text
+    assert "| setosa | 40 | 33.3% |" not in text  # class balance is of the whole data set, not the split
+    assert "| setosa | 50 | 33.3% |" in text
     assert "Logistic regression (logistic_regression)" in text
     assert "| C | 0.5 |" in text
     assert f"| Accuracy | {evaluation.metrics['accuracy']:.4f} |" in text
@@ -99,6 +133,56 @@ def test_workbench_card_shows_what_the_workbench_knows(version):
     assert text.index("| bob |") < text.index("| ann |")
     assert "beats the baseline \\| KPIs met" in text
     assert "| yes |" in text
+    assert "Nov 14, 2023" in text  # dates as English writes them
+    assert '<html lang="en">' in card.html() and "<title>Model card: iris-classifier v1</title>" in card.html()
+
+
+def test_the_card_speaks_the_readers_language(version):
+    project, _, run, evaluation, info = version
+    evidence.record_conclusion(run.run_id, "use", "ship it")
+    card = in_german(lambda: model_card.build_card("iris-classifier", info.version, HISTORY))
+    assert card.language == "de"
+    assert section_titles(card) == [
+        "iris-classifier v1",
+        "Frage und KPIs",
+        "Vorgesehene Verwendung",
+        "Grenzen",
+        "Daten",
+        "Features und Algorithmus",
+        "Testergebnisse",
+        "Schlussfolgerung",
+        "Registry und Änderungsprotokoll",
+        "Herkunft",
+    ]
+    # rendered after the resolver is back to English: the card keeps the language it was built in
+    text, page = card.markdown(), card.html()
+    accuracy = i18n.translate("metrics.accuracy", "de")
+    test_results = text.split("## Testergebnisse")[1]
+    assert f"| {accuracy} | {evaluation.metrics['accuracy']:.4f} |".replace(".", ",") in test_results
+    for result in evaluation.kpi_results(project.kpis):
+        verdict = "BESTANDEN" if result.passed else "NICHT BESTANDEN"
+        assert f"| {result.kpi.shown('de')} | {result.value:.4f} | {verdict} |".replace(".", ",") in text
+    assert "| setosa | 50 | 33,3 % |" in text
+    assert "| numerisch |" in text and "| Ziel |" in text  # roles in the data.role words
+    assert "Gut genug: verwenden — ship it" in text  # the conclusion's label translated, the note as written
+    assert "| 14.11.2023, 22:23:20 UTC | bob | gesetzt | @champion |" in text
+    assert "| ja |" in text and "| nein |" in text
+    assert "Noch nicht geschrieben —" in text
+    assert '<html lang="de">' in page and "<title>Model Card: iris-classifier v1</title>" in page
+    assert_no_english(card)
+
+
+def test_a_card_without_a_run_says_what_is_not_known_in_german(store):
+    c = client()
+    c.create_registered_model("external")
+    version = c.create_model_version("external", "s3://bucket/models/external").version
+    card = in_german(lambda: model_card.build_card("external", version))
+    text = card.markdown()
+    not_known = "Diese Version wurde von anderem Code ohne Quell-Run registriert; nicht erfasst: "
+    assert text.split("## Daten\n\n")[1].startswith(not_known + "Datensatz.")
+    assert text.split("## Testergebnisse\n\n")[1].startswith(not_known)
+    assert "- **Run:** keiner" in text and "s3://bucket/models/external" in text
+    assert_no_english(card)
 
 
 def test_conclusion_and_description_reach_the_card_and_html_escapes_them(version):
@@ -136,7 +220,7 @@ def test_intended_use_and_limitations_round_trip(version):
 @pytest.mark.parametrize(("use", "limits", "fragment"), [("x" * 5001, "", "intended use"), ("", "y" * 6000, "limit")])
 def test_card_sections_refuse_long_texts(version, use, limits, fragment):
     info = version[-1]
-    with pytest.raises(ValueError, match=f"{fragment}.*5000 characters"):
+    with pytest.raises(ValueError, match=f"{fragment}.*5,000 characters"):
         model_card.save_card_sections("iris-classifier", info.version, use, limits)
     assert model_card.TAG_INTENDED_USE not in client().get_model_version("iris-classifier", info.version).tags
 

@@ -60,7 +60,7 @@ def test_full_lifecycle(iris_project):
     result = training.train_model(project.experiment_id, record, "logistic_regression")
     cards = by_phase(status.lifecycle_status(project, "iris"))
     assert cards["A³"].done
-    assert cards["A³"].summary == f"1 run(s) · best CV accuracy: {result.cv_metrics['cv_accuracy']:.3f}"
+    assert cards["A³"].summary == f"1 run · best CV accuracy: {result.cv_metrics['cv_accuracy']:.3f}"
     assert not cards["C"].done
 
     ev = evaluation.evaluate_run(result.run_id, [KPI("accuracy", ">", 0.5)])
@@ -153,7 +153,7 @@ def test_board_and_core_messages_follow_the_language(store):
         project = projects.create_project("Leer")
         cards = by_phase(status.lifecycle_status(project, None))
         assert cards["Q"].title == "Frage"
-        assert cards["Q"].summary.startswith("Noch keine Frage · KPIs: `accuracy > 0.95`")
+        assert cards["Q"].summary.startswith("Noch keine Frage · KPIs: `accuracy > 0,95`")
         assert cards["U"].summary == "Noch keine Daten gewählt"
         assert cards["▶"].next_step == "Geben Sie einer registrierten Version einen Alias wie 'production'."
         with pytest.raises(KPIError, match="außerhalb"):

@@ -101,8 +101,8 @@ REFUSALS = [
     ({"method": "bayes"}, SearchSpaceError, "Search method must be one of grid, random, optuna, not 'bayes'."),
     ({"space": ()}, SearchSpaceError, "Choose at least one hyperparameter of Random forest to search."),
     ({"max_trials": None}, SearchSpaceError, "Give a trial budget, a time budget or both."),
-    ({"max_trials": 0}, SearchSpaceError, f"The trial budget must be between 1 and {MAX_TRIALS}."),
-    ({"max_trials": MAX_TRIALS + 1}, SearchSpaceError, "The trial budget must be between 1 and 1000."),
+    ({"max_trials": 0}, SearchSpaceError, f"The trial budget must be between 1 and {MAX_TRIALS:,}."),
+    ({"max_trials": MAX_TRIALS + 1}, SearchSpaceError, "The trial budget must be between 1 and 1,000."),
     ({"time_budget_s": 0}, SearchSpaceError, "The time budget must be more than 0 seconds."),
     ({"time_budget_s": -5.0}, SearchSpaceError, "The time budget must be more than 0 seconds."),
     ({"time_budget_s": math.nan}, SearchSpaceError, "The time budget must be more than 0 seconds."),
@@ -679,7 +679,7 @@ def test_a_grid_larger_than_the_trial_limit_needs_a_budget():
 
     space = tuple(Dimension(n, "int", 1, 20, points=20) for n in ("n_estimators", "max_depth", "min_samples_leaf"))
     space = (Dimension("n_estimators", "int", 10, 500, points=20), *space[1:])
-    with pytest.raises(SearchSpaceError, match=f"more than {MAX_TRIALS}: set a trial budget"):
+    with pytest.raises(SearchSpaceError, match=f"more than {MAX_TRIALS:,}: set a trial budget"):
         SearchConfig("random_forest", "grid", space, max_trials=None).validate()
     SearchConfig("random_forest", "grid", space, max_trials=50).validate()
 
