@@ -9,6 +9,7 @@ from core.ui import cache, keys
 from core.ui.common import error_message, inert_chart, phase_header, plain, show_code
 from core.ui.data_widgets import show_findings
 from core.ui.i18n import t
+from core.ui.tour_widgets import waits_for
 from core.ui.widgets import feature_input, served_alias_picker
 
 phase_header("predict")
@@ -67,6 +68,9 @@ def one_row(model: predict.ServedModel) -> None:
                 prediction_log.log_predictions(answering, pd.DataFrame([asked]), scored, "one row", one.latency_ms)
             if answering is not model:
                 st.rerun(scope="app")  # the captions above name the version that answered
+            if logging_on and waits_for("predict"):  # the guided tour looks for this prediction in the log
+                prediction_log.flush()
+                st.rerun(scope="app")
         except ValueError as exc:
             st.session_state.pop(keys.PREDICT_RESULT, None)
             st.error(plain(error_message(exc)))

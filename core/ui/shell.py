@@ -13,7 +13,7 @@ from core.ui import context, i18n
 from core.ui.common import error_message, plain
 from core.ui.i18n import t
 from core.ui.sidebar import render_sidebar
-from core.ui.tour_widgets import render_tour_panel, sidebar_launcher
+from core.ui.tour_widgets import after_page, render_tour_panel, sidebar_launcher
 
 # page file, catalogue key of its navigation title, icon
 PAGES = [
@@ -28,8 +28,9 @@ PAGES = [
 ]
 
 
-def app_shell():
-    """Set up the page and sidebar and return the navigation's selected page (not yet run)."""
+def app_shell(deferred: bool = False):
+    """Set up the page and sidebar and return the navigation's selected page (not yet run). ``deferred``: the
+    caller runs the page, then ``after_page()`` (Home.py does; a page building the shell in place does not)."""
     st.set_page_config(page_title="QUA³CK Workbench", page_icon="🦆", layout="wide")
     i18n.install()
     # URL paths come from the file names, so links and bookmarks work in both languages
@@ -51,8 +52,17 @@ def app_shell():
         context.apply_deep_link()
     render_sidebar()
     sidebar_launcher()
-    render_tour_panel(navigation)
+    render_tour_panel(navigation, deferred)
     return navigation
+
+
+def run_page(navigation) -> None:
+    """Run the selected page, then what the shell draws after it (the tour's box that watches the page's clicks),
+    also when the page stops early."""
+    try:
+        navigation.run()
+    finally:
+        after_page()
 
 
 _answered_at = [float("-inf")]

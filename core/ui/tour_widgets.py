@@ -1,7 +1,8 @@
 """The guided tour's panel, drawn by the shell above every page: the offer to start (*show me* or *let me do it*) or
 resume it on the home page and in the sidebar, and while a tour runs the box of the step it is at, on that step's
 page. *Show me* performs each step and explains it; *let me do it* says which control of the page to use, waits
-until the step's effect is in MLflow (the box looks every two seconds), then explains it and moves on."""
+until the step's effect is in MLflow (the box is filled after the page ran, so it sees the person's click), then
+explains it and moves on."""
 
 from __future__ import annotations
 
@@ -28,21 +29,40 @@ PREVIOUS = "tour_previous_project"  # the person's project before the tour, sele
 FINISHED = "tour_finished"  # show the closing message once on the home page
 SKIPPED = "tour_skipped"  # show the skip notice once
 HOME = "home.py"
-POLL_S = 2.0  # how often a *let me do it* box looks for the effect of the person's click
+AFTER_PAGE = "tour_after_page"  # the box to draw once the page has run (let me do it): it sees the page's click
 # facts shown inside code spans in the catalogue texts (ids, URIs, paths): a backtick would end the span early
 CODE_FACTS = {"experiment_id", "run_id", "digest", "model", "uri", "path", "log_path", "alias"}
 
 
-def render_tour_panel(navigation: StreamlitPage) -> None:
-    """The tour's part of the page ``navigation`` (the page ``st.navigation`` selected) is about to run."""
+def render_tour_panel(navigation: StreamlitPage, deferred: bool = False) -> None:
+    """The tour's part of the page ``navigation`` (the page ``st.navigation`` selected) is about to run.
+
+    ``deferred``: the caller runs the page and then ``after_page()``; a *let me do it* box is then drawn at the top
+    but filled after the page ran, so that it sees what the person's click on the page just put into MLflow (it
+    does not poll: a rerun every few seconds would close the select box the person has open)."""
     page = (getattr(navigation, "url_path", "") or "home") + ".py"
     state = st.session_state
+    state.pop(AFTER_PAGE, None)
     if state.pop(SKIPPED, False):
         st.info(t("tour.skipped"))
     if state.get(ACTIVE) and state.get(AT) in tour.STEP_KEYS and state.get(PROJECT):
-        _step_box(page)
+        _step_box(page, deferred)
     elif page == HOME:
         _offer()
+
+
+def waits_for(key: str) -> bool:
+    """Whether a *let me do it* tour waits for the person to do step ``key`` (a page whose action reruns only a
+    fragment asks, to rerun the whole app so that the tour's box sees the action)."""
+    state = st.session_state
+    return bool(state.get(ACTIVE)) and state.get(MODE) == tour.DO and state.get(AT) == key
+
+
+def after_page() -> None:
+    """Fill the *let me do it* box the panel left at the top of the page, now that the page has run."""
+    fill = st.session_state.pop(AFTER_PAGE, None)
+    if fill is not None:
+        fill()
 
 
 def sidebar_launcher(where=st.sidebar) -> None:
@@ -137,17 +157,10 @@ def _begin(mode: str) -> None:
     except Exception as exc:  # noqa: BLE001 — one clear line; nothing was begun
         state["tour_error"] = t("tour.cannot_start", error=error_message(exc))
         return
-    _forget_seen()
     state[PREVIOUS] = context.project_id()
     state.update({ACTIVE: True, MODE: mode, PROJECT: project.experiment_id, AT: tour.STEPS[0].key, OUTCOMES: {}})
     context.set_project(project.experiment_id)
     state["tour_go"] = True  # _offer or _step_box performs the first step (show me) and opens its page
-
-
-def _forget_seen() -> None:
-    """A new walk: no step of it has been seen done yet."""
-    for key in [k for k in st.session_state if str(k).startswith("tour_seen_")]:
-        del st.session_state[key]
 
 
 def _go_to(step: tour.Step) -> None:
@@ -210,7 +223,6 @@ def _resume(survey: tour.Survey) -> None:
     state = st.session_state
     with contextlib.suppress(Exception):
         tour.resume(survey.project.experiment_id)
-    _forget_seen()
     state[PREVIOUS] = context.project_id()
     following = survey.next_step
     state.update(
@@ -258,10 +270,12 @@ def _offer() -> None:
         _start_buttons("home")
 
 
-def _step_box(page: str) -> None:
+def _step_box(page: str, deferred: bool = False) -> None:
     """The box of the step the tour is at, on its page; elsewhere a short line leading back to it."""
     state = st.session_state
     _start_pending()
+    if state.get(MODE) == tour.DO:
+        _pending()
     step = tour.step(state[AT])
     total = len(tour.STEPS)
     if page != step.page:
@@ -270,9 +284,20 @@ def _step_box(page: str) -> None:
             st.page_link(f"pages/{step.page}", label=t("tour.back"), icon="🧭")
         return
     if state.get(MODE) == tour.DO:
-        waiting = _outcome(step) is None
-        # while the person has not done the step, the box looks again every POLL_S seconds (only the box reruns)
-        st.fragment(_do_box, run_every=POLL_S if waiting else None, key="tour_do_box")(step.key)
+        with st.container(key="tour_box"):
+            slot = st.empty()
+        if not deferred:
+            with slot.container():
+                _do_box(step.key)
+            return
+        with slot.container():  # shown if the page stops early; replaced once it has run
+            _do_box(step.key, "_before")
+
+        def fill() -> None:
+            with slot.container():
+                _do_box(step.key)
+
+        state[AFTER_PAGE] = fill
         return
     outcome = state.get(OUTCOMES, {}).get(step.key) or _outcome(step)
     with st.container(border=True, key="tour_box"):
@@ -311,30 +336,54 @@ def _buttons(step: tour.Step, advance) -> None:
     right.button(t("tour.skip"), key="tour_skip", on_click=_skip)
 
 
-def _do_box(key: str) -> None:
-    """*Let me do it*: which control to use; once its effect is in the store, what landed in MLflow and Next."""
+def _chosen(action: str) -> None:
+    """A *let me do it* button: what to do is done by the panel before the next page run (``_pending``), so that
+    a click counts even when the page stops early and its box is not drawn again."""
+    st.session_state["tour_pending"] = action
+
+
+def _pending() -> None:
+    state = st.session_state
+    action = state.pop("tour_pending", None)
+    if action is None or not state.get(ACTIVE):
+        return
+    step = tour.step(state[AT])
+    if action == "do":
+        _do_for_me(step)
+    elif action == "next" and step.number < len(tour.STEPS):
+        _go_to(tour.STEPS[step.number])
+    elif action == "finish":
+        _finish()
+
+
+def _do_box(key: str, suffix: str = "") -> None:
+    """*Let me do it*: which control to use; once its effect is in the store, what landed in MLflow and Next.
+    ``suffix`` tells the widget keys of a first draw, replaced after the page ran, from the final one."""
     state = st.session_state
     if not state.get(ACTIVE) or state.get(AT) != key:
         return
     step = tour.step(key)
     outcome = _outcome(step)
-    with st.container(border=True, key="tour_box"):
+    with st.container(border=True):
         total = len(tour.STEPS)
         st.markdown(f"#### {t('tour.box_title', number=step.number, total=total, title=_title(step))}")
         if outcome is None:
             st.markdown(t(f"tour.{key}.do", **_hints(state[PROJECT])))
             st.caption(t("tour.waiting"))
             left, right = st.columns([3, 1])
-            if left.button(t("tour.do_for_me"), key="tour_do_for_me"):
-                _do_for_me(step)
-            right.button(t("tour.skip"), key="tour_skip", on_click=_skip)
+            left.button(t("tour.do_for_me"), key=f"tour_do_for_me{suffix}", on_click=_chosen, args=("do",))
+            right.button(t("tour.skip"), key=f"tour_skip{suffix}", on_click=_skip)
             return
-        if not state.get(f"tour_seen_{key}"):
-            state[f"tour_seen_{key}"] = True
-            st.rerun(scope="app")  # the page below shows what the person just did; the box stops looking
         st.success(t("tour.you_did_it"))
         _explain(outcome)
-        _buttons(step, _go_to)
+        following = tour.STEPS[step.number] if step.number < total else None
+        left, right = st.columns([3, 1])
+        if following is not None:
+            label, action = t("tour.next", title=_title(following)), "next"
+        else:
+            label, action = t("tour.finish"), "finish"
+        left.button(label, key=f"tour_{action}{suffix}", type="primary", on_click=_chosen, args=(action,))
+        right.button(t("tour.skip"), key=f"tour_skip{suffix}", on_click=_skip)
 
 
 def _do_for_me(step: tour.Step) -> None:
