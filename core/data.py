@@ -147,7 +147,11 @@ def feature_stats(frame: pd.DataFrame, target: str) -> dict[str, dict]:
                 "min": float(values.min()) if len(values) else 0.0,
                 "max": float(values.max()) if len(values) else 1.0,
                 "median": float(values.median()) if len(values) else 0.0,
-                "integer": bool(pd.api.types.is_integer_dtype(values)),
+                # whole numbers stored as floats (a column with gaps: pandas reads it as float) step by 1 too
+                "integer": bool(
+                    pd.api.types.is_integer_dtype(values)
+                    or (len(values) and np.all(np.mod(values.to_numpy(dtype=float), 1) == 0))
+                ),
             }
         else:
             categories = values.astype(str).value_counts()

@@ -262,7 +262,9 @@ def load_evaluation(run_id: str) -> Evaluation | None:
     )
 
 
-def evaluate_run(run_id: str, kpis: list[KPI] | None = None, again: bool = False) -> Evaluation:
+def evaluate_run(
+    run_id: str, kpis: list[KPI] | None = None, again: bool = False, datasets: dict | None = None
+) -> Evaluation:
     """Evaluate a run's model on its recorded held-out rows once, log the results to the run, reuse them after
     (``again``: evaluate anew, e.g. a run evaluated before predictions per row or importances were stored).
 
@@ -289,9 +291,15 @@ def evaluate_run(run_id: str, kpis: list[KPI] | None = None, again: bool = False
         model_uri = run.data.tags.get(TAG_MODEL_URI)
         if not data_run or not model_uri:
             raise EvaluationError(tr("evaluation.not_workbench_run", run=run_id))
-        dataset = datastore.load_dataset(data_run)
+        # ``datasets``: data runs already read for other runs of the same click (most runs share their data)
+        dataset = datasets.get(data_run) if datasets is not None else None
+        if dataset is None:
+            dataset = datastore.load_dataset(data_run)
+            if datasets is not None:
+                datasets[data_run] = dataset
         try:
-            model = mlflow.pyfunc.load_model(model_uri)
+            # the requirements check compares every pinned package with the installed one (~1.4 s) and only warns
+            model = mlflow.pyfunc.load_model(model_uri, suppress_warnings=True)
         except (MlflowException, OSError) as exc:
             if isinstance(exc, FileNotFoundError) or "No such" in one_line(exc):
                 raise EvaluationError(tr("evaluation.model_missing", run=run_id[:8], model=model_uri)) from None

@@ -6,6 +6,7 @@ and whether the difference between two runs is real (McNemar's test on the same 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -150,15 +151,21 @@ def run_metrics(run_ids: list[str]) -> dict[str, dict[str, float]]:
     return {run_id: dict(client.get_run(run_id).data.metrics) for run_id in run_ids}
 
 
-def evaluate_many(run_ids: list[str], kpis, again: bool = False) -> tuple[list[str], dict[str, str]]:
-    """Evaluate each run on its held-out rows; the ones evaluated, and for each that could not be, why."""
+def evaluate_many(
+    run_ids: list[str], kpis, again: bool = False, on_run: Callable[[int, str], None] | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """Evaluate each run on its held-out rows; the ones evaluated, and for each that could not be, why.
+    ``on_run(number, run_id)`` hears before each run (1-based), to say what the wait is for; the data runs the
+    runs share are read once."""
     from core.errors import describe
     from core.evaluation import evaluate_run
 
-    done, failed = [], {}
-    for run_id in run_ids:
+    done, failed, datasets = [], {}, {}
+    for number, run_id in enumerate(run_ids, start=1):
+        if on_run is not None:
+            on_run(number, run_id)
         try:
-            evaluate_run(run_id, kpis, again=again)
+            evaluate_run(run_id, kpis, again=again, datasets=datasets)
         except Exception as exc:  # noqa: BLE001 — one run that cannot be evaluated must not stop the others
             failed[run_id] = describe(exc)
         else:

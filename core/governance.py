@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 
 from core import registry
 from core.errors import one_line
-from core.i18n import tr
+from core.i18n import tr, when
 from core.registry import RegistryError
 
 TAG_PROTECTED = "qua3ck.protected_aliases"  # registered-model tag: comma-separated alias names
@@ -429,7 +429,7 @@ def alias_story(name: str, alias: str, run_id: str | None) -> str:
         return tr("governance.story_outside", said=said)
     last = entries[0]
     key = "governance.story_rolled_back" if last.action == "rollback" else "governance.story_set"
-    moved = tr(key, who=last.who, when=_when(last.when))
+    moved = tr(key, who=last.who, when=when(last.when))  # for a reader: the date as their language writes it
     return f"{said} · {moved}" + (f" ({last.reason})" if last.reason else "")
 
 

@@ -47,6 +47,7 @@ chosen = st.multiselect(
     max_selections=4,
     key="compare_runs",
     on_change=lambda: context.focus_runs(st.session_state["compare_runs"]),
+    placeholder=t("common.choose"),
 )
 with st.expander(t("compare.export_expander")):
     st.caption(t("compare.export_caption"))
@@ -59,8 +60,14 @@ if not chosen:
 
 def evaluate(run_ids: list[str], again: bool = False) -> str:
     """Evaluate runs on the held-out rows (callback: runs before the page); failures are kept per run."""
-    with st.spinner(t("compare.evaluating")):
-        done, failed = evidence.evaluate_many(run_ids, project.kpis, again=again)
+    with st.status(t("compare.evaluating"), expanded=False) as progress:
+
+        def say(number: int, run_id: str) -> None:
+            name = plain(labels.get(run_id, run_id).split(" · ")[0])
+            progress.update(label=t("compare.evaluating_run", number=number, total=len(run_ids), run=name))
+
+        done, failed = evidence.evaluate_many(run_ids, project.kpis, again=again, on_run=say)
+        progress.update(label=t("compare.evaluated_short", count=len(done)), state="complete")
     errors = st.session_state.setdefault(keys.EVALUATION_ERRORS, {})
     errors.update(failed)
     for run_id in done:

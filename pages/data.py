@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import data, datastore, loading
+from core import data, datastore, loading, tuning
 from core.i18n import number
 from core.snippets import data as snippets
 from core.ui import cache, keys
@@ -70,7 +70,8 @@ if frame is None:
 digest = data.dataset_digest(frame)
 target = target_select(frame, digest, default_target)
 left, right = st.columns(2)
-test_size = left.slider(t("data.test_size"), 0.1, 0.5, 0.2, 0.05, key="data_test_size")
+# whole percent: a slider writes its numbers with a decimal point in every language, a percentage needs none
+test_size = left.slider(t("data.test_size"), 10, 50, 20, 5, format="%d %%", key="data_test_size") / 100
 seed = right.number_input(t("data.seed"), 0, 2**31 - 1, data.DEFAULT_SEED, key="data_seed")
 
 st.markdown(t("data.roles_intro"))
@@ -108,6 +109,7 @@ if guarded_button(t("data.use"), type="primary", key="data_use", blocked=t("data
             )
         )
         st.page_link("pages/train.py", label=t("data.next"), icon="➡️")
+        tuning.warm_up_workers()  # training and searching come next: their worker processes start now
     except ValueError as exc:
         st.error(plain(error_message(exc)))
 if not errors:  # the same load, split and data run in plain pandas, scikit-learn and MLflow

@@ -67,6 +67,7 @@ with by_hand:
         default=["random_forest"],
         format_func=LABELS.get,
         key="train_algorithms",
+        placeholder=t("common.choose"),
     )
     settings = {}
     for key in chosen:

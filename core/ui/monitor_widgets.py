@@ -198,6 +198,7 @@ def _drift(report: monitoring.MonitorReport) -> None:
         features,
         default=features[:DEFAULT_CHARTS],
         key="monitor_features",
+        placeholder=t("common.choose"),
     )
     columns = st.columns(2)
     for i, feature in enumerate(chosen):

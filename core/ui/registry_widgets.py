@@ -223,6 +223,7 @@ def protection_settings(name: str, actor: Actor) -> None:
             default=list(protected),
             key="registry_protected",
             accept_new_options=True,
+            placeholder=t("common.choose"),
         )
 
         def save() -> str:

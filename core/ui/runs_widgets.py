@@ -47,7 +47,10 @@ def runs_filters(table: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
     text, algorithms, verdicts, kinds, order = st.columns([2, 2, 2, 2, 2])
     needle = text.text_input(t("search.find"), placeholder=t("search.find_placeholder"), key="compare_find")
     chosen_algorithms = algorithms.multiselect(
-        t("search.filter_algorithm"), sorted(table["algorithm"].unique()), key="compare_filter_algorithm"
+        t("search.filter_algorithm"),
+        sorted(table["algorithm"].unique()),
+        key="compare_filter_algorithm",
+        placeholder=t("common.choose"),
     )
     present = [v for v in runs.VERDICTS if v in set(table["verdict"])]
     chosen_verdicts = verdicts.multiselect(
@@ -55,6 +58,7 @@ def runs_filters(table: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
         present,
         format_func=_options("verdict", runs.VERDICTS).get,
         key="compare_filter_verdict",
+        placeholder=t("common.choose"),
     )
     present_kinds = [k for k in runs.KINDS if k in set(table["kind"])]
     chosen_kinds = kinds.multiselect(
@@ -62,6 +66,7 @@ def runs_filters(table: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
         present_kinds,
         format_func=_options("kind", runs.KINDS).get,
         key="compare_filter_kind",
+        placeholder=t("common.choose"),
     )
     by = order.selectbox(
         t("search.filter_order"),

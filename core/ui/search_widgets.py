@@ -131,6 +131,8 @@ def _status_line(view: jobs.JobView, metric: str) -> str:
     if progress and progress.best:
         score = number(progress.best.score(metric), 4)
         parts.append(t("search.best_so_far", metric=metric, score=score, number=progress.best.number))
+    if view.running and done == 0:
+        parts.append(t("search.first_trial", folds=view.config.cv_folds))
     if view.running and progress and progress.eta_s is not None:
         parts.append(t("search.eta", seconds=number(progress.eta_s, 0)))
     elif view.running:

@@ -71,8 +71,16 @@ def feature_input(feature: str, spec: InputSpec, key: str, values: dict[str, obj
     state[box] = current
     number_format = "%d" if spec.integer else f"%.{spec.decimals}f"
     slider_column, box_column = st.columns([3, 1], vertical_alignment="bottom")
+    # "localized": the browser writes the slider's numbers with its own decimal sign (a year keeps no separator)
     slider_column.slider(
-        label, spec.low, spec.high, step=spec.step, format=number_format, key=key, on_change=keep, args=(key,)
+        label,
+        spec.low,
+        spec.high,
+        step=spec.step,
+        format=number_format if spec.integer else "localized",
+        key=key,
+        on_change=keep,
+        args=(key,),
     )
     box_column.number_input(
         label,

@@ -148,15 +148,17 @@ def test_class_balance(iris):
 def test_feature_stats():
     frame = pd.DataFrame(
         {
-            "f": [1.0, 2.0, 10.0, np.nan],
+            "f": [1.5, 2.0, 10.0, np.nan],
             "i": [3, 1, 2, 9],
+            "g": [3.0, 1.0, np.nan, 9.0],  # whole numbers with a gap: pandas reads them as floats
             "c": ["x", "y", "y", None],
             "t": ["a", "b", "a", "b"],
         }
     )
     stats = data.feature_stats(frame, "t")
-    assert set(stats) == {"f", "i", "c"}
-    assert stats["f"] == {"kind": "numeric", "min": 1.0, "max": 10.0, "median": 2.0, "integer": False}
+    assert set(stats) == {"f", "i", "g", "c"}
+    assert stats["f"] == {"kind": "numeric", "min": 1.5, "max": 10.0, "median": 2.0, "integer": False}
+    assert stats["g"]["integer"] is True
     assert stats["i"] == {"kind": "numeric", "min": 1.0, "max": 9.0, "median": 2.5, "integer": True}
     assert stats["c"] == {"kind": "categorical", "categories": ["x", "y"], "mode": "y"}
 

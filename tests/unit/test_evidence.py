@@ -81,3 +81,17 @@ def test_an_evaluation_missing_newer_evidence_needs_renewal():
     assert not evidence.needs_renewal(current)
     assert evidence.needs_renewal(no_rows) and evidence.needs_renewal(no_importance_yet)
     assert not evidence.needs_renewal(importance_failed)  # evaluating again would fail the same way
+
+
+def test_evaluating_several_runs_reads_their_shared_data_once_and_says_which_run_is_next(iris_project, monkeypatch):
+    from core import datastore, evidence, training
+
+    project, record = iris_project
+    runs = [training.train_model(project.experiment_id, record, "logistic_regression").run_id for _ in range(2)]
+    reads, heard = [], []
+    real = datastore.load_dataset
+    monkeypatch.setattr(datastore, "load_dataset", lambda run_id: reads.append(run_id) or real(run_id))
+    done, failed = evidence.evaluate_many(runs, project.kpis, on_run=lambda n, r: heard.append((n, r)))
+    assert done == runs and failed == {}
+    assert reads == [record.run_id]  # one read for both runs
+    assert heard == [(1, runs[0]), (2, runs[1])]
