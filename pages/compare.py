@@ -10,7 +10,7 @@ from core.kpis import SCORE_METRICS, primary_metric
 from core.snippets import compare as snippets
 from core.ui import cache, context, keys
 from core.ui.actions import run_action, show_outcome
-from core.ui.common import inert_chart, phase_header, plain, show_code
+from core.ui.common import inert_chart, phase_header, plain, show_code, show_table
 from core.ui.compare_widgets import collect_evidence, conclusion_form, show_difference, show_evidence
 from core.ui.context import require_project
 from core.ui.i18n import t
@@ -111,7 +111,7 @@ summary = pd.DataFrame(
         for r, ev in evaluated.items()
     ]
 )
-st.dataframe(summary, hide_index=True, width="stretch")
+show_table(summary, hide_index=True, width="stretch")
 bars = diagnostics.comparison_table(
     {labels[r].split(" · ")[0]: m for r, m in cache.run_metrics(tuple(evaluated)).items()}, SCORE_METRICS
 )

@@ -6,7 +6,7 @@ import streamlit as st
 from core import charts, loading, predict, prediction_log, registry
 from core.snippets import predict as snippets
 from core.ui import cache, keys
-from core.ui.common import error_message, inert_chart, phase_header, plain, show_code
+from core.ui.common import error_message, inert_chart, phase_header, plain, show_code, show_table
 from core.ui.data_widgets import show_findings
 from core.ui.i18n import t
 from core.ui.tour_widgets import waits_for
@@ -130,7 +130,7 @@ with batch:
                         prediction_log.log_predictions(model, rows, scored, "batch")
                 st.success(t("predict.batch_done", rows=len(scored), version=version.version))
                 inert_chart(st, charts.prediction_counts_bar(scored["prediction"]), key="predict_counts_chart")
-                st.dataframe(scored.head(500), width="stretch")
+                show_table(scored.head(500), width="stretch")
                 st.download_button(
                     t("predict.download"),
                     scored.to_csv(index=False).encode(),

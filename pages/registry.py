@@ -9,7 +9,7 @@ from core.kpis import primary_metric
 from core.snippets import registry as snippets
 from core.ui import cache, context
 from core.ui.actions import run_action, show_outcome
-from core.ui.common import phase_header, plain, show_code
+from core.ui.common import phase_header, plain, show_code, show_table
 from core.ui.context import require_project
 from core.ui.i18n import t
 from core.ui.identity import identity_box
@@ -115,7 +115,7 @@ columns = {
     "created": t("registry.col_created"),
     "description": t("registry.col_description"),
 }
-st.dataframe(frame.rename(columns=columns), hide_index=True, width="stretch")
+show_table(frame.rename(columns=columns), hide_index=True, width="stretch")
 aliases = registry.get_model(model_name).aliases
 if aliases:
     st.markdown("  ".join(f"`@{a}` → v{v}" for a, v in sorted(aliases.items())))

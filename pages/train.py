@@ -10,7 +10,7 @@ from core.search_space import fixed_values, space_from_table
 from core.snippets import train as snippets
 from core.tuning import SearchConfig
 from core.ui import cache, keys
-from core.ui.common import error_message, guarded_button, phase_header, plain, show_code
+from core.ui.common import error_message, guarded_button, phase_header, plain, show_code, show_table
 from core.ui.context import require_project
 from core.ui.i18n import t
 from core.ui.search_widgets import feature_steps_input, live_search, search_setup, watched_job
@@ -105,7 +105,7 @@ with by_hand:
         columns = {"rank": "col_rank", "algorithm": "col_algorithm", "fit s": "col_fit", "folds": "col_folds"}
         columns |= {"run": "col_run", "params": "col_params"}
         ranked = ranked.rename(columns={name: t(f"train.{key}") for name, key in columns.items()})
-        st.dataframe(ranked, hide_index=True, width="stretch")
+        show_table(ranked, hide_index=True, width="stretch")
         best = max(results, key=lambda r: r.cv_metrics[f"cv_{metric}"])
         st.success(
             t(

@@ -45,6 +45,24 @@ def guarded_button(label: str, *, blocked: str | None, where=st, **kwargs) -> bo
     return pressed
 
 
+def localized_columns(frame, given: dict | None = None) -> dict:
+    """A ``column_config`` that writes the frame's decimal numbers as the reader's browser writes them (0,967 in
+    German); whole-number columns (versions, counts, years) and columns configured in ``given`` stay as they are."""
+    import pandas as pd
+
+    config = dict(given or {})
+    for column in frame.columns:
+        if column not in config and pd.api.types.is_float_dtype(frame[column]):
+            config[column] = st.column_config.NumberColumn(format="localized")
+    return config
+
+
+def show_table(frame, where=st, **kwargs):
+    """``where.dataframe(frame, …)`` with decimal numbers in the reader's notation (see localized_columns)."""
+    kwargs["column_config"] = localized_columns(frame, kwargs.get("column_config"))
+    return where.dataframe(frame, **kwargs)
+
+
 def error_message(exc: BaseException) -> str:
     """One readable line for an exception: our own messages as they are, others with their type."""
     return describe(exc)

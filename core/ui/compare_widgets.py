@@ -10,7 +10,7 @@ from core.evaluation import Evaluation, stored_reason
 from core.evidence import RunEvidence
 from core.i18n import number
 from core.snippets import compare as snippets
-from core.ui.common import error_message, inert_chart, plain, show_code
+from core.ui.common import error_message, inert_chart, plain, show_code, show_table
 from core.ui.i18n import t
 
 _TABS = {
@@ -83,7 +83,7 @@ def _block(kind: str, ev: RunEvidence, evaluation: Evaluation, run_id: str) -> N
         _notes(ev)
         return
     if kind == "report":
-        st.dataframe(_report(ev.per_class), hide_index=True, width="stretch")
+        show_table(_report(ev.per_class), hide_index=True, width="stretch")
     elif kind in ("roc", "pr"):
         if ev.curves is None:
             _notes(ev)
@@ -99,7 +99,7 @@ def _block(kind: str, ev: RunEvidence, evaluation: Evaluation, run_id: str) -> N
             st.success(t("compare.no_wrong_rows"))
         else:
             st.caption(t("compare.wrong_rows", count=len(ev.wrong)))
-            st.dataframe(_wrong(ev.wrong), width="stretch")
+            show_table(_wrong(ev.wrong), width="stretch")
 
 
 _TOP_FEATURES = 20

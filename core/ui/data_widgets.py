@@ -9,7 +9,7 @@ import streamlit as st
 
 from core import charts, data, loading, roles
 from core.ui import cache, keys
-from core.ui.common import inert_chart, plain
+from core.ui.common import inert_chart, plain, show_table
 from core.ui.i18n import t
 
 SEVERITY_ICONS = {"error": "⛔", "warning": "⚠️", "info": "ℹ️"}
@@ -182,7 +182,7 @@ def explore(frame: pd.DataFrame, target: str, features: list[str], digest: str, 
         summary = data.column_summary(frame)
         summary["type"] = summary["type"].map(lambda kind: t(f"data.role.{kind}"))
         summary = summary.rename(columns={column: t(f"data.summary.{column}") for column in SUMMARY_COLUMNS})
-        st.dataframe(summary, hide_index=True, width="stretch")
+        show_table(summary, hide_index=True, width="stretch")
     with tabs[1]:
         inert_chart(st, charts.class_balance_bar(data.class_balance(frame, target)), key="data_balance_chart")
     with tabs[2]:
@@ -206,4 +206,4 @@ def explore(frame: pd.DataFrame, target: str, features: list[str], digest: str, 
         else:
             st.caption(t("data.profile_caption"))
     with tabs[6]:
-        st.dataframe(frame.head(200), width="stretch")
+        show_table(frame.head(200), width="stretch")

@@ -10,7 +10,7 @@ import streamlit as st
 from core import drift, i18n, monitoring, monitoring_charts, projects
 from core.i18n import number
 from core.ui.cache import Later
-from core.ui.common import inert_chart, plain
+from core.ui.common import inert_chart, plain, show_table
 from core.ui.i18n import language, t
 
 # the options stay English (widget state and tests use them); WINDOW_LABELS are their catalogue keys
@@ -178,7 +178,7 @@ def _drift(report: monitoring.MonitorReport) -> None:
     table["test"] = table["test"].map(lambda test: t(TESTS[test]) if test in TESTS else test)
     table["verdict"] = table["verdict"].map(verdict_label)
     columns = {column: t(key) for column, key in DRIFT_COLUMNS.items()}
-    st.dataframe(
+    show_table(
         table.rename(columns=columns),
         hide_index=True,
         width="stretch",
@@ -261,6 +261,6 @@ def _kpis(report: monitoring.MonitorReport) -> None:
         }
         for k in report.kpis
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    show_table(pd.DataFrame(rows), hide_index=True, width="stretch")
     if report.labelled_rows == 0:
         st.info(t("monitor.needs_labels"))

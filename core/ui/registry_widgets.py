@@ -12,7 +12,7 @@ from core.i18n import when
 from core.snippets import registry as snippets
 from core.ui import cache, context
 from core.ui.actions import run_action, show_outcome
-from core.ui.common import guarded_button, inert_chart, plain, show_code
+from core.ui.common import guarded_button, inert_chart, plain, show_code, show_table
 from core.ui.i18n import t
 
 OTHER = "other…"  # the option's value (the label is translated)
@@ -74,7 +74,7 @@ def _comparison(version_runs: dict[str, str | None], version: str, holder: str, 
             "current": t("registry.col_current", version=holder),
         }
     )
-    st.dataframe(frame.round(4), hide_index=True, width="stretch")
+    show_table(frame.round(4), hide_index=True, width="stretch")
     for said, what in ((found.held_out, t("registry.held_out_rows")), (found.folds, t("registry.cv_folds"))):
         text = said if isinstance(said, str) else said.shown
         st.caption(f"**{what}:** {plain(text)}")
@@ -202,7 +202,7 @@ def audit_timeline(name: str, actor: Actor) -> None:
     frame["verdict"] = frame["verdict"].map(governance.verdict_word)
     shown = ["when", "who", "action", "alias", "from_version", "to_version", "verdict", "override", "reason", "applied"]
     frame = frame[shown].rename(columns={column: t(f"registry.audit_{column}") for column in shown})
-    st.dataframe(frame, hide_index=True, width="stretch")
+    show_table(frame, hide_index=True, width="stretch")
 
 
 def _rollback(name: str, alias: str, actor: Actor) -> str:
@@ -311,4 +311,4 @@ def show_card(card) -> None:
                 if block.caption:
                     st.markdown(f"**{plain(block.caption)}**")
                 frame = pd.DataFrame([[str(c) for c in row] for row in block.rows], columns=list(block.columns))
-                st.dataframe(frame, hide_index=True, width="stretch")
+                show_table(frame, hide_index=True, width="stretch")

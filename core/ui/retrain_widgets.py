@@ -13,7 +13,7 @@ from core.i18n import number
 from core.snippets import registry as snippets
 from core.ui import cache
 from core.ui.actions import run_action, show_outcome
-from core.ui.common import error_message, guarded_button, plain, show_code
+from core.ui.common import error_message, guarded_button, plain, show_code, show_table
 from core.ui.i18n import t
 
 RESULT = "retrain_result"  # plain session key: the last RetrainResult of this session
@@ -128,7 +128,7 @@ def _show_result(result: retrain.RetrainResult, actor: Actor) -> None:
             combine=t(f"retrain.mode_{result.combine}"),
         )
     )
-    st.dataframe(comparison_frame(result), hide_index=True, width="stretch")
+    show_table(comparison_frame(result), hide_index=True, width="stretch")
     (st.success if result.better else st.warning)(plain(result.sentence()))
     st.caption(plain(result.difference_shown()))
     _promotion(result, actor)

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core import charts, i18n, runs
 from core.ui import cache
-from core.ui.common import inert_chart
+from core.ui.common import inert_chart, show_table
 from core.ui.i18n import t
 
 _TABLE_HEIGHT = 420  # rows scroll inside the table; the page stays short with hundreds of runs
@@ -84,7 +84,7 @@ def runs_table(project, table: pd.DataFrame, metric: str, fingerprint: tuple) ->
     shown, with_trials = runs_filters(table)
     if with_trials:
         shown = runs.with_trials(shown, cache.search_children(project.experiment_id, metric, fingerprint))
-    st.dataframe(
+    show_table(
         runs.overview(shown, metric),
         hide_index=True,
         width="stretch",

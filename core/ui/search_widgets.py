@@ -15,7 +15,7 @@ from core.i18n import number
 from core.search_space import METHODS, grid_size, space_from_table, space_table
 from core.tuning import message_text, trials_frame
 from core.ui import keys
-from core.ui.common import error_message, inert_chart, plain
+from core.ui.common import error_message, inert_chart, plain, show_table
 from core.ui.i18n import language, t
 
 # how a search ended, as "The search …": catalogue keys search.status_<status>
@@ -174,7 +174,7 @@ def show_search(job: jobs.SearchJob, metric: str) -> None:
     figure, shown = _trials_shown(view.job_id, len(view.trials), metric, language())
     if figure is not None:
         inert_chart(st, figure, key=f"train_search_chart_{view.job_id}")
-        st.dataframe(shown, hide_index=True, width="stretch", key=f"train_search_table_{view.job_id}")
+        show_table(shown, hide_index=True, width="stretch", key=f"train_search_table_{view.job_id}")
     if view.running:
         return
     status = t(f"search.status_{view.status}") if view.status in ENDINGS else view.status

@@ -38,7 +38,7 @@ def _two_served(app):
 
 
 def _predict(app) -> None:
-    app.button[0].click().run()  # the form's submit button
+    app.button(key="predict_submit").click().run()
     no_exception(app)
 
 

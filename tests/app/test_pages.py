@@ -220,7 +220,7 @@ def test_predict_page_predicts_one_row_and_a_file(app):
     assert app.selectbox(key="predict_alias").value == "production"
     app.slider(key="predict_input_2").set_value(5.5)  # petal length: a virginica
     app.slider(key="predict_input_3").set_value(2.2)
-    app.button[0].click().run()  # the form's submit button
+    app.button(key="predict_submit").click().run()
     no_exception(app)
     assert "Predicted class: **virginica**" in texts(app.success)
     assert app.get("plotly_chart")

@@ -151,7 +151,7 @@ def test_app_flow_against_the_team_server(team):
     app.selectbox(key="predict_model").set_value(team.model).run()
     no_exception(app)
     assert f"models:/{team.model}@production" in texts(app.caption)
-    app.button[0].click().run()
+    app.button(key="predict_submit").click().run()
     no_exception(app)
     assert "Predicted class:" in texts(app.success)
 
