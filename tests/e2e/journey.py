@@ -9,7 +9,6 @@ import time
 from dataclasses import dataclass, field
 
 from playwright.sync_api import Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 IDLE_MS = 120_000
 SEARCH_MS = 600_000  # the search takes seconds on an idle machine, minutes on a loaded one
@@ -63,20 +62,14 @@ class Walk:
         self.idle(what)
 
     def choose(self, label: str, option: str) -> None:
-        """Pick an option of a select box: two clicks for a person (a rerun landing just after the first click
-        closes the list again, so the list is opened once more if it went)."""
-        box = self.page.get_by_role("combobox", name=label, exact=True)
-        wanted = self.page.get_by_role("listbox").get_by_role("option", name=option, exact=True)
-        for _ in range(3):
-            box.click()
-            try:
-                wanted.wait_for(timeout=5_000)
-                break
-            except PlaywrightTimeoutError:
-                box.press("Escape")
-                self.idle("select box closed by a rerun")
-        self.tally.clicks += 1
-        self.click(wanted, f"pick {option}")
+        """Pick an option of a select box: two clicks for a person (test_lifecycle's ``choose`` opens the list
+        again when a rerun landing just after the first click closed it)."""
+        from tests.e2e.test_lifecycle import choose
+
+        started = time.perf_counter()
+        choose(self.page, label, option)
+        self.tally.clicks += 2
+        self._waited(f"pick {option}", started)
 
     def box(self):
         return self.page.locator(".st-key-tour_box")
