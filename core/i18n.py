@@ -13,6 +13,7 @@ installs a resolver that reads the person's choice from the session.
 
 from __future__ import annotations
 
+import math
 import numbers
 import re
 import string
@@ -167,7 +168,7 @@ def chart_separators(language: str | None = None) -> str:
 
 def format_value(value: object, spec: str, language: str) -> str:
     """One template field: numbers and plurals for ``language``, anything else as ``format`` writes it."""
-    if not spec and hasattr(value, "shown"):  # an object that knows how a reader sees it (a KPI)
+    if not spec and callable(getattr(value, "shown", None)):  # an object that knows how a reader sees it (a KPI)
         return value.shown(language)
     if spec.startswith("@"):
         forms = spec[1:].split("|")
@@ -177,6 +178,8 @@ def format_value(value: object, spec: str, language: str) -> str:
     match = _SPEC.match(spec)
     if match is None:
         return format(value, spec)
+    if _is_number(value) and not math.isfinite(value):  # Babel cannot write these; people read a dash or ∞
+        return "—" if value != value else ("∞" if value > 0 else "−∞")
     if not _is_number(value):  # a number's spec given text (a column letter for a line): the text as it is
         return str(value)
     kind, digits, group = match["kind"], match["digits"], bool(match["group"])

@@ -194,7 +194,8 @@ def input_spec(stat: dict) -> InputSpec:
         options = tuple(str(c) for c in stat.get("categories", ()))
         default = stat.get("mode") if stat.get("mode") in options else (options[0] if options else "")
         return InputSpec("choice", default, options=options)
-    if stat.get("kind") != "numeric":
+    finite = all(math.isfinite(float(stat.get(k, 0.0))) for k in ("min", "max", "median"))
+    if stat.get("kind") != "numeric" or not finite:
         return InputSpec("free", 0.0, step=0.1, decimals=2)
     low, high, median = float(stat["min"]), float(stat["max"]), float(stat.get("median", stat["min"]))
     span = high - low

@@ -173,6 +173,20 @@ def project_models(experiment_id: str) -> list[ModelSummary]:
     return [summaries[name] for name in sorted(summaries, key=lambda n: (-newest[n], n))]
 
 
+def experiment_of_model(name: str) -> str | None:
+    """The experiment (project) of a model's newest version with a source run that still exists, or None."""
+    from mlflow.exceptions import MlflowException
+
+    client = _client()
+    for version in list_versions(name):
+        if version.run_id:
+            try:
+                return client.get_run(version.run_id).info.experiment_id
+            except MlflowException:
+                continue
+    return None
+
+
 def get_model(name: str) -> ModelSummary:
     """One registered model with its aliases (read from the model, which is reliable across releases)."""
     from mlflow.exceptions import MlflowException

@@ -140,6 +140,12 @@ def _score(value: object) -> str:
     return number(float(value), 3) if isinstance(value, int | float) and value == value else "—"
 
 
+def _algorithm_label(key: str) -> str:
+    from core.algorithms import ALGORITHMS
+
+    return ALGORITHMS[key].shown_label if key in ALGORITHMS else key
+
+
 def _metric(found: _Found) -> str:
     return primary_metric(found.project.kpis)
 
@@ -227,7 +233,7 @@ def _find_train(found: _Found) -> Outcome | None:
     found.train_run = row["run_id"]
     facts = {
         "run_id": row["run_id"],
-        "algorithm": row["algorithm"],
+        "algorithm": _algorithm_label(row["algorithm"]),
         "params": row["key_params"] or "—",
         "metric": _metric(found),
         "cv_score": _score(row["cv_score"]),
@@ -309,7 +315,7 @@ def _find_compare(found: _Found) -> Outcome | None:
         "metric": metric,
         "test_score": _score(search.data.metrics.get(f"test_{metric}")),
         "latency": _score(search.data.metrics.get("test_latency_ms")),
-        "verdict": verdict,
+        "verdict": governance.verdict_word(verdict),
         "kpis": ", ".join(k.shown() for k in found.project.kpis),
         "train_score": _score(train.data.metrics.get(f"test_{metric}")) if train else "—",
         "train_verdict": train.data.tags[TAG_VERDICT] if train else "",
@@ -365,7 +371,9 @@ def _find_alias(found: _Found) -> Outcome | None:
         "version": found.served,
         "uri": f"models:/{found.model}@{ALIAS}",
         "who": last.who if last else "—",  # "—": set outside the workbench, so there is no audit entry
-        "verdict": (last.verdict if last else "") or governance.version_verdict(found.model, found.served),
+        "verdict": governance.verdict_word(
+            (last.verdict if last else "") or governance.version_verdict(found.model, found.served)
+        ),
     }
     return Outcome("alias", facts, f"#/models/{found.model}")
 

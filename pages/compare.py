@@ -38,8 +38,11 @@ if candidates.empty:
     st.info(t("compare.no_models"))
     st.stop()
 labels = runs.run_labels(candidates)
-kept = [r for r in context.runs_in_focus() or [] if r in labels]
-st.session_state["compare_runs"] = kept or list(candidates.sort_values("cv_score", ascending=False)["run_id"][:2])
+stored = context.runs_in_focus()  # None: nothing chosen yet; []: the person emptied the box
+kept = [r for r in stored or [] if r in labels]
+if stored is None or (stored and not kept):  # the two best by CV, until the person chooses
+    kept = list(candidates.sort_values("cv_score", ascending=False)["run_id"][:2])
+st.session_state["compare_runs"] = kept
 chosen = st.multiselect(
     t("compare.choose_runs"),
     list(labels),

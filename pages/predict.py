@@ -62,7 +62,9 @@ def one_row(model: predict.ServedModel) -> None:
                 st.rerun(scope="app")
             asked = dict(values)
             one = predict.predict_one(answering, asked)
-            st.session_state[keys.PREDICT_RESULT] = (model.uri, one, predict.out_of_range(answering, asked), asked)
+            st.session_state[keys.PREDICT_RESULT] = (answering.uri, one, predict.out_of_range(answering, asked), asked)
+            # the inputs stay with the version that answered (after a move the page shows that version)
+            st.session_state[keys.PREDICT_INPUTS][answering.uri] = dict(asked)
             if logging_on:
                 scored = prediction_log.scored_one(one.label, one.probabilities)
                 prediction_log.log_predictions(answering, pd.DataFrame([asked]), scored, "one row", one.latency_ms)

@@ -88,14 +88,15 @@ if not models:
 st.subheader(t("registry.versions_header"))
 names_in_store = [m.name for m in models]
 own = [m.name for m in cache.project_models(project.experiment_id)]
-state["registry_model"] = context.model_in_focus(names_in_store, own) or names_in_store[0]
+in_focus = context.model_in_focus(names_in_store, own)
+state["registry_model"] = in_focus or names_in_store[0]  # a stand-in is shown, not put in focus
 model_name = st.selectbox(
     t("registry.registered_model"),
     names_in_store,
     key="registry_model",
     on_change=lambda: context.focus_model(state["registry_model"]),
 )
-if context.focused().get("model") != model_name:
+if in_focus is not None and context.focused().get("model") != model_name:
     context.focus_model(model_name)
 versions = registry.versions_table(model_name)
 frame = pd.DataFrame(versions)

@@ -102,12 +102,19 @@ def apply_deep_link() -> None:
     params = {name: value for name, value in params.items() if value}
     if not params or st.session_state.get(_LINK_SEEN) == params:
         return
-    st.session_state[_LINK_SEEN] = params
+    from core import registry
+
+    found = None
     if "project" in params:
         wanted = params["project"]
-        for project in projects.list_projects():
-            if wanted in (project.experiment_id, project.name):
-                set_project(project.experiment_id)
-                break
+        found = next((p.experiment_id for p in projects.list_projects() if wanted in (p.experiment_id, p.name)), None)
+    if found is None and "model" in params:
+        try:  # no project named (or none by that name): the model's own project
+            found = registry.experiment_of_model(params["model"])
+        except ValueError:
+            found = None  # no such model: the page says so when it looks for it
+    if found is not None:
+        set_project(found)
     if "model" in params:
         focus_model(params["model"], params.get("alias"))
+    st.session_state[_LINK_SEEN] = params  # only once it was applied: a store that failed is asked again

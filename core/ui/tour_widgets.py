@@ -29,6 +29,8 @@ PREVIOUS = "tour_previous_project"  # the person's project before the tour, sele
 FINISHED = "tour_finished"  # show the closing message once on the home page
 SKIPPED = "tour_skipped"  # show the skip notice once
 HOME = "home.py"
+SEEN = "tour_seen"  # (step key, its outcome or None) as the last look at the store found it
+HINTS = "tour_hints"  # (project id, the instructions' facts): read once per tour
 AFTER_PAGE = "tour_after_page"  # the box to draw once the page has run (let me do it): it sees the page's click
 # facts shown inside code spans in the catalogue texts (ids, URIs, paths): a backtick would end the span early
 CODE_FACTS = {"experiment_id", "run_id", "digest", "model", "uri", "path", "log_path", "alias"}
@@ -120,7 +122,19 @@ def _actor() -> Actor:
 
 
 def _hints(project_id: str) -> dict[str, object]:
-    """What the *let me do it* instructions name: the handout's values and the names the pages will show."""
+    """What the *let me do it* instructions name: the handout's values and the names the pages will show (read
+    once per tour and language)."""
+    from core.ui.i18n import language
+
+    cached = st.session_state.get(HINTS)
+    if cached and cached[0] == (project_id, language()):
+        return cached[1]
+    hints = _read_hints(project_id)
+    st.session_state[HINTS] = ((project_id, language()), hints)
+    return hints
+
+
+def _read_hints(project_id: str) -> dict[str, object]:
     try:
         name = projects.get_project(project_id).name
     except projects.ProjectError:
@@ -358,12 +372,18 @@ def _pending() -> None:
 
 def _do_box(key: str, suffix: str = "") -> None:
     """*Let me do it*: which control to use; once its effect is in the store, what landed in MLflow and Next.
-    ``suffix`` tells the widget keys of a first draw, replaced after the page ran, from the final one."""
+    ``suffix`` tells the widget keys of a first draw, replaced after the page ran, from the final one: the first
+    draw shows what the last look at the store found (it reads nothing), the final one looks again."""
     state = st.session_state
     if not state.get(ACTIVE) or state.get(AT) != key:
         return
     step = tour.step(key)
-    outcome = _outcome(step)
+    if suffix:
+        seen = state.get(SEEN)
+        outcome = seen[1] if seen and seen[0] == key else None
+    else:
+        outcome = _outcome(step)
+        state[SEEN] = (key, outcome)
     with st.container(border=True):
         total = len(tour.STEPS)
         st.markdown(f"#### {t('tour.box_title', number=step.number, total=total, title=_title(step))}")

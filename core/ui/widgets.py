@@ -138,7 +138,7 @@ def served_alias_picker(prefix: str):
     by_name = {m.name: m for m in models}
     ordered = [n for n in own if n in by_name] + [n for n in by_name if n not in own]
     focused = context.focused()
-    if focused.get("model") and focused["model"] not in by_name:  # its last alias went meanwhile
+    if focused.get("alias") and focused["model"] not in by_name:  # it was served here, and its last alias went
         st.warning(t("widgets.model_lost_aliases", model=plain(focused["model"])))
     name = context.model_in_focus(ordered, own)
     stand_in = name is None  # shown for want of the project's own: not put in focus unless the person picks it

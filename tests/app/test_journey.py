@@ -317,3 +317,64 @@ def test_one_logged_prediction_is_not_called_drift_free(app):
     assert "No drift" not in texts(app.success)
     assert "no drift verdict either" in texts(app.info) and "only one row" in texts(app.info)
     assert "skipped" in texts(app.info)
+
+
+def test_a_deep_link_naming_only_the_model_opens_its_project(store):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from core import data, datastore, projects, registry, training
+    from tests.app.conftest import ROOT
+
+    project = projects.ensure_example_project()
+    record = datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
+    registry.promote(
+        "iris-classifier",
+        "production",
+        run_id=training.train_model(project.experiment_id, record, "logistic_regression").run_id,
+    )
+    projects.create_project("Newer project", "?")  # the sidebar's default would be this one
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=180)
+    at.query_params.update({"model": "iris-classifier", "alias": "production"})
+    at.run()
+    no_exception(at)
+    assert at.session_state["project_id"] == project.experiment_id
+    goto(at, "predict")
+    assert at.selectbox(key="predict_model").value == "iris-classifier"
+    assert not at.warning  # no word of a lost alias
+
+
+def test_registering_then_predicting_a_model_without_an_alias_warns_of_nothing_lost(app):
+    _, penguins_project = _two_projects(app)
+    _pick_project(app, penguins_project)
+    goto(app, "registry")
+    app.button(key="registry_register").click().run()
+    goto(app, "predict")
+    assert "has no alias any more" not in texts(app.warning)
+
+
+def test_a_prediction_stays_shown_when_the_alias_moved_to_a_version_with_the_same_inputs(app):
+    from core import datastore, registry, training
+
+    iris, _ = _two_projects(app)
+    goto(app, "predict")
+    record = datastore.load_dataset(iris.data_run_id)
+    run = training.train_model(iris.experiment_id, record, "logistic_regression", {"C": 0.5})
+    registry.register(run.run_id, "iris-classifier")
+    registry.set_alias("iris-classifier", "production", "2")  # moved while the page is open
+    app.button(key="predict_submit").click().run()
+    no_exception(app)
+    assert "(version 2," in texts(app.success)
+
+
+def test_emptying_the_runs_to_compare_keeps_it_empty(app):
+    from core import datastore, training
+
+    iris, _ = _two_projects(app)
+    training.train_model(iris.experiment_id, datastore.load_dataset(iris.data_run_id), "knn")
+    goto(app, "compare")
+    assert len(app.multiselect(key="compare_runs").value) == 2
+    app.multiselect(key="compare_runs").set_value([]).run()
+    no_exception(app)
+    assert app.multiselect(key="compare_runs").value == []

@@ -123,3 +123,19 @@ def test_ui_passes_no_untranslated_text(path):
         texts = node.args[:1] + [k.value for k in node.keywords if k.arg in TEXT_KEYWORDS]
         untranslated += [f"line {node.lineno}: {ast.unparse(n)[:80]}" for n in texts if _has_words(n)]
     assert untranslated == []
+
+
+def test_numbers_and_plurals_follow_the_language():
+    assert i18n.translate("compare.wrong_rows", "en", count=1).startswith("One held-out row is misclassified")
+    assert i18n.translate("compare.wrong_rows", "de", count=3).startswith("3 Zeilen der Testdaten sind")
+    assert i18n.format_value(1234.5678, ".2f", "de") == "1234,57"
+    assert i18n.format_value(1234, "", "de") == "1.234" and i18n.format_value(1234, "d", "de") == "1234"
+    assert i18n.format_value(0.967, ".1%", "de") == "96,7\xa0%" and i18n.format_value(0.967, ".0%", "en") == "97%"
+    assert i18n.format_value(2, "@# Zeile|# Zeilen", "de") == "2 Zeilen"
+    assert i18n.format_value("1,234", "@# row|# rows", "en") == "1,234 rows"  # a count written out already
+
+
+def test_numbers_that_are_not_finite_are_written_not_raised():
+    for spec in ("", "g", ".2f", ".0%", "d", ","):
+        assert i18n.format_value(float("inf"), spec, "de") == "∞"
+        assert i18n.format_value(float("nan"), spec, "en") == "—"
