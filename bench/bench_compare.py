@@ -11,7 +11,7 @@ once), and each repeat starts from cleared ``st.cache_data`` / ``st.cache_resour
 
   baseline          paging every run of the experiment (trials and data run included, no filter, newest
                     first) with bare ``MlflowClient().search_runs``: the floor any page listing the runs pays
-  training_runs     ``core.runs.training_runs(experiment_id, metric)`` on its own
+  training_runs     ``core.compare.runs.training_runs(experiment_id, metric)`` on its own
   first render      ``AppTest``: Home.py run with the project selected, caches cleared, then the timed
                     ``switch_page("pages/compare.py").run()``
   choose other runs the timed rerun after setting the ``compare_runs`` multiselect to two other evaluated runs
@@ -101,9 +101,9 @@ def unsynced_sqlite():
 
 
 def primary_metric(kpis) -> str:
-    """The score the page ranks runs by (moved from core.runs to core.kpis during the rework)."""
-    from core import kpis as core_kpis
-    from core import runs as core_runs
+    """The score the page ranks runs by (moved from core.compare.runs to core.question.kpis during the rework)."""
+    from core.compare import runs as core_runs
+    from core.question import kpis as core_kpis
 
     chooser = getattr(core_kpis, "primary_metric", None) or core_runs.primary_metric
     return chooser(kpis)
@@ -113,15 +113,18 @@ def build_store(runs: int, trials: int, seed: int) -> dict:
     """Project, data, real trained + evaluated runs, one search, synthetic copies; returns what the timings need."""
     from mlflow import MlflowClient
 
-    from core import data, datastore, evaluation, projects, training
-    from core.kpis import DEFAULT_KPIS
-    from core.search_space import default_space
-    from core.tuning import SearchConfig, run_search
+    from core.compare import evaluation
+    from core.data import datastore, sets
+    from core.question import projects
+    from core.question.kpis import DEFAULT_KPIS
+    from core.train import training
+    from core.train.search_space import default_space
+    from core.train.tuning import SearchConfig, run_search
 
     project = projects.create_project(
         "bench-compare", "Which iris species is it? (benchmark of the compare page)", DEFAULT_KPIS
     )
-    dataset = datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
+    dataset = datastore.record_dataset(project.experiment_id, sets.load_builtin("iris"), "iris", "species")
     project = projects.get_project(project.experiment_id)
     metric = primary_metric(project.kpis)
 
@@ -155,7 +158,7 @@ def build_store(runs: int, trials: int, seed: int) -> dict:
 
 def _stop_search_workers() -> None:
     """The search's worker processes idle for minutes: stop them so they neither hold memory nor run."""
-    from core import tuning
+    from core.train import tuning
 
     executor = getattr(tuning, "_executor", None)
     if executor is not None:
@@ -171,7 +174,7 @@ def make_synthetic_runs(experiment_id: str, real: list[str], count: int, metric:
     from mlflow import MlflowClient
     from mlflow.entities import Metric, Param
 
-    from core.kpis import SCORE_METRICS
+    from core.question.kpis import SCORE_METRICS
 
     client = MlflowClient()
     sources = [client.get_run(r) for r in real]
@@ -371,8 +374,8 @@ def measure(args: argparse.Namespace, folder: Path) -> None:
     import mlflow
     import streamlit
 
-    from core import runs as core_runs
-    from core.config import activate_store
+    from core.common.config import activate_store
+    from core.compare import runs as core_runs
 
     logging.getLogger("mlflow").setLevel(logging.ERROR)
     # Streamlit resets its loggers' levels when AppTest applies its config, so switch off by name: the page's
@@ -442,7 +445,7 @@ def measure(args: argparse.Namespace, folder: Path) -> None:
     base = medians["baseline"]
     labels = {
         "baseline": (f"bare `MlflowClient().search_runs`, all {total} runs, 500 per page (baseline)", "—"),
-        "training_runs": ("`core.runs.training_runs(experiment_id, metric)`", "—"),
+        "training_runs": ("`core.compare.runs.training_runs(experiment_id, metric)`", "—"),
         "first render": ("compare page, first render (AppTest `switch_page`, caches cleared)", f"≤ {TARGET_FIRST_S} s"),
         "choose other runs": ("compare page, choosing two other runs (AppTest rerun)", f"≤ {TARGET_CHOOSE_S} s"),
     }

@@ -42,8 +42,9 @@ def main() -> None:
     import pandas as pd
 
     from bench.bench_loading import make_content
-    from core import datastore, profiling, projects
-    from core.loading import read_table
+    from core.data import datastore, profiling
+    from core.data.loading import read_table
+    from core.question import projects
 
     content = make_content(args.rows)
     print(f"{args.rows:,} rows × 20 columns, {len(content) / 1e6:.1f} MB, ';' + decimal comma + cp1252")

@@ -11,7 +11,7 @@ a temporary folder. Each part runs both sides alternately, ``--repeat`` times, a
   logging    a fresh interpreter and store per side and round. Theirs: ``bench/handout/train.py`` run twice in
              the process (``runpy``), each ``mlflow.sklearn.log_model`` call timed. Ours: the same Iris data
              recorded in a workbench project, the random forest pipeline fitted on its training split and logged
-             twice with ``core.training.log_pipeline`` (each in its own run). Both import ``mlflow.sklearn``
+             twice with ``core.train.training.log_pipeline`` (each in its own run). Both import ``mlflow.sklearn``
              before the first call; "cold" is the first call in the process, "warm" the second.
   start      ``streamlit run`` of each app on a free port (bench_predict's ``start_server``, same flags), a fresh
              server per round, headless Debian Chromium (Playwright) with bench_predict's in-page clock: from
@@ -25,7 +25,7 @@ a temporary folder. Each part runs both sides alternately, ``--repeat`` times, a
              prediction painted, p50 / p95 (bench_predict's ``warm_clicks``). The handout's sliders are not in a
              form, so each move reruns its script: that run ends, and 400 ms more pass, before the click.
   load       a fresh interpreter per side and round with ``mlflow`` and ``pandas`` imported (and ours with
-             ``core.predict``): theirs ``mlflow.pyfunc.load_model("models:/iris-classifier@production-
+             ``core.serve.predict``): theirs ``mlflow.pyfunc.load_model("models:/iris-classifier@production-
              candidate")``, ours ``registry.resolve_alias`` + ``predict.load_served_model`` (what the Predict
              page loads: the model, its signature, feature ranges and schema); cold (first) and warm (second).
   search     ``bench/bench_search.py --json`` in a child process: ``--search-trials`` random-search trials with
@@ -124,12 +124,13 @@ def child_log_ours(store: Path) -> dict:
     import mlflow
     import mlflow.sklearn  # noqa: F401 — imported before the first call, as on the handout's side
 
-    from core import data, datastore, projects
-    from core.algorithms import build_pipeline
-    from core.training import log_pipeline
+    from core.data import datastore, sets
+    from core.question import projects
+    from core.train.algorithms import build_pipeline
+    from core.train.training import log_pipeline
 
     project = projects.create_project("bench-handout")
-    record = datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
+    record = datastore.record_dataset(project.experiment_id, sets.load_builtin("iris"), "iris", "species")
     X, y = record.train_xy()
     pipeline = build_pipeline("random_forest", {"n_estimators": 100, "max_depth": 5}, X, seed=42).fit(X, y)
     seconds = []
@@ -167,12 +168,13 @@ def child_load_ours(store: Path) -> dict:
     import mlflow  # noqa: F401 — imported before the timing on both sides
     import pandas  # noqa: F401
 
-    from core import predict, registry
+    from core.registry import model_registry
+    from core.serve import predict
 
     seconds = []
     for _ in range(2):
         started = time.perf_counter()
-        version = registry.resolve_alias(MODEL, "production").version
+        version = model_registry.resolve_alias(MODEL, "production").version
         model = predict.load_served_model(MODEL, version)
         seconds.append(time.perf_counter() - started)
     predict.predict_one(model, predict.default_inputs(model))

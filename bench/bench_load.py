@@ -312,7 +312,7 @@ def seed_child() -> None:
     warnings.filterwarnings("ignore")
     logging.getLogger("mlflow").setLevel(logging.ERROR)
     os.chdir(ROOT)
-    from core.config import activate_store
+    from core.common.config import activate_store
 
     store = activate_store()
     built = build_store()
@@ -785,7 +785,7 @@ THREAD_GROUPS = (  # a frame the stack holds (thread names may be cut), the grou
 POST_RUN_GC = "script runs: Streamlit's post-run gc.collect(2) (runner.postScriptGC)"
 # wrappers every stack of a group holds: left out of the function lists
 PLUMBING = ("threading.py", "concurrent/futures/thread.py", "scriptrunner/", "runtime/fragment.py", "click/core.py")
-PLUMBING += ("<frozen runpy>", "streamlit/__main__.py", "metrics_util.py", "mlflow/telemetry/", "core/jobs.py")
+PLUMBING += ("<frozen runpy>", "streamlit/__main__.py", "metrics_util.py", "mlflow/telemetry/", "core/train/jobs.py")
 
 
 def read_py_spy(path: Path, seconds: float, top: int = 10) -> dict | None:

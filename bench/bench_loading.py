@@ -1,4 +1,4 @@
-"""Benchmark: core.loading's detect + read of a German-style CSV vs. a bare pandas read of the same bytes.
+"""Benchmark: core.data.loading's detect + read of a German-style CSV vs. a bare pandas read of the same bytes.
 
 The file is generated in memory: 100,000 rows × 20 mixed columns (floats, integers, text with umlauts, True/False),
 semicolon separator, decimal comma, cp1252. Both variants run in the same process, so the ratio is what counts.
@@ -50,7 +50,7 @@ def main() -> None:
 
     import pandas as pd
 
-    from core.loading import detect_csv_settings, read_table
+    from core.data.loading import detect_csv_settings, read_table
 
     content = make_content(args.rows)
     print(f"{args.rows:,} rows × 20 columns, {len(content) / 1e6:.1f} MB, median of {args.repeat}")
@@ -62,8 +62,8 @@ def main() -> None:
         "pandas read_csv(sep=';', decimal=',', encoding='cp1252')": lambda: pd.read_csv(
             io.BytesIO(content), sep=";", decimal=",", encoding="cp1252"
         ),
-        "core.loading.detect_csv_settings only": lambda: detect_csv_settings(content),
-        "core.loading.read_table (detect + checks + read)": lambda: read_table(content, "bench.csv"),
+        "core.data.loading.detect_csv_settings only": lambda: detect_csv_settings(content),
+        "core.data.loading.read_table (detect + checks + read)": lambda: read_table(content, "bench.csv"),
     }
     results = {label: median_time(action, args.repeat) for label, action in variants.items()}
     baseline = next(iter(results.values()))

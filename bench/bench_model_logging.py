@@ -25,9 +25,9 @@ def main() -> None:
 
     import mlflow
 
-    from core.algorithms import build_pipeline
-    from core.data import load_builtin
-    from core.training import log_pipeline
+    from core.data.sets import load_builtin
+    from core.train.algorithms import build_pipeline
+    from core.train.training import log_pipeline
 
     frame = load_builtin("iris")
     X, y = frame.drop(columns="species"), frame["species"]

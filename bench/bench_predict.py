@@ -15,7 +15,7 @@ the run is not evaluated). Then three parts, each against a baseline measured in
               changed in the DOM and the next frame painted after it → the script run finished. The first
               server of each variant is used. Targets p50 ≤ 150 ms, p95 ≤ 300 ms (click → painted).
               Both with the prediction log on (the default) and with ``QUA3CK_PREDICTION_LOG=off``.
-  one row     ``core.predict.predict_one(model, values)`` against the raw ``pipeline.predict(one_row_frame)``
+  one row     ``core.serve.predict.predict_one(model, values)`` against the raw ``pipeline.predict(one_row_frame)``
               (``model.estimator``), interleaved, ``--reps`` each after a warm-up (target ≤ 1.2× by median).
   batch       a ``--rows`` CSV sampled from iris with noise (the 4 feature columns): ``read_batch`` +
               ``predict_frame`` + ``to_csv`` against bare ``pd.read_csv`` + ``predict`` + ``predict_proba`` +
@@ -310,12 +310,15 @@ def verdict(ok: bool) -> str:
 
 def build_store() -> dict:
     """Example project, iris data, a random forest registered as v1 with @production on it."""
-    from core import data, datastore, governance, projects, registry, training
+    from core.data import datastore, sets
+    from core.question import projects
+    from core.registry import governance, model_registry
+    from core.train import training
 
     project = projects.ensure_example_project()
-    record = datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
+    record = datastore.record_dataset(project.experiment_id, sets.load_builtin("iris"), "iris", "species")
     run = training.train_model(project.experiment_id, record, "random_forest")
-    version = registry.register(run.run_id, MODEL)
+    version = model_registry.register(run.run_id, MODEL)
     governance.move_alias(
         MODEL,
         "production",
@@ -580,7 +583,7 @@ def warm_clicks(page, count: int, seed: int, spec: PredictPage = WORKBENCH_PAGE)
 
 def logged_rows(experiment_id: str) -> tuple[int, int]:
     """Rows in the model's prediction log and how many distinct inputs they hold."""
-    from core import prediction_log
+    from core.serve import prediction_log
 
     log = prediction_log.read_log(experiment_id, MODEL)
     inputs = [c for c in log.columns if c.startswith("input.")]
@@ -640,7 +643,7 @@ def one_row_part(model, reps: int, seed: int) -> dict[str, list[float]]:
     """predict_one vs raw pipeline.predict on the same row, interleaved; seconds per call."""
     import pandas as pd
 
-    from core import predict
+    from core.serve import predict
 
     values = predict.default_inputs(model)
     frame = pd.DataFrame([values])[model.features]
@@ -669,17 +672,17 @@ def big_csv(model, rows: int, seed: int) -> bytes:
     """``rows`` iris rows sampled with replacement, Gaussian noise of a tenth of each column's spread."""
     import numpy as np
 
-    from core import data
+    from core.data import sets
 
     rng = np.random.default_rng(seed)
-    iris = data.load_builtin("iris")[model.features]
+    iris = sets.load_builtin("iris")[model.features]
     sample = iris.iloc[rng.integers(0, len(iris), rows)].reset_index(drop=True)
     sample = sample + rng.normal(0.0, 1.0, sample.shape) * (0.1 * iris.std().to_numpy())
     return sample.clip(lower=0.05).round(2).to_csv(index=False).encode()
 
 
 def workbench_batch(model, content: bytes) -> dict[str, float]:
-    from core import predict
+    from core.serve import predict
 
     times = {}
     started = time.perf_counter()
@@ -723,7 +726,7 @@ def bare_batch(pipeline, content: bytes) -> dict[str, float]:
 
 def log_records(model, content: bytes) -> float:
     """What the page adds synchronously for a batch with the prediction log on (building the log rows)."""
-    from core import predict, prediction_log
+    from core.serve import predict, prediction_log
 
     rows, _ = predict.read_batch(content, "big.csv", model)
     scored = predict.predict_frame(model, rows)
@@ -938,8 +941,8 @@ def profile_one_row(model, top: int, calls: int = 300) -> None:
     """Where predict_one's time goes beyond the estimator: its steps timed alone, then a cProfile."""
     import pandas as pd
 
-    from core import predict
-    from core.roles import coerce_for_roles
+    from core.data.roles import coerce_for_roles
+    from core.serve import predict
 
     values = predict.default_inputs(model)
     roles = {c: spec.get("role", "") for c, spec in (model.schema or {}).get("features", {}).items()}
@@ -1061,7 +1064,7 @@ def report_one_row(seconds: dict[str, list[float]], reps: int) -> None:
     labels = {
         "raw": ("raw `pipeline.predict(one_row_frame)` (baseline)", False),
         "raw_proba": ("raw `pipeline.predict_proba(one_row_frame)` (for reference)", False),
-        "workbench": ("**`core.predict.predict_one(model, values)`**", True),
+        "workbench": ("**`core.serve.predict.predict_one(model, values)`**", True),
     }
     base95 = percentile(seconds["raw"], 95)
     for name, (label, targeted) in labels.items():
@@ -1121,8 +1124,8 @@ def main() -> None:
     try:
         measure(args, folder)
     finally:
-        if "core.prediction_log" in sys.modules:  # queued log rows go to the store before it is removed
-            sys.modules["core.prediction_log"].flush(timeout=10.0)
+        if "core.serve.prediction_log" in sys.modules:  # queued log rows go to the store before it is removed
+            sys.modules["core.serve.prediction_log"].flush(timeout=10.0)
         if args.keep:
             print(f"(kept {folder})")
         else:
@@ -1147,8 +1150,8 @@ def measure(args: argparse.Namespace, folder: Path) -> None:
     import sklearn
     import streamlit
 
-    from core import predict
-    from core.config import activate_store
+    from core.common.config import activate_store
+    from core.serve import predict
 
     logging.getLogger("mlflow").setLevel(logging.ERROR)
     if not activate_store().embedded:

@@ -1,13 +1,13 @@
 """Benchmark: 30 random-search trials of a random forest with 5-fold CV on iris, every trial logged.
 
 All variants run in one process against the same throw-away embedded store, on the same 30 configurations
-(sampled by ``core.search_space.Sampler`` from the catalogue's default space) and the same stratified folds
+(sampled by ``core.train.search_space.Sampler`` from the catalogue's default space) and the same stratified folds
 of the same training split, so the ratios are what counts:
 
   bare       build_pipeline + cross_validated per configuration, one process, nothing logged (the baseline)
   naive      the same loop inside a parent run, one ``mlflow.start_run(nested=True)`` per trial logging
              params and metrics — what a person writes first
-  workbench  ``core.tuning.run_search``: worker processes, one child run per trial logged as it finishes,
+  workbench  ``core.train.tuning.run_search``: worker processes, one child run per trial logged as it finishes,
              then the refit of the best configuration and its model logged on the parent run (by a worker)
 
 Imports, the first CV and the first model logging happen before the timings, in this process and (through
@@ -38,7 +38,7 @@ TARGET_RATIO = 0.75
 
 def configurations(trials: int, seed: int) -> list[dict]:
     """The trials' full hyperparameters, exactly as a random search with this seed proposes them."""
-    from core.search_space import Sampler, default_space, trial_params
+    from core.train.search_space import Sampler, default_space, trial_params
 
     sampler = Sampler("random", default_space(ALGORITHM), seed)
     return [trial_params(ALGORITHM, {}, sampler.ask()[1]) for _ in range(trials)]
@@ -46,8 +46,8 @@ def configurations(trials: int, seed: int) -> list[dict]:
 
 def bare(configs: list[dict], X, y, folds: int, seed: int) -> dict:
     """The baseline: cross-validate each configuration in this process, log nothing."""
-    from core.algorithms import build_pipeline
-    from core.training import cross_validated
+    from core.train.algorithms import build_pipeline
+    from core.train.training import cross_validated
 
     scores = [cross_validated(build_pipeline(ALGORITHM, p, X, seed=seed), X, y, folds, seed) for p in configs]
     return {"best": max(s["cv_accuracy"] for s in scores)}
@@ -57,8 +57,8 @@ def naive(configs: list[dict], X, y, folds: int, seed: int, experiment_id: str) 
     """The same loop with a parent run and a nested fluent run per trial (params + metrics)."""
     import mlflow
 
-    from core.algorithms import build_pipeline, choice_text
-    from core.training import cross_validated
+    from core.train.algorithms import build_pipeline, choice_text
+    from core.train.training import cross_validated
 
     best = 0.0
     with mlflow.start_run(experiment_id=experiment_id, run_name="naive-nested"):
@@ -73,8 +73,8 @@ def naive(configs: list[dict], X, y, folds: int, seed: int, experiment_id: str) 
 
 def workbench(dataset, experiment_id: str, trials: int, seed: int, workers: int = 0) -> dict:
     """``run_search`` end to end; the time of each logged trial shows where the wall time goes."""
-    from core.search_space import default_space
-    from core.tuning import SearchConfig, run_search
+    from core.train.search_space import default_space
+    from core.train.tuning import SearchConfig, run_search
 
     config = SearchConfig(ALGORITHM, "random", default_space(ALGORITHM), max_trials=trials, seed=seed, workers=workers)
     started = time.perf_counter()
@@ -118,14 +118,15 @@ def main() -> None:
 
     import mlflow  # imported before timing: no variant pays its import
 
-    from core import data, datastore, projects
-    from core.algorithms import build_pipeline
-    from core.training import cross_validated, cv_folds_for, log_fitted_model
-    from core.tuning import warm_up_workers
+    from core.data import datastore, sets
+    from core.question import projects
+    from core.train.algorithms import build_pipeline
+    from core.train.training import cross_validated, cv_folds_for, log_fitted_model
+    from core.train.tuning import warm_up_workers
 
     logging.getLogger("mlflow").setLevel(logging.ERROR)
     project = projects.create_project("bench-search")
-    dataset = datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
+    dataset = datastore.record_dataset(project.experiment_id, sets.load_builtin("iris"), "iris", "species")
     X, y = dataset.train_xy()
     folds = cv_folds_for(y, 5)
     configs = configurations(args.trials, args.seed)

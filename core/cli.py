@@ -13,12 +13,12 @@ import sys
 import warnings
 from pathlib import Path
 
-from core import run_recovery
-from core.algorithms import ALGORITHMS
-from core.errors import describe
-from core.features import IMPUTERS, SCALERS
+from core.common import run_recovery
+from core.common.errors import describe
+from core.train.algorithms import ALGORITHMS
+from core.train.features import IMPUTERS, SCALERS
 
-# the names only: importing core.search_space or core.training here would cost every command their imports
+# the names only: importing core.train.search_space or core.train.training here would cost every command their imports
 SEARCH_METHODS = ("grid", "random", "optuna")
 DEFAULT_CV_FOLDS = 5
 DEFAULT_TRIALS = 20
@@ -230,8 +230,8 @@ def _emit(args, payload: dict, text: str) -> None:
 
 
 def cmd_kpis(args) -> int:
-    from core import projects
-    from core.kpis import parse_kpi
+    from core.question import projects
+    from core.question.kpis import parse_kpi
 
     project = projects.find_project(args.experiment)
     if args.kpis is not None or args.question is not None:
@@ -257,8 +257,8 @@ def cmd_kpis(args) -> int:
 
 
 def _load_data(spec: str, target: str | None):
-    from core.data import BUILTIN_DATASETS, MIN_ROWS, load_builtin
-    from core.loading import read_table
+    from core.data.loading import read_table
+    from core.data.sets import BUILTIN_DATASETS, MIN_ROWS, load_builtin
 
     if spec in BUILTIN_DATASETS:
         return spec, load_builtin(spec), target or BUILTIN_DATASETS[spec][1]
@@ -283,7 +283,7 @@ def _parse_params(items: list[str]) -> dict[str, str]:
 
 def _typed_params(algorithm: str, raw: dict[str, str]) -> dict[str, object]:
     """Hyperparameters from the command line, checked, as the catalogue's types (0 stays 0: 'unlimited')."""
-    from core.algorithms import choice_value, clean_params, get_algorithm
+    from core.train.algorithms import choice_value, clean_params, get_algorithm
 
     clean_params(algorithm, raw)  # refuses unknown names and bad values with a message for people
     specs = {p.name: p for p in get_algorithm(algorithm).params}
@@ -313,7 +313,7 @@ def _search_space(algorithm: str, fixed: set[str], overrides: list[str]):
     """The catalogue's default space without the fixed hyperparameters, with the --space overrides, validated."""
     import pandas as pd
 
-    from core.search_space import SearchSpaceError, default_space, space_from_table, space_table
+    from core.train.search_space import SearchSpaceError, default_space, space_from_table, space_table
 
     spec = ALGORITHMS[algorithm]
     kinds = {p.name: p.kind for p in spec.params}
@@ -349,7 +349,7 @@ def _search_space(algorithm: str, fixed: set[str], overrides: list[str]):
 
 def _search_config(args, algorithm: str, base_params: dict[str, object], steps):
     """The search as the CLI describes it, validated before any run or project exists."""
-    from core.tuning import SearchConfig
+    from core.train.tuning import SearchConfig
 
     if args.time_budget is not None and not 0 < args.time_budget < float("inf"):
         raise CLIError(f"--time-budget must be a positive number of seconds, not {args.time_budget:g}.")
@@ -375,7 +375,7 @@ def _search_config(args, algorithm: str, base_params: dict[str, object], steps):
 
 
 def _feature_steps(args):
-    from core.features import FeatureSteps
+    from core.train.features import FeatureSteps
 
     return FeatureSteps(
         impute=args.impute, scaling=args.scaling, poly_degree=args.poly_degree, select_k=args.select_k, pca=args.pca
@@ -388,9 +388,10 @@ def _progress_stream(args):
 
 
 def cmd_train(args) -> int:
-    from core import datastore, projects
-    from core.data import make_split
-    from core.kpis import primary_metric
+    from core.data import datastore
+    from core.data.sets import make_split
+    from core.question import projects
+    from core.question.kpis import primary_metric
 
     algorithms = list(dict.fromkeys(args.algorithm or ["random_forest"]))
     searching = args.search != "none"
@@ -436,7 +437,7 @@ def cmd_train(args) -> int:
 
 
 def _run_entry(result) -> dict:
-    from core.algorithms import choice_text
+    from core.train.algorithms import choice_text
 
     return {
         "run_id": result.run_id,
@@ -450,7 +451,7 @@ def _run_entry(result) -> dict:
 
 def _train_each(args, experiment_id, dataset, algorithms, params, steps, metric, context) -> int:
     """One run per algorithm; several are ranked by the primary metric's CV mean."""
-    from core import training
+    from core.train import training
 
     progress = _progress_stream(args)
     results = []
@@ -490,8 +491,8 @@ def _train_each(args, experiment_id, dataset, algorithms, params, steps, metric,
 
 def _run_search(args, experiment_id, dataset, config, context) -> int:
     """A search as a parent run with a child run per trial; progress per trial, the refit best at the end."""
-    from core.algorithms import choice_text
-    from core.tuning import run_search
+    from core.train.algorithms import choice_text
+    from core.train.tuning import run_search
 
     progress = _progress_stream(args)
     metric = config.metric
@@ -560,9 +561,9 @@ def cmd_evaluate(args) -> int:
     import mlflow
     from mlflow.exceptions import MlflowException
 
-    from core import projects
-    from core.config import active_store
-    from core.evaluation import evaluate_run
+    from core.common.config import active_store
+    from core.compare.evaluation import evaluate_run
+    from core.question import projects
 
     active_store()
     try:
@@ -588,7 +589,7 @@ def _actor(args):
     """Who acts: --by, else $QUA3CK_USER, else the login name; checked before anything is written."""
     import getpass
 
-    from core import governance
+    from core.registry import governance
 
     name = args.by
     if name is None:
@@ -612,7 +613,7 @@ def _enforce_gate(decision, force: bool) -> None:
 
 
 def cmd_promote(args) -> int:
-    from core import governance, registry
+    from core.registry import governance, model_registry
 
     reason = (args.reason or "").strip()
     if args.force and len(reason) < governance.MIN_REASON:
@@ -622,12 +623,12 @@ def cmd_promote(args) -> int:
     if len(reason) > governance.MAX_REASON:
         raise CLIError(f"--reason: keep it under {governance.MAX_REASON} characters (it has {len(reason)}).")
     actor = _actor(args)
-    alias = registry.validate_alias(args.alias)
-    name = registry.validate_model_name(args.model)
+    alias = model_registry.validate_alias(args.alias)
+    name = model_registry.validate_model_name(args.model)
     if args.run is not None:
-        registry.run_model_uri(args.run)  # no run or no model: nothing to register, exit 2
+        model_registry.run_model_uri(args.run)  # no run or no model: nothing to register, exit 2
         _enforce_gate(governance.check_run_gate(name, alias, args.run, actor), args.force)
-        version = registry.register(args.run, name).version
+        version = model_registry.register(args.run, name).version
     else:
         version = str(args.version).strip()
         _enforce_gate(governance.check_gate(name, alias, version, actor), args.force)
@@ -637,7 +638,7 @@ def cmd_promote(args) -> int:
         if args.run is None:
             raise
         raise CLIError(f"{exc} Version {version} was registered, but @{alias} was not moved.") from None
-    info = registry.get_version(name, version)
+    info = model_registry.get_version(name, version)
     payload = {
         "model": name,
         "alias": alias,
@@ -658,7 +659,7 @@ def cmd_promote(args) -> int:
 
 
 def cmd_rollback(args) -> int:
-    from core import governance
+    from core.registry import governance
 
     actor = _actor(args)
     entry = governance.rollback(args.model, args.alias, actor, reason=args.reason or "")
@@ -680,7 +681,7 @@ def cmd_rollback(args) -> int:
 
 
 def cmd_audit(args) -> int:
-    from core import governance
+    from core.registry import governance
 
     entries = governance.history(args.model, args.alias)
     if args.json:
@@ -694,8 +695,8 @@ def cmd_audit(args) -> int:
 
 
 def cmd_predict(args) -> int:
-    from core.predict import load_served_model, predict_frame, read_prediction_csv
-    from core.registry import resolve_alias
+    from core.registry.model_registry import resolve_alias
+    from core.serve.predict import load_served_model, predict_frame, read_prediction_csv
 
     if not args.input.is_file():
         raise CLIError(f"Input file '{args.input}' does not exist.")
@@ -726,8 +727,8 @@ MONITOR_EXIT_CODES = """exit codes:
 
 
 def cmd_monitor(args) -> int:
-    from core import monitoring
-    from core.drift import Thresholds
+    from core.monitor import monitoring
+    from core.monitor.drift import Thresholds
 
     try:
         thresholds = Thresholds(
@@ -758,8 +759,8 @@ def cmd_monitor(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from core.config import active_store
-    from core.export import export_script, script_filename
+    from core.codegen.export import export_script, script_filename
+    from core.common.config import active_store
 
     active_store()
     script = export_script(args.run)
@@ -785,8 +786,9 @@ version registered as @challenger and moves nothing else."""
 
 
 def cmd_retrain(args) -> int:
-    from core import governance, retrain
-    from core.loading import read_table
+    from core.data.loading import read_table
+    from core.monitor import retrain
+    from core.registry import governance
 
     reason = (args.reason or "").strip()
     if (args.to or args.force) and not args.promote:

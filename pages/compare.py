@@ -3,19 +3,20 @@
 import pandas as pd
 import streamlit as st
 
-from core import charts, diagnostics, evidence, runs
-from core.evaluation import verdict_label
-from core.i18n import plural_category, significant
-from core.kpis import SCORE_METRICS, primary_metric
-from core.snippets import compare as snippets
-from core.ui import cache, context, keys
+from core.codegen.snippets import compare as snippets
+from core.common.i18n import plural_category, significant
+from core.compare import diagnostics, evidence, runs
+from core.compare.evaluation import verdict_label
+from core.question.kpis import SCORE_METRICS, primary_metric
+from core.ui import cache, charts, context, keys
 from core.ui.actions import run_action, show_outcome
-from core.ui.common import inert_chart, phase_header, plain, show_code, show_table
-from core.ui.compare_widgets import collect_evidence, conclusion_form, show_difference, show_evidence
+from core.ui.common import inert_chart, plain, show_code, show_table
 from core.ui.context import require_project
 from core.ui.i18n import t
-from core.ui.runs_widgets import runs_table, search_view
-from core.ui.widgets import export_button
+from core.ui.shell import phase_header
+from core.ui.widgets.compare import collect_evidence, conclusion_form, show_difference, show_evidence
+from core.ui.widgets.inputs import export_button
+from core.ui.widgets.runs import runs_table, search_view
 
 phase_header("compare")
 project = require_project()

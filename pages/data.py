@@ -2,14 +2,16 @@
 
 import streamlit as st
 
-from core import data, datastore, loading, tuning
-from core.i18n import number
-from core.snippets import data as snippets
+from core.codegen.snippets import data as snippets
+from core.common.i18n import number
+from core.data import datastore, loading, sets
+from core.train import tuning
 from core.ui import cache, keys
-from core.ui.common import error_message, guarded_button, phase_header, plain, show_code
+from core.ui.common import error_message, guarded_button, plain, show_code
 from core.ui.context import require_project
-from core.ui.data_widgets import csv_settings_input, explore, roles_editor, show_findings, target_select
 from core.ui.i18n import labeller, t
+from core.ui.shell import phase_header
+from core.ui.widgets.data import csv_settings_input, explore, roles_editor, show_findings, target_select
 
 # The radio's values stay these English names (tests and bookmarks of the widget state use them); shown translated
 SOURCES = {"Built-in data set": "data.source_builtin", "Upload a file": "data.source_upload"}
@@ -43,11 +45,11 @@ builtin, upload, settings = None, None, None
 if source == "Built-in data set":
     builtin = name = st.selectbox(
         t("data.dataset"),
-        list(data.BUILTIN_DATASETS),
-        format_func=labeller({k: f"data.builtin.{k}" for k in data.BUILTIN_DATASETS}),
+        list(sets.BUILTIN_DATASETS),
+        format_func=labeller({k: f"data.builtin.{k}" for k in sets.BUILTIN_DATASETS}),
         key="data_builtin",
     )
-    frame, default_target = cache.builtin_frame(name), data.BUILTIN_DATASETS[name][1]
+    frame, default_target = cache.builtin_frame(name), sets.BUILTIN_DATASETS[name][1]
 else:
     upload = st.file_uploader(
         t("data.upload"),
@@ -67,12 +69,12 @@ else:
 if frame is None:
     st.stop()
 
-digest = data.dataset_digest(frame)
+digest = sets.dataset_digest(frame)
 target = target_select(frame, digest, default_target)
 left, right = st.columns(2)
 # whole percent: a slider writes its numbers with a decimal point in every language, a percentage needs none
 test_size = left.slider(t("data.test_size"), 10, 50, 20, 5, format="%d %%", key="data_test_size") / 100
-seed = right.number_input(t("data.seed"), 0, 2**31 - 1, data.DEFAULT_SEED, key="data_seed")
+seed = right.number_input(t("data.seed"), 0, 2**31 - 1, sets.DEFAULT_SEED, key="data_seed")
 
 st.markdown(t("data.roles_intro"))
 roles, excluded = roles_editor(frame, target)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core import status
+from core.lifecycle import status
 from core.ui import cache
 from core.ui.common import error_message, plain
 from core.ui.context import current_project

@@ -3,13 +3,14 @@ feature, predicted classes over time and, with labels, the KPIs over time."""
 
 import streamlit as st
 
-from core import monitoring
-from core.snippets import monitor as snippets
+from core.codegen.snippets import monitor as snippets
+from core.monitor import monitoring
 from core.ui import cache
-from core.ui import monitor_widgets as widgets
-from core.ui.common import error_message, phase_header, plain, show_code
+from core.ui.common import error_message, plain, show_code
 from core.ui.i18n import labeller, t
-from core.ui.widgets import served_alias_picker
+from core.ui.shell import phase_header
+from core.ui.widgets import monitor as widgets
+from core.ui.widgets.inputs import served_alias_picker
 
 SOURCES = {"Prediction log": "monitor.source_log", "Upload a batch": "monitor.source_batch"}
 

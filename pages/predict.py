@@ -3,14 +3,17 @@
 import pandas as pd
 import streamlit as st
 
-from core import charts, loading, predict, prediction_log, registry
-from core.snippets import predict as snippets
-from core.ui import cache, keys
-from core.ui.common import error_message, inert_chart, phase_header, plain, show_code, show_table
-from core.ui.data_widgets import show_findings
+from core.codegen.snippets import predict as snippets
+from core.data import loading
+from core.registry import model_registry
+from core.serve import predict, prediction_log
+from core.ui import cache, charts, keys
+from core.ui.common import error_message, inert_chart, plain, show_code, show_table
 from core.ui.i18n import t
-from core.ui.tour_widgets import waits_for
-from core.ui.widgets import feature_input, served_alias_picker
+from core.ui.shell import phase_header
+from core.ui.widgets.data import show_findings
+from core.ui.widgets.inputs import feature_input, served_alias_picker
+from core.ui.widgets.tour import waits_for
 
 phase_header("predict")
 name, alias, version = served_alias_picker("predict")
@@ -55,7 +58,7 @@ def one_row(model: predict.ServedModel) -> None:
         st.caption(t("predict.free_inputs", count=len(model.features)))
     if st.button(t("predict.predict"), type="primary", key="predict_submit"):
         try:
-            served = registry.resolve_alias(name, alias).version  # the alias may have moved since the page ran
+            served = model_registry.resolve_alias(name, alias).version  # the alias may have moved since the page ran
             answering = model if served == model.version else cache.served_model(name, served)
             if answering.features != model.features:
                 st.session_state[keys.PREDICT_NOTICE] = t("predict.moved_notice", alias=alias, version=served)

@@ -3,24 +3,26 @@
 import pandas as pd
 import streamlit as st
 
-from core import registry, runs
-from core.evaluation import verdict_label
-from core.kpis import primary_metric
-from core.snippets import registry as snippets
+from core.codegen.snippets import registry as snippets
+from core.compare import runs
+from core.compare.evaluation import verdict_label
+from core.question.kpis import primary_metric
+from core.registry import model_registry
 from core.ui import cache, context
 from core.ui.actions import run_action, show_outcome
-from core.ui.common import phase_header, plain, show_code, show_table
+from core.ui.common import plain, show_code, show_table
 from core.ui.context import require_project
 from core.ui.i18n import t
 from core.ui.identity import identity_box
-from core.ui.registry_widgets import (
+from core.ui.shell import phase_header
+from core.ui.widgets.registry import (
     audit_timeline,
     model_card_section,
     promotion_form,
     protection_settings,
     remove_form,
 )
-from core.ui.retrain_widgets import retrain_panel
+from core.ui.widgets.retrain import retrain_panel
 
 REGISTERED = "registry_registered"  # plain session key: what the last registration of this session did
 NAMES = "registry_names"  # plain session key: experiment id -> the model name typed for that project
@@ -35,8 +37,10 @@ with st.container(border=True):
 
 
 def register() -> str:
-    tags = registry.parse_tags(state.get("registry_tags", ""))
-    info = registry.register(state["registry_run"], state["registry_model_name"], state["registry_description"], tags)
+    tags = model_registry.parse_tags(state.get("registry_tags", ""))
+    info = model_registry.register(
+        state["registry_run"], state["registry_model_name"], state["registry_description"], tags
+    )
     cache.forget_models()
     context.focus_model(info.name)  # the new version is what K, Predict and Monitor show next
     state[REGISTERED] = {
@@ -60,12 +64,14 @@ else:
     verdicts = dict(zip(with_model["run_id"], with_model["verdict"], strict=True))
     options = {r: f"{labels[r]} · {verdict_label(verdicts[r])}" for r in order}
     st.selectbox(t("registry.run"), list(options), format_func=options.get, key="registry_run")
-    existing = [m.name for m in registry.list_models()]
+    existing = [m.name for m in model_registry.list_models()]
     own = [m.name for m in cache.project_models(project.experiment_id)]
     # the project's own model gets the next version; a new project a name of its own (kept per project)
     names = state.setdefault(NAMES, {})
     state["registry_model_name"] = (
-        names.get(project.experiment_id) or (own[0] if own else None) or (registry.suggested_model_name(project.name))
+        names.get(project.experiment_id)
+        or (own[0] if own else None)
+        or (model_registry.suggested_model_name(project.name))
     )
     left, right = st.columns(2)
     left.text_input(
@@ -82,7 +88,7 @@ else:
     if state.get(REGISTERED):
         show_code(snippets.register_model(**state[REGISTERED]))
 
-models = registry.list_models()
+models = model_registry.list_models()
 if not models:
     st.stop()
 st.subheader(t("registry.versions_header"))
@@ -98,7 +104,7 @@ model_name = st.selectbox(
 )
 if in_focus is not None and context.focused().get("model") != model_name:
     context.focus_model(model_name)
-versions = registry.versions_table(model_name)
+versions = model_registry.versions_table(model_name)
 frame = pd.DataFrame(versions)
 frame["created"] = pd.to_datetime(frame["created"], unit="ms")
 frame["verdict"] = frame["verdict"].map(verdict_label)
@@ -117,7 +123,7 @@ columns = {
     "description": t("registry.col_description"),
 }
 show_table(frame.rename(columns=columns), hide_index=True, width="stretch")
-aliases = registry.get_model(model_name).aliases
+aliases = model_registry.get_model(model_name).aliases
 if aliases:
     st.markdown("  ".join(f"`@{a}` → v{v}" for a, v in sorted(aliases.items())))
 protection_settings(model_name, actor)

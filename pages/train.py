@@ -2,19 +2,20 @@
 
 import streamlit as st
 
-from core import jobs, training, tuning
-from core.algorithms import ALGORITHMS
-from core.i18n import number
-from core.kpis import primary_metric
-from core.search_space import fixed_values, space_from_table
-from core.snippets import train as snippets
-from core.tuning import SearchConfig
+from core.codegen.snippets import train as snippets
+from core.common.i18n import number
+from core.question.kpis import primary_metric
+from core.train import jobs, training, tuning
+from core.train.algorithms import ALGORITHMS
+from core.train.search_space import fixed_values, space_from_table
+from core.train.tuning import SearchConfig
 from core.ui import cache, keys
-from core.ui.common import error_message, guarded_button, phase_header, plain, show_code, show_table
+from core.ui.common import error_message, guarded_button, plain, show_code, show_table
 from core.ui.context import require_project
 from core.ui.i18n import t
-from core.ui.search_widgets import feature_steps_input, live_search, search_setup, watched_job
-from core.ui.widgets import export_button, param_input
+from core.ui.shell import phase_header
+from core.ui.widgets.inputs import export_button, param_input
+from core.ui.widgets.search import feature_steps_input, live_search, search_setup, watched_job
 
 CODE_MEMO = "train_code_memo"  # per tab: the last "Show the code" text and what it was built for
 

@@ -24,7 +24,7 @@ def store_template(tmp_path_factory) -> Path:
 @pytest.fixture
 def store(tmp_path, store_template, monkeypatch) -> Path:
     """A fresh embedded store in tmp_path, active for core and for anything the test starts."""
-    from core import config
+    from core.common import config
 
     data_dir = tmp_path / "store"
     data_dir.mkdir()
@@ -52,7 +52,9 @@ def store(tmp_path, store_template, monkeypatch) -> Path:
 @pytest.fixture
 def iris_project(store):
     """The example project with the iris data recorded (question, KPIs, data run, split)."""
-    from core import data, datastore, projects
+    from core.data import datastore
+    from core.data import sets as data
+    from core.question import projects
 
     project = projects.ensure_example_project()
     record = datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")

@@ -8,7 +8,11 @@ import gc
 import pandas as pd
 import streamlit as st
 
-from core import data, datastore, evaluation, evidence, i18n, loading, predict, profiling, registry, runs
+from core.common import i18n
+from core.compare import evaluation, evidence, runs
+from core.data import datastore, loading, profiling, sets
+from core.registry import model_registry
+from core.serve import predict
 
 
 class Later(str):
@@ -45,12 +49,12 @@ def in_language(cached):
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def builtin_frame(name: str) -> pd.DataFrame:
-    return data.load_builtin(name)
+    return sets.load_builtin(name)
 
 
 @st.cache_data(show_spinner=Later("widgets.spinner_file"), max_entries=8)
 def uploaded_table(content: bytes, filename: str, settings: loading.CsvSettings | None) -> pd.DataFrame:
-    return loading.read_table(content, filename, settings, min_rows=data.MIN_ROWS, min_columns=2).frame
+    return loading.read_table(content, filename, settings, min_rows=sets.MIN_ROWS, min_columns=2).frame
 
 
 @in_language
@@ -140,16 +144,16 @@ def promotion_comparison(
 @st.cache_data(show_spinner=False, ttl=30, max_entries=32)
 def alias_story(name: str, alias: str, version: str, run_id: str | None, language: str) -> str:
     """Keyed by the version the alias resolves to now, so a move shows at once; the TTL covers a move back."""
-    from core import governance
+    from core.registry import governance
 
     return governance.alias_story(name, alias, run_id)
 
 
 @st.cache_data(show_spinner=False, ttl=30, max_entries=32)
-def project_models(experiment_id: str) -> list[registry.ModelSummary]:
+def project_models(experiment_id: str) -> list[model_registry.ModelSummary]:
     """The models built from a project's runs; forget_models renews it after this app registers or moves an
     alias, the TTL after another session or other code does."""
-    return registry.project_models(experiment_id)
+    return model_registry.project_models(experiment_id)
 
 
 def forget_models() -> None:
@@ -158,13 +162,13 @@ def forget_models() -> None:
 
 @st.cache_data(show_spinner=False, ttl=15, max_entries=32)
 def prediction_log_enabled(name: str) -> bool:
-    from core import prediction_log
+    from core.serve import prediction_log
 
     return prediction_log.enabled(name)
 
 
 def set_prediction_log(name: str, on: bool) -> None:
-    from core import prediction_log
+    from core.serve import prediction_log
 
     prediction_log.set_enabled(name, on)
     prediction_log_enabled.clear()

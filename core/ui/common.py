@@ -1,4 +1,4 @@
-"""Shared page helpers: the phase explanation box, "show the code", error display, buttons that say why they are
+"""Shared page helpers: "show the code", error display, buttons that say why they are
 blocked, and making text and charts from data inert."""
 
 from __future__ import annotations
@@ -7,25 +7,8 @@ import re
 
 import streamlit as st
 
-from core.errors import describe
+from core.common.errors import describe
 from core.ui.i18n import t
-
-
-def phase_header(area: str) -> None:
-    """Page title plus a collapsed explanation of the phase. The title is the page's label in the sidebar
-    (``shell.page_<area>``, the same key, so the two never differ) with its icon; below it ``<area>.subtitle``,
-    and in the box ``<area>.phase`` (the phase in QUA³CK), ``<area>.mlops`` (the practice that modernises it)
-    and ``<area>.decide`` (what the person decides here)."""
-    from core.ui.shell import PAGES, ensure_shell
-
-    ensure_shell()
-    icon = next(icon for _, key, icon in PAGES if key == f"shell.page_{area}")
-    st.title(f"{icon} {t(f'shell.page_{area}')}")
-    st.caption(t(f"{area}.subtitle"))
-    with st.expander(t("shell.phase_expander"), expanded=False):
-        st.markdown(f"**{t('shell.phase_in_qua3ck')}** {t(f'{area}.phase')}")
-        st.markdown(f"**{t('shell.phase_mlops')}** {t(f'{area}.mlops')}")
-        st.markdown(f"**{t('shell.phase_decide')}** {t(f'{area}.decide')}")
 
 
 def show_code(code: str, where=st) -> None:
@@ -130,7 +113,7 @@ def inert_figure(figure):
     text: they can draw no link, markup or styled span in the chart. Our ``<br>`` and ``<extra>`` stay."""
     import plotly.graph_objects as go
 
-    from core.i18n import chart_separators
+    from core.common.i18n import chart_separators
 
     # the input figure was validated when it was built; validating the copy again cost ~11 ms per chart
     inert = go.Figure(_inert_value(figure.to_plotly_json()), _validate=False)

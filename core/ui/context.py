@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import projects
+from core.question import projects
 from core.ui import keys
 
 _LINK_SEEN = "context_link_seen"  # the deep-link parameters already applied in this session
@@ -102,7 +102,7 @@ def apply_deep_link() -> None:
     params = {name: value for name, value in params.items() if value}
     if not params or st.session_state.get(_LINK_SEEN) == params:
         return
-    from core import registry
+    from core.registry import model_registry
 
     found = None
     if "project" in params:
@@ -110,7 +110,7 @@ def apply_deep_link() -> None:
         found = next((p.experiment_id for p in projects.list_projects() if wanted in (p.experiment_id, p.name)), None)
     if found is None and "model" in params:
         try:  # no project named (or none by that name): the model's own project
-            found = registry.experiment_of_model(params["model"])
+            found = model_registry.experiment_of_model(params["model"])
         except ValueError:
             found = None  # no such model: the page says so when it looks for it
     if found is not None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core import i18n
+from core.common import i18n
 
 LANGUAGE_KEY = "ui_language"  # plain session key: the chosen language
 _PICKER_KEY = "ui_language_picker"

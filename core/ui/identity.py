@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.governance import Actor
+from core.registry.governance import Actor
 from core.ui import keys
 from core.ui.common import plain
 from core.ui.i18n import t

@@ -7,13 +7,13 @@ import time
 
 import streamlit as st
 
-from core import run_recovery
-from core.config import activate_store, unreachable
+from core.common import run_recovery
+from core.common.config import activate_store, unreachable
 from core.ui import context, i18n
 from core.ui.common import error_message, plain
 from core.ui.i18n import t
 from core.ui.sidebar import render_sidebar
-from core.ui.tour_widgets import after_page, render_tour_panel, sidebar_launcher
+from core.ui.widgets.tour import after_page, render_tour_panel, sidebar_launcher
 
 # page file, catalogue key of its navigation title, icon
 PAGES = [
@@ -98,3 +98,18 @@ def ensure_shell() -> None:
     else:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def phase_header(area: str) -> None:
+    """Page title plus a collapsed explanation of the phase. The title is the page's label in the sidebar
+    (``shell.page_<area>``, the same key, so the two never differ) with its icon; below it ``<area>.subtitle``,
+    and in the box ``<area>.phase`` (the phase in QUA³CK), ``<area>.mlops`` (the practice that modernises it)
+    and ``<area>.decide`` (what the person decides here)."""
+    ensure_shell()
+    icon = next(icon for _, key, icon in PAGES if key == f"shell.page_{area}")
+    st.title(f"{icon} {t(f'shell.page_{area}')}")
+    st.caption(t(f"{area}.subtitle"))
+    with st.expander(t("shell.phase_expander"), expanded=False):
+        st.markdown(f"**{t('shell.phase_in_qua3ck')}** {t(f'{area}.phase')}")
+        st.markdown(f"**{t('shell.phase_mlops')}** {t(f'{area}.mlops')}")
+        st.markdown(f"**{t('shell.phase_decide')}** {t(f'{area}.decide')}")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import data, datastore, projects
-from core.config import active_store
+from core.common.config import active_store
+from core.data import datastore, sets
+from core.question import projects
 from core.ui import context, keys
 from core.ui.actions import SIDEBAR, run_action, show_outcome
 from core.ui.common import error_message, plain
@@ -16,7 +17,7 @@ def _create_example() -> str:
     """The handout's Iris example: question, KPIs and the iris data with the default split."""
     project = projects.ensure_example_project()
     if not project.data_run_id:
-        datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
+        datastore.record_dataset(project.experiment_id, sets.load_builtin("iris"), "iris", "species")
     context.set_project(project.experiment_id)
     return t("sidebar.example_created", name=project.name)
 

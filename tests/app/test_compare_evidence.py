@@ -5,7 +5,10 @@ from __future__ import annotations
 import mlflow
 from mlflow import MlflowClient
 
-from core import data, datastore, evaluation, training
+from core.compare import evaluation
+from core.data import datastore
+from core.data import sets as data
+from core.train import training
 from tests.app.conftest import goto, no_exception, texts
 from tests.app.test_pages import example
 
@@ -76,7 +79,7 @@ def test_an_evaluation_without_per_row_predictions_can_be_renewed(app):
 
 
 def test_a_recorded_conclusion_is_a_run_tag_shown_in_the_registry(app):
-    from core import registry
+    from core.registry import model_registry as registry
 
     project = example(app)
     run = _train(project, "random_forest")

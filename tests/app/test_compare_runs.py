@@ -10,9 +10,10 @@ from urllib.parse import urlparse
 import mlflow
 from mlflow import MlflowClient
 
-from core import datastore, training
-from core.search_space import Dimension
-from core.tuning import SearchConfig, run_search
+from core.data import datastore
+from core.train import training
+from core.train.search_space import Dimension
+from core.train.tuning import SearchConfig, run_search
 from tests.app.conftest import goto, no_exception, texts
 from tests.app.test_compare_evidence import _compare, _train
 from tests.app.test_pages import example

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 from mlflow import MlflowClient
 
-from core import datastore, projects
+from core.data import datastore
+from core.question import projects
 from tests.app.conftest import goto, no_exception, texts
 
 

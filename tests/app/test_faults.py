@@ -10,7 +10,7 @@ import pytest
 import streamlit as st
 from mlflow import MlflowClient
 
-from core import registry
+from core.registry import model_registry as registry
 from tests.app.conftest import goto, no_exception, texts
 from tests.app.test_compare_runs import _model_folder
 from tests.app.test_pages import _trained, example

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from mlflow import MlflowClient
 
-from core import projects, registry
+from core.question import projects
+from core.registry import model_registry as registry
 from tests.app.conftest import goto, no_exception, texts
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from core import projects
+from core.question import projects
 from tests.app.conftest import ROOT, goto, new_project_button, no_exception, texts
 
 

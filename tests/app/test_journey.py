@@ -62,7 +62,10 @@ def test_a_target_that_is_a_quantity_gets_a_warning(app):
 
 def _two_projects(app):
     """The iris example serving iris-classifier@production, and a penguins project with a trained run only."""
-    from core import datastore, projects, registry, training
+    from core.data import datastore
+    from core.question import projects
+    from core.registry import model_registry as registry
+    from core.train import training
     from tests.datasets import penguins
 
     app.sidebar.button(key="sidebar_example").click().run()
@@ -105,7 +108,7 @@ def test_registering_a_model_puts_it_in_focus_on_k_predict_and_monitor(app):
     app.text_input(key="registry_reason").input("a first model for the penguin survey").run()
     app.button(key="registry_set_alias").click().run()
     no_exception(app)
-    from core import registry
+    from core.registry import model_registry as registry
 
     assert registry.get_model("penguins").aliases == {"production": "1"}
     assert registry.get_model("iris-classifier").aliases == {"production": "1"}  # the other model is untouched
@@ -122,10 +125,11 @@ def test_registering_a_model_puts_it_in_focus_on_k_predict_and_monitor(app):
 
 
 def test_a_model_chosen_on_predict_is_the_model_on_monitor(app):
-    from core import registry
+    from core.registry import model_registry as registry
 
     iris, penguins_project = _two_projects(app)
-    from core import datastore, training
+    from core.data import datastore
+    from core.train import training
 
     record = datastore.load_dataset(penguins_project.data_run_id)
     run = training.train_model(penguins_project.experiment_id, record, "logistic_regression")
@@ -152,7 +156,11 @@ def test_a_deep_link_sets_the_project_model_and_alias(store):
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from core import data, datastore, projects, registry, training
+    from core.data import datastore
+    from core.data import sets as data
+    from core.question import projects
+    from core.registry import model_registry as registry
+    from core.train import training
     from tests.app.conftest import ROOT
 
     project = projects.ensure_example_project()
@@ -195,7 +203,7 @@ def test_the_name_is_asked_once_and_every_blocked_control_says_why(app):
 
 
 def test_sliders_span_the_training_range_and_a_result_goes_when_its_inputs_change(app):
-    from core import datastore
+    from core.data import datastore
 
     iris, _ = _two_projects(app)
     goto(app, "predict")
@@ -218,11 +226,12 @@ def test_sliders_span_the_training_range_and_a_result_goes_when_its_inputs_chang
 
 
 def test_integer_columns_step_by_whole_numbers(app):
-    from core import registry, training
+    from core.registry import model_registry as registry
+    from core.train import training
     from tests.datasets import penguins
 
     _, penguins_project = _two_projects(app)
-    from core import datastore
+    from core.data import datastore
 
     record = datastore.record_dataset(penguins_project.experiment_id, penguins(), "penguins", "species")
     run = training.train_model(penguins_project.experiment_id, record, "logistic_regression")
@@ -247,7 +256,7 @@ def test_a_model_registered_the_handout_way_predicts_on_the_page(app):
     from sklearn.datasets import load_iris
     from sklearn.ensemble import RandomForestClassifier
 
-    from core import data
+    from core.data import sets as data
 
     X, y = load_iris(return_X_y=True)
     mlflow.set_experiment("handout notebook")
@@ -278,13 +287,13 @@ def test_a_model_registered_the_handout_way_predicts_on_the_page(app):
 
 
 def test_the_audit_trail_shows_no_raw_none(app):
-    from core import governance
-    from core.governance import Actor
+    from core.registry import governance
+    from core.registry.governance import Actor
 
     _two_projects(app)
     governance.move_alias("iris-classifier", "challenger", "1", Actor("Ana"), reason="", expected_from=None)
     goto(app, "registry")
-    from core import i18n
+    from core.common import i18n
 
     column = i18n.translate("registry.audit_from_version", "en")
     (audit,) = [d.value for d in app.dataframe if column in d.value.columns]
@@ -294,7 +303,7 @@ def test_the_audit_trail_shows_no_raw_none(app):
 
 
 def test_the_question_page_explains_kpis_with_the_comparator_they_use(app):
-    from core import i18n
+    from core.common import i18n
 
     assert "accuracy > 0.95" in i18n.translate("question.decide", "en")
     assert "Accuracy > 0,95" in i18n.translate("question.decide", "de")
@@ -302,7 +311,7 @@ def test_the_question_page_explains_kpis_with_the_comparator_they_use(app):
 
 def test_one_logged_prediction_is_not_called_drift_free(app):
     """One row in the prediction log: the drift tests are skipped, so the page must not say 'no drift'."""
-    from core import predict, prediction_log
+    from core.serve import predict, prediction_log
 
     _two_projects(app)
     model = predict.load_served_model("iris-classifier", "1")
@@ -323,7 +332,11 @@ def test_a_deep_link_naming_only_the_model_opens_its_project(store):
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from core import data, datastore, projects, registry, training
+    from core.data import datastore
+    from core.data import sets as data
+    from core.question import projects
+    from core.registry import model_registry as registry
+    from core.train import training
     from tests.app.conftest import ROOT
 
     project = projects.ensure_example_project()
@@ -355,7 +368,9 @@ def test_registering_then_predicting_a_model_without_an_alias_warns_of_nothing_l
 
 
 def test_a_prediction_stays_shown_when_the_alias_moved_to_a_version_with_the_same_inputs(app):
-    from core import datastore, registry, training
+    from core.data import datastore
+    from core.registry import model_registry as registry
+    from core.train import training
 
     iris, _ = _two_projects(app)
     goto(app, "predict")
@@ -369,7 +384,8 @@ def test_a_prediction_stays_shown_when_the_alias_moved_to_a_version_with_the_sam
 
 
 def test_emptying_the_runs_to_compare_keeps_it_empty(app):
-    from core import datastore, training
+    from core.data import datastore
+    from core.train import training
 
     iris, _ = _two_projects(app)
     training.train_model(iris.experiment_id, datastore.load_dataset(iris.data_run_id), "knn")

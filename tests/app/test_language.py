@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core import i18n, registry
+from core.common import i18n
+from core.registry import model_registry as registry
 from core.ui.shell import PAGES
 from tests.app.conftest import goto, no_exception
 from tests.app.test_pages import _trained, example

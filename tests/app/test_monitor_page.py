@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from core import data, predict, prediction_log, registry
+from core.data import sets as data
+from core.registry import model_registry as registry
+from core.serve import predict, prediction_log
 from tests.app.conftest import goto, no_exception, texts
 from tests.app.test_pages import _trained, example
 

@@ -8,7 +8,13 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from core import data, datastore, governance, prediction_log, projects, registry, training
+from core.data import datastore
+from core.data import sets as data
+from core.question import projects
+from core.registry import governance
+from core.registry import model_registry as registry
+from core.serve import prediction_log
+from core.train import training
 from tests.app.conftest import goto, new_project_button, no_exception, texts
 
 
@@ -269,7 +275,7 @@ def test_data_page_builds_a_profile_report_once_per_digest(app):
 
 
 def test_quick_compare_trains_and_ranks_every_algorithm(app):
-    from core.algorithms import ALGORITHMS
+    from core.train.algorithms import ALGORITHMS
 
     project = example(app)
     goto(app, "train")

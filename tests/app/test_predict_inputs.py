@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import shutil
 
-from core import data, registry
+from core.data import sets as data
+from core.registry import model_registry as registry
 from tests.app.conftest import goto, no_exception, texts
 from tests.app.test_compare_runs import _model_folder
 from tests.app.test_pages import _trained, example

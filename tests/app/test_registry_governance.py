@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from mlflow import MlflowClient
 
-from core import evaluation, governance, registry
+from core.compare import evaluation
+from core.registry import governance
+from core.registry import model_registry as registry
 from tests.app.conftest import goto, no_exception, texts
 from tests.app.test_compare_evidence import _train
 from tests.app.test_pages import example

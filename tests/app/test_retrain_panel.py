@@ -1,4 +1,4 @@
-"""The retrain panel (core.ui.retrain_widgets) through AppTest, in a tiny script that shows the identity box and
+"""The retrain panel (core.ui.widgets.retrain) through AppTest, in a tiny script that shows the identity box and
 the panel for one model, against the test's temporary store."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import registry
+from core.registry import model_registry as registry
 from tests.app.conftest import no_exception, texts
 from tests.unit.test_retrain import MODEL, iris, make_champion, shifted_batch
 
@@ -15,7 +15,7 @@ def _script() -> None:
     import os
 
     from core.ui.identity import identity_box
-    from core.ui.retrain_widgets import retrain_panel
+    from core.ui.widgets.retrain import retrain_panel
 
     identity_box()
     retrain_panel(os.environ["RETRAIN_PANEL_MODEL"])

@@ -14,7 +14,7 @@ from tests.app.conftest import ROOT, no_exception, texts
 @pytest.fixture
 def dead_server(store, monkeypatch):
     """MLFLOW_TRACKING_URI at a local port nobody listens on (with a password that must not show)."""
-    from core import config
+    from core.common import config
     from core.ui import shell
 
     with socket.socket() as sock:

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from mlflow import MlflowClient
 
-from core import i18n, prediction_log, projects, registry, tour
+from core.common import i18n
+from core.lifecycle import tour
+from core.question import projects
+from core.registry import model_registry as registry
+from core.serve import prediction_log
 from tests.app.conftest import goto, no_exception, texts
 
 SEARCH_TIMEOUT_S = 600  # the search step runs inside one script run; minutes on a busy two-core machine

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from mlflow import MlflowClient
 
-from core import jobs
+from core.train import jobs
 from tests.app.conftest import goto, no_exception, texts
 
 

@@ -74,7 +74,7 @@ def assert_one_line_error(proc: subprocess.CompletedProcess) -> str:
 def client(tracking_uri: str | None = None):
     from mlflow import MlflowClient
 
-    from core.config import active_store
+    from core.common.config import active_store
 
     active_store()
     return MlflowClient(tracking_uri=tracking_uri) if tracking_uri else MlflowClient()
@@ -96,7 +96,7 @@ def registry_snapshot() -> tuple[list[str], list[tuple[str, str]]]:
 
 
 def iris_features() -> pd.DataFrame:
-    from core.data import load_builtin
+    from core.data.sets import load_builtin
 
     return load_builtin("iris").drop(columns="species")
 
@@ -105,7 +105,7 @@ def iris_features() -> pd.DataFrame:
 
 
 def test_lifecycle_kpis_train_evaluate_promote_predict(store, tmp_path):
-    from core.data import load_builtin
+    from core.data.sets import load_builtin
 
     experiment = "CLI Iris"
     model = "cli-iris"
@@ -317,7 +317,7 @@ def test_search_text_output(store, method, algorithm, trials):
 def test_export_round_trip(store, tmp_path):
     """``export`` writes a run's script to a file or stdout; the script reproduces the run's CV score."""
     if not (ROOT / "core" / "export.py").is_file():
-        pytest.skip("core/export.py is not there yet")
+        pytest.skip("core/codegen/export.py is not there yet")
 
     argv = ["train", "--experiment", "Export", "--data", "iris", "--algorithm", "decision_tree", "--json"]
     run_id = json_out(ok(run_cli(*argv, "--param", "max_depth=3", "--scaling", "standard")))["run_id"]
@@ -351,7 +351,9 @@ def _write_files(folder: Path) -> None:
 
 def _setup_data() -> dict[str, str]:
     """A project whose iris data is recorded (a data run, no model)."""
-    from core import data, datastore, projects
+    from core.data import datastore
+    from core.data import sets as data
+    from core.question import projects
 
     project = projects.create_project("Bad Input")
     datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
@@ -361,7 +363,11 @@ def _setup_data() -> dict[str, str]:
 
 def _setup_model() -> dict[str, str]:
     """A trained run whose model is registered as served-model@production."""
-    from core import data, datastore, projects, registry, training
+    from core.data import datastore
+    from core.data import sets as data
+    from core.question import projects
+    from core.registry import model_registry as registry
+    from core.train import training
 
     project = projects.create_project("Bad Input")
     dataset = datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
@@ -477,7 +483,7 @@ BAD_INPUT = [
 
 @pytest.mark.parametrize(("setup", "argv"), BAD_INPUT)
 def test_bad_input_is_one_line_on_stderr(store, tmp_path, setup, argv):
-    from core import projects
+    from core.question import projects
 
     _write_files(tmp_path)
     values = {"tmp": str(tmp_path), **SETUPS[setup]()}
@@ -501,7 +507,7 @@ def test_bad_input_is_one_line_on_stderr(store, tmp_path, setup, argv):
 
 
 def test_rejected_train_creates_no_project(store):
-    from core import projects
+    from core.question import projects
 
     proc = run_cli("train", "--experiment", "Never Trained", "--data", "iris", "--test-size", "0.9")
 
@@ -515,8 +521,11 @@ def test_rejected_train_creates_no_project(store):
 
 def _trained_runs(*verdicts: str | None) -> list[str]:
     """One trained run (with a model) per verdict, tagged as ``evaluate`` tags it; None: not evaluated."""
-    from core import data, datastore, projects, training
-    from core.evaluation import TAG_VERDICT
+    from core.compare.evaluation import TAG_VERDICT
+    from core.data import datastore
+    from core.data import sets as data
+    from core.question import projects
+    from core.train import training
 
     project = projects.create_project("Gate")
     dataset = datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
@@ -540,7 +549,7 @@ def registry_state(model: str) -> tuple[list[int], dict[str, str], dict[str, str
 
 
 def trail(model: str, alias: str | None = None) -> list:
-    from core import governance
+    from core.registry import governance
 
     return governance.history(model, alias)
 
@@ -615,7 +624,7 @@ def test_promote_applies_the_gate_and_records_who_moved_what(store):
 
 
 def test_rollback_moves_back_and_audit_lists_the_trail(store):
-    from core import governance
+    from core.registry import governance
 
     model = "rollback-iris"
     first, second = _trained_runs("pass", "pass")
@@ -659,7 +668,7 @@ def test_train_honours_mlflow_tracking_uri(store, store_template, tmp_path):
     """A team server in MLFLOW_TRACKING_URI wins over the embedded store."""
     from mlflow.exceptions import MlflowException
 
-    from core.data import load_builtin
+    from core.data.sets import load_builtin
 
     other_db = tmp_path / "other" / "other.db"
     other_db.parent.mkdir()
@@ -894,8 +903,8 @@ def test_handout_train_script_model_is_served(store, tmp_path):
     """Models logged the handout's way (bare arrays, no signature, no input names) are served by the CLI."""
     from sklearn.datasets import load_iris
 
-    from core.config import resolve_store
-    from core.predict import load_served_model, predict_frame, predict_one
+    from core.common.config import resolve_store
+    from core.serve.predict import load_served_model, predict_frame, predict_one
 
     workdir = tmp_path / "handout"
     workdir.mkdir()

@@ -12,7 +12,11 @@ MODEL = "monitored"
 
 @pytest.fixture
 def served(store):
-    from core import data, datastore, projects, registry, training
+    from core.data import datastore
+    from core.data import sets as data
+    from core.question import projects
+    from core.registry import model_registry as registry
+    from core.train import training
 
     project = projects.ensure_example_project()
     record = datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
@@ -22,7 +26,7 @@ def served(store):
 
 
 def _iris_resample(seed: int = 0):
-    from core.data import load_builtin
+    from core.data.sets import load_builtin
 
     return load_builtin("iris").sample(150, replace=True, random_state=seed).reset_index(drop=True)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core import registry
+from core.registry import model_registry as registry
 from tests.cli.test_cli import assert_one_line_error, describe, json_out, ok, run_cli
 from tests.unit.test_retrain import MODEL, iris, make_champion, shifted_batch, store_counts
 

@@ -55,8 +55,9 @@ def _stop(server: subprocess.Popen) -> None:
 @pytest.fixture
 def promoted_model(iris_project):
     """A workbench model of the example project, registered as version 1 with @production on it."""
-    from core import governance, registry
-    from core.training import train_model
+    from core.registry import governance
+    from core.registry import model_registry as registry
+    from core.train.training import train_model
 
     project, record = iris_project
     trained = train_model(project.experiment_id, record, "random_forest", {"n_estimators": 30}, cv_folds=3)
@@ -76,7 +77,7 @@ def promoted_model(iris_project):
 @pytest.fixture
 def model_server(promoted_model, tmp_path):
     """``mlflow models serve -m models:/<MODEL>@production`` against the test's store; yields its URL."""
-    from core.config import active_store
+    from core.common.config import active_store
 
     store = active_store()
     port = _free_port()
@@ -126,8 +127,8 @@ def model_server(promoted_model, tmp_path):
 
 
 def test_served_alias_predicts_like_the_predict_page(promoted_model, model_server):
-    from core import governance
-    from core.predict import load_served_model, predict_frame
+    from core.registry import governance
+    from core.serve.predict import load_served_model, predict_frame
 
     record, version = promoted_model
     X_test, _ = record.test_xy()

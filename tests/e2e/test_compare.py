@@ -12,6 +12,7 @@ from tests.e2e.test_lifecycle import (
     COMPARE,
     TRAIN_TIMEOUT_MS,
     assert_healthy,
+    choose,
     open_app,
     open_page,
     screenshot,
@@ -24,9 +25,13 @@ RUNS_LABEL = "Runs to compare (up to four)"
 @pytest.fixture
 def project_with_runs(server: Server, monkeypatch):
     """The example project in the server's store with three trainings and a six-trial search, made with core."""
-    from core import config, data, datastore, projects, training
-    from core.search_space import Dimension
-    from core.tuning import SearchConfig, run_search
+    from core.common import config
+    from core.data import datastore
+    from core.data import sets as data
+    from core.question import projects
+    from core.train import training
+    from core.train.search_space import Dimension
+    from core.train.tuning import SearchConfig, run_search
 
     monkeypatch.setenv(config.DATA_DIR_ENV, str(server.data_dir))
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
@@ -41,12 +46,8 @@ def project_with_runs(server: Server, monkeypatch):
 
 
 def _add_run(page: Page, text: str | re.Pattern) -> None:
-    """Add the run whose label contains ``text`` to the runs being compared, as a person does."""
-    box = page.get_by_role("combobox", name=RUNS_LABEL, exact=True)
-    box.click()
-    page.get_by_role("listbox").get_by_role("option").filter(has_text=text).first.click()
-    box.press("Escape")
-    wait_idle(page)
+    """Add the run whose label matches ``text`` to the runs being compared, as a person does."""
+    choose(page, RUNS_LABEL, text)
 
 
 def _evaluate(page: Page, count: int) -> None:

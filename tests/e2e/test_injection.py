@@ -138,8 +138,14 @@ def _fill_store(data_dir) -> None:
     """Project, question, data, two evaluated runs, a registered version with an audited alias move."""
     from mlflow import MlflowClient
 
-    from core import config, datastore, evaluation, governance, model_card, projects, registry, training
-    from core.kpis import KPI
+    from core.common import config
+    from core.compare import evaluation
+    from core.data import datastore
+    from core.question import projects
+    from core.question.kpis import KPI
+    from core.registry import governance, model_card
+    from core.registry import model_registry as registry
+    from core.train import training
 
     saved = {k: os.environ.get(k) for k in (config.DATA_DIR_ENV, "MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
     os.environ[config.DATA_DIR_ENV] = str(data_dir)

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from core import i18n
+from core.common import i18n
 from tests.datasets import penguins
 from tests.e2e.conftest import Server
 from tests.e2e.journey import walk_tour
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.e2e
 
 def _use_store(server: Server, monkeypatch) -> None:
     """Let this test process read and write the server's store, as plain MLflow code would."""
-    from core import config
+    from core.common import config
 
     monkeypatch.setenv(config.DATA_DIR_ENV, str(server.data_dir))
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
@@ -34,7 +34,10 @@ def test_the_handouts_walk_with_let_me_do_it(page: Page, server: Server, monkeyp
     assert tally.clicks <= 25 and tally.pages <= 12, tally  # counted, not timed: the time is bench_journey's
 
     _use_store(server, monkeypatch)
-    from core import governance, prediction_log, registry, tour
+    from core.lifecycle import tour
+    from core.registry import governance
+    from core.registry import model_registry as registry
+    from core.serve import prediction_log
 
     (project,) = tour.tour_projects()
     assert tour.survey(project.experiment_id).finished
@@ -90,7 +93,12 @@ def english_only_words() -> set[str]:
 
 def test_every_page_in_german_has_no_english_word(page: Page, server: Server, monkeypatch) -> None:
     _use_store(server, monkeypatch)
-    from core import data, datastore, predict, prediction_log, projects, registry, training
+    from core.data import datastore
+    from core.data import sets as data
+    from core.question import projects
+    from core.registry import model_registry as registry
+    from core.serve import predict, prediction_log
+    from core.train import training
 
     project = projects.ensure_example_project()
     record = datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from core import i18n
+from core.common import i18n
 from tests.e2e.test_lifecycle import IDLE_TIMEOUT_MS, assert_healthy, open_app, open_page, wait_idle
 
 pytestmark = pytest.mark.e2e

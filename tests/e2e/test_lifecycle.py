@@ -74,11 +74,12 @@ def alert(page: Page, text: str | re.Pattern):
     return page.locator('[data-testid="stAlert"]').filter(has_text=text)
 
 
-def choose(page: Page, label: str, option: str) -> None:
+def choose(page: Page, label: str, option: str | re.Pattern) -> None:
     """Pick an option in the selectbox or multiselect with this label (a combobox with a listbox)."""
     box = page.get_by_role("combobox", name=label, exact=True)
-    wanted = page.get_by_role("listbox").get_by_role("option", name=option, exact=True)
+    wanted = page.get_by_role("listbox").get_by_role("option", name=option, exact=True).first
     for _ in range(3):  # a rerun that lands just after the click closes the list again: open it once more
+        box.evaluate("e => e.scrollIntoView({block: 'center'})")  # at the window's bottom edge it stays shut
         box.click()
         try:
             wanted.wait_for(timeout=5_000)

@@ -18,7 +18,14 @@ def two_versions(server: Server, monkeypatch):
     """The example project with two evaluated runs registered as v1 and v2; @production on v1 (audited)."""
     from mlflow import MlflowClient
 
-    from core import config, data, datastore, evaluation, governance, projects, registry, training
+    from core.common import config
+    from core.compare import evaluation
+    from core.data import datastore
+    from core.data import sets as data
+    from core.question import projects
+    from core.registry import governance
+    from core.registry import model_registry as registry
+    from core.train import training
 
     monkeypatch.setenv(config.DATA_DIR_ENV, str(server.data_dir))
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from core import i18n
+from core.common import i18n
 from core.ui.shell import PAGES
 from tests.e2e.conftest import ROOT, Server
 from tests.e2e.test_lifecycle import EXAMPLE, MODEL, alert, assert_healthy, wait_idle
@@ -41,18 +41,15 @@ def _de(key: str) -> str:
 @pytest.fixture
 def seeded(server: Server, monkeypatch):
     """The server's store with a project, evaluated and registered runs, aliases and a prediction log."""
-    from core import (
-        config,
-        data,
-        datastore,
-        evaluation,
-        governance,
-        predict,
-        prediction_log,
-        projects,
-        registry,
-        training,
-    )
+    from core.common import config
+    from core.compare import evaluation
+    from core.data import datastore
+    from core.data import sets as data
+    from core.question import projects
+    from core.registry import governance
+    from core.registry import model_registry as registry
+    from core.serve import predict, prediction_log
+    from core.train import training
 
     monkeypatch.setenv(config.DATA_DIR_ENV, str(server.data_dir))
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
@@ -88,7 +85,7 @@ def seeded(server: Server, monkeypatch):
 
 def _shifted_batch() -> bytes:
     """120 labelled iris rows over two days whose petals grew by 2.5 cm: drift and a KPI breach."""
-    from core import data
+    from core.data import sets as data
 
     batch = data.load_builtin("iris").sample(120, random_state=0).reset_index(drop=True)
     batch["petal length (cm)"] += 2.5

@@ -95,7 +95,11 @@ def test_the_tour_walks_an_empty_store_to_a_prediction(page: Page, server: Serve
     screenshot(page, "tour-finished")
 
     # the server's store holds it all: one search, one version, @production set by the tour, one prediction
-    from core import config, governance, prediction_log, registry, tour
+    from core.common import config
+    from core.lifecycle import tour
+    from core.registry import governance
+    from core.registry import model_registry as registry
+    from core.serve import prediction_log
 
     monkeypatch.setenv(config.DATA_DIR_ENV, str(server.data_dir))
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)

@@ -93,7 +93,7 @@ def team(team_server, tmp_path, monkeypatch) -> Namespace:
     import mlflow
     import streamlit as st
 
-    from core import config
+    from core.common import config
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", team_server.uri)
     monkeypatch.delenv("MLFLOW_REGISTRY_URI", raising=False)

@@ -14,9 +14,13 @@ from pathlib import Path
 import pytest
 from mlflow import MlflowClient
 
-from core import config, data, datastore, jobs, projects, run_recovery
-from core.search_space import Dimension
-from core.tuning import SearchConfig
+from core.common import config, run_recovery
+from core.data import datastore
+from core.data import sets as data
+from core.question import projects
+from core.train import jobs
+from core.train.search_space import Dimension
+from core.train.tuning import SearchConfig
 from tests.team.conftest import _free_port, _tail
 
 

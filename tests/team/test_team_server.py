@@ -17,7 +17,7 @@ def test_cli_lifecycle_against_the_team_server(team, tmp_path):
     """kpis → train → evaluate → promote → predict, each a `python -m core` process reading MLFLOW_TRACKING_URI."""
     from mlflow import MlflowClient
 
-    from core.data import load_builtin
+    from core.data.sets import load_builtin
 
     kpis = json_out(ok(run_cli("kpis", "--experiment", team.project, "--set", "accuracy>=0.9", "--json")))
     assert kpis["experiment"] == team.project
@@ -58,8 +58,13 @@ def test_artifacts_go_through_the_proxy(team):
     import mlflow
     from mlflow import MlflowClient
 
-    from core import data, datastore, evaluation, predict, projects, registry
-    from core.training import train_model
+    from core.compare import evaluation
+    from core.data import datastore
+    from core.data import sets as data
+    from core.question import projects
+    from core.registry import model_registry as registry
+    from core.serve import predict
+    from core.train.training import train_model
 
     project = projects.create_project(team.project)
     record = datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
@@ -93,7 +98,8 @@ def test_app_flow_against_the_team_server(team):
     """Home → new project → data → train → compare → registry (register, @production) → predict, via AppTest."""
     from streamlit.testing.v1 import AppTest
 
-    from core import projects, registry
+    from core.question import projects
+    from core.registry import model_registry as registry
     from tests.app.conftest import ROOT
 
     app = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=180)
@@ -156,7 +162,7 @@ def test_app_flow_against_the_team_server(team):
     assert "Predicted class:" in texts(app.success)
 
     # the prediction log's Parquet parts travel through the proxy too, and read back from the server
-    from core import prediction_log
+    from core.serve import prediction_log
 
     assert prediction_log.flush()
     assert len(prediction_log.read_log(project.experiment_id, team.model)) == 1
@@ -183,6 +189,6 @@ def test_search_logs_its_trials_on_the_team_server(team):
 
 
 def _iris_rows() -> pd.DataFrame:
-    from core.data import load_builtin
+    from core.data.sets import load_builtin
 
     return load_builtin("iris").drop(columns="species").head(5)

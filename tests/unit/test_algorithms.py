@@ -1,4 +1,4 @@
-"""core.algorithms: the catalogue, hyperparameter checks and the preprocessing pipeline."""
+"""core.train.algorithms: the catalogue, hyperparameter checks and the preprocessing pipeline."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import algorithms
-from core.algorithms import AlgorithmError, build_pipeline, clean_params
+from core.train import algorithms
+from core.train.algorithms import AlgorithmError, build_pipeline, clean_params
 
 # histogram gradient boosting needs 20 rows per leaf by default: on these toy frames it predicts the majority
 TOO_FEW_ROWS = {"hist_gradient_boosting"}

@@ -31,7 +31,7 @@ MAX_MESSAGE = 1500  # a message is for people: one line, never a 100 kB cell ech
 
 
 def _iris() -> pd.DataFrame:
-    from core.data import load_builtin
+    from core.data.sets import load_builtin
 
     return load_builtin("iris")
 
@@ -92,7 +92,7 @@ def store_snapshot() -> dict:
     from mlflow import MlflowClient
     from mlflow.entities import ViewType
 
-    from core.config import active_store
+    from core.common.config import active_store
 
     active_store()
     client = MlflowClient()
@@ -117,7 +117,7 @@ def store_snapshot() -> dict:
 @contextlib.contextmanager
 def module_store(folder, template):
     """A temporary store for a whole module (the conftest ``store`` is per test), active until the block ends."""
-    from core import config
+    from core.common import config
 
     data_dir = folder / "store"
     data_dir.mkdir()
@@ -141,7 +141,11 @@ def module_store(folder, template):
 
 def train_iris_model():
     """The example project with iris recorded and a 10-tree random forest registered as MODEL@ALIAS."""
-    from core import data, datastore, projects, registry, training
+    from core.data import datastore
+    from core.data import sets as data
+    from core.question import projects
+    from core.registry import model_registry as registry
+    from core.train import training
 
     project = projects.ensure_example_project()
     record = datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", TARGET)
@@ -153,7 +157,7 @@ def train_iris_model():
 @pytest.fixture(scope="module")
 def served(tmp_path_factory, store_template):
     """(project, served model) in a store shared by this module's tests; each test checks it is left unchanged."""
-    from core import predict
+    from core.serve import predict
 
     with module_store(tmp_path_factory.mktemp("bad-input"), store_template):
         project, _ = train_iris_model()
@@ -195,8 +199,9 @@ READ_ERRORS = {
 
 def _data_phase(name: str):
     """The Data page's path: read the upload, check it, and (when the check finds errors) try to record it."""
-    from core import data, datastore, loading
-    from core.validation import blocking
+    from core.data import datastore, loading
+    from core.data import sets as data
+    from core.data.validation import blocking
 
     filename, content = BAD[name]
     frame = loading.read_table(content, filename, min_rows=data.MIN_ROWS, min_columns=2).frame
@@ -214,7 +219,7 @@ DATA_FINDINGS = {  # checks with severity "error" the data phase reports, and th
 
 @pytest.mark.parametrize("name", [*READ_ERRORS, "one_row"])
 def test_data_phase_refuses_unreadable_files(served, unchanged, name):
-    from core.data import DataError
+    from core.data.sets import DataError
 
     with pytest.raises(DataError) as caught:
         _data_phase(name)
@@ -224,8 +229,8 @@ def test_data_phase_refuses_unreadable_files(served, unchanged, name):
 
 @pytest.mark.parametrize("name", list(DATA_FINDINGS))
 def test_data_phase_reports_blocking_findings_and_records_nothing(served, unchanged, name):
-    from core import datastore
-    from core.data import DataError
+    from core.data import datastore
+    from core.data.sets import DataError
 
     frame, _, _, errors = _data_phase(name)
     check, keywords = DATA_FINDINGS[name]
@@ -272,7 +277,7 @@ def test_data_phase_treats_hostile_names_and_values_as_plain_text(served, unchan
 
 
 def _predict(model, name: str) -> pd.DataFrame:
-    from core import predict
+    from core.serve import predict
 
     filename, content = BAD[name]
     return predict.predict_frame(model, predict.read_prediction_csv(content, model, filename))
@@ -283,7 +288,7 @@ PREDICT_ERRORS = {**READ_ERRORS, "inf": ("2 infinite values", "rows 4, 8", "cann
 
 @pytest.mark.parametrize("name", list(PREDICT_ERRORS))
 def test_prediction_batch_refusals_are_specific(served, unchanged, name):
-    from core.predict import PredictError
+    from core.serve.predict import PredictError
 
     with pytest.raises(PredictError) as caught:
         _predict(served[1], name)
@@ -311,7 +316,7 @@ def test_prediction_batch_accepts_what_the_model_can_score(served, unchanged, na
 
 
 def test_prediction_batch_warns_about_an_all_missing_feature(served, unchanged):
-    from core import predict
+    from core.serve import predict
 
     _, model = served
     filename, content = BAD["all_nan"]
@@ -339,7 +344,7 @@ MONITOR_ACCEPTS = {name: rows for name, rows in PREDICT_ACCEPTS.items() if name 
 
 @pytest.mark.parametrize("name", list(MONITOR_ERRORS))
 def test_monitoring_batch_refusals_are_specific(served, unchanged, name):
-    from core import monitoring
+    from core.monitor import monitoring
 
     filename, content = BAD[name]
     with pytest.raises(monitoring.MonitorError) as caught:
@@ -349,7 +354,7 @@ def test_monitoring_batch_refusals_are_specific(served, unchanged, name):
 
 @pytest.mark.parametrize("name", list(MONITOR_ACCEPTS))
 def test_monitoring_batch_compares_what_it_can_read(served, unchanged, name):
-    from core import monitoring
+    from core.monitor import monitoring
 
     filename, content = BAD[name]
     report = monitoring.monitor_file(MODEL, ALIAS, content, filename)
@@ -362,7 +367,8 @@ def test_monitoring_batch_compares_what_it_can_read(served, unchanged, name):
 
 def _plan(name: str, combine: str = "append"):
     """The Retrain page's and the CLI's path: read the batch (at least one row), then plan."""
-    from core import loading, retrain
+    from core.data import loading
+    from core.monitor import retrain
 
     filename, content = BAD[name]
     batch = loading.read_table(content, filename, min_rows=1).frame
@@ -383,8 +389,8 @@ RETRAIN_ERRORS = {
 
 @pytest.mark.parametrize("name", list(RETRAIN_ERRORS))
 def test_retraining_batch_refusals_are_specific(served, unchanged, name):
-    from core.data import DataError
-    from core.retrain import RetrainError
+    from core.data.sets import DataError
+    from core.monitor.retrain import RetrainError
 
     with pytest.raises((DataError, RetrainError)) as caught:
         _plan(name)
@@ -394,7 +400,7 @@ def test_retraining_batch_refusals_are_specific(served, unchanged, name):
 
 
 def test_retraining_appends_a_one_class_batch_but_refuses_it_alone(served, unchanged):
-    from core.retrain import RetrainError
+    from core.monitor.retrain import RetrainError
 
     plan = _plan("one_class")
     assert len(plan.frame) == 150 + 50

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from core import training
-from core.algorithms import ALGORITHMS, AlgorithmError, choice_text, clean_params, default_params
+from core.train import training
+from core.train.algorithms import ALGORITHMS, AlgorithmError, choice_text, clean_params, default_params
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -55,7 +55,7 @@ def test_every_algorithm_round_trips_through_mlflow(iris_project):
         "out = {k: list(map(str, mlflow.pyfunc.load_model(u).predict(rows))) for k, u in uris.items()}\n"
         "print(json.dumps(out))\n"
     )
-    from core.config import resolve_store
+    from core.common.config import resolve_store
 
     env = {**os.environ, "MLFLOW_TRACKING_URI": resolve_store().tracking_uri}
     proc = subprocess.run(

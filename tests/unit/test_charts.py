@@ -1,4 +1,4 @@
-"""core.charts: every builder returns a plotly Figure of the expected shape."""
+"""core.ui.charts: every builder returns a plotly Figure of the expected shape."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from core import charts, data
+from core.data import sets as data
+from core.ui import charts
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +112,7 @@ def test_prediction_counts_bar():
 
 def test_class_labels_that_read_as_numbers_stay_categories():
     """Years as classes (2007, 2008, 2009) are three bars, not a number line from 2,006.5 to 2,009."""
-    from core import data
+    from core.data import sets as data
 
     frame = pd.DataFrame({"year": [2007, 2008, 2009, 2008], "x": [1.0, 2.0, 3.0, 4.0]})
     assert charts.class_balance_bar(data.class_balance(frame, "year")).layout.xaxis.type == "category"

@@ -1,4 +1,4 @@
-"""core.config: where the store lives, which environment wins, and what people are shown."""
+"""core.common.config: where the store lives, which environment wins, and what people are shown."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from core import config
+from core.common import config
 
 
 def test_empty_environment_gives_embedded_sqlite_under_data_dir(tmp_path):

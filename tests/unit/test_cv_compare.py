@@ -1,4 +1,4 @@
-"""core.cv_compare: per-fold scores read back from MLflow, and the corrected paired t-test between two runs.
+"""core.compare.cv_compare: per-fold scores read back from MLflow, and the corrected paired t-test between two runs.
 
 Most runs here are synthetic: made with MlflowClient, with fold scores chosen so that the Nadeau–Bengio statistic
 can be worked out by hand. One test trains real runs to check the whole path from training to verdict.
@@ -11,11 +11,11 @@ import math
 import pytest
 from scipy import stats as sps
 
-from core import cv_compare
-from core.cv_compare import cv_difference, fold_scores
-from core.kpis import SCORE_METRICS
-from core.stats import Comparison, corrected_paired_t_test
-from core.training import TAG_DATA_RUN, fold_metrics
+from core.compare import cv_compare
+from core.compare.cv_compare import cv_difference, fold_scores
+from core.compare.stats import Comparison, corrected_paired_t_test
+from core.question.kpis import SCORE_METRICS
+from core.train.training import TAG_DATA_RUN, fold_metrics
 
 # five folds, A ahead on every one: d = A - B = [0.05, 0.02, 0.02, 0.04, 0.04]
 A_FOLDS = [0.90, 0.92, 0.88, 0.91, 0.94]
@@ -25,7 +25,7 @@ B_FOLDS = [0.85, 0.90, 0.86, 0.87, 0.90]
 def client():
     from mlflow import MlflowClient
 
-    from core.config import active_store
+    from core.common.config import active_store
 
     return MlflowClient(tracking_uri=active_store().tracking_uri)
 
@@ -227,7 +227,7 @@ def test_what_phrases_fit_the_sentence():
 
 
 def test_two_trained_runs_on_the_same_folds(iris_project):
-    from core.training import train_model
+    from core.train.training import train_model
 
     project, record = iris_project
     tree = train_model(project.experiment_id, record, "decision_tree", {"max_depth": 1}, cv_folds=4)

@@ -1,4 +1,4 @@
-"""core.data: built-in data sets, target checks, the split and summaries (file reading: test_loading.py)."""
+"""core.data.sets: built-in data sets, target checks, the split and summaries (file reading: test_loading.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import data
-from core.data import DataError
+from core.data import sets as data
+from core.data.sets import DataError
 
 
 @pytest.mark.parametrize(

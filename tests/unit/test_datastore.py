@@ -1,18 +1,20 @@
-"""core.datastore: the project's data set and split as an MLflow 'data' run."""
+"""core.data.datastore: the project's data set and split as an MLflow 'data' run."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from core import data, datastore, projects
-from core.data import DataError
+from core.data import datastore
+from core.data import sets as data
+from core.data.sets import DataError
+from core.question import projects
 
 
 def fresh_client():
     from mlflow import MlflowClient
 
-    from core.config import active_store
+    from core.common.config import active_store
 
     return MlflowClient(tracking_uri=active_store().tracking_uri)
 

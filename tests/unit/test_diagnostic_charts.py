@@ -1,4 +1,4 @@
-"""core.charts, C phase builders: each returns a plotly Figure with the expected traces."""
+"""core.ui.charts, C phase builders: each returns a plotly Figure with the expected traces."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from core import charts, diagnostics
+from core.compare import diagnostics
+from core.ui import charts
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""core.diagnostics: per-class metrics, curves, mistakes and importances on held-out rows."""
+"""core.compare.diagnostics: per-class metrics, curves, mistakes and importances on held-out rows."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import data, diagnostics
-from core.algorithms import build_pipeline
+from core.compare import diagnostics
+from core.data import sets as data
+from core.train.algorithms import build_pipeline
 
 PETALS = {"petal length (cm)", "petal width (cm)"}
 

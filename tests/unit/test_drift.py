@@ -1,4 +1,4 @@
-"""core.drift: every statistic against known distributions — no drift on a resample, clear drift on a shift."""
+"""core.monitor.drift: every statistic against known distributions — no drift on a resample, clear drift on a shift."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import drift
-from core.drift import Thresholds
+from core.monitor import drift
+from core.monitor.drift import Thresholds
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""core.evaluation: held-out metrics, confusion matrix, latency, permutation importance, confusion figure and KPI
-verdict, computed once per run."""
+"""core.compare.evaluation: held-out metrics, confusion matrix, latency, permutation importance, confusion figure
+and KPI verdict, computed once per run."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import diagnostics, evaluation, training
-from core.evaluation import EvaluationError, confusion, score_predictions
-from core.kpis import KPI, primary_metric
+from core.compare import diagnostics, evaluation
+from core.compare.evaluation import EvaluationError, confusion, score_predictions
+from core.question.kpis import KPI, primary_metric
+from core.train import training
 
 ALL_ARTIFACTS = {
     evaluation.EVALUATION_ARTIFACT,
@@ -22,7 +23,7 @@ ALL_ARTIFACTS = {
 def fresh_client():
     from mlflow import MlflowClient
 
-    from core.config import active_store
+    from core.common.config import active_store
 
     return MlflowClient(tracking_uri=active_store().tracking_uri)
 

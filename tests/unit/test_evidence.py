@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from core import evaluation, evidence, training
+from core.compare import evaluation, evidence
+from core.train import training
 
 
 def _evaluated(project, record, algorithm="random_forest", params=None):
@@ -72,7 +73,7 @@ def test_a_conclusion_is_checked_and_stored_as_tags(iris_project):
 
 
 def test_an_evaluation_missing_newer_evidence_needs_renewal():
-    from core.evaluation import NO_IMPORTANCE_BEFORE, Evaluation
+    from core.compare.evaluation import NO_IMPORTANCE_BEFORE, Evaluation
 
     current = Evaluation("r", {}, ["a"], [[1]], 1, ["a"], importance={"features": []})
     no_rows = Evaluation("r", {}, ["a"], [[1]], 1, None, importance={"features": []})
@@ -84,7 +85,9 @@ def test_an_evaluation_missing_newer_evidence_needs_renewal():
 
 
 def test_evaluating_several_runs_reads_their_shared_data_once_and_says_which_run_is_next(iris_project, monkeypatch):
-    from core import datastore, evidence, training
+    from core.compare import evidence
+    from core.data import datastore
+    from core.train import training
 
     project, record = iris_project
     runs = [training.train_model(project.experiment_id, record, "logistic_regression").run_id for _ in range(2)]

@@ -1,4 +1,4 @@
-"""core.export: every kind of model run becomes a standalone script that reproduces its pipeline and CV score.
+"""core.codegen.export: every kind of model run becomes a standalone script that reproduces its pipeline and CV score.
 
 Running a script costs a fresh interpreter importing mlflow (~5 s), so one module-scoped store holds every
 run (one per algorithm, a search with its trials, a data set with categories, flags and missing values), each
@@ -21,11 +21,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import config, export
-from core.algorithms import ALGORITHMS, build_pipeline, clean_params
-from core.export import ExportError
-from core.features import FeatureSteps
-from core.kpis import SCORE_METRICS
+from core.codegen import export
+from core.codegen.export import ExportError
+from core.common import config
+from core.question.kpis import SCORE_METRICS
+from core.train.algorithms import ALGORITHMS, build_pipeline, clean_params
+from core.train.features import FeatureSteps
 
 ROOT = Path(__file__).resolve().parents[2]
 RUFF = ROOT / ".venv" / "bin" / "ruff"
@@ -115,10 +116,12 @@ def run_script(path: Path, uri: str, *args: str) -> subprocess.CompletedProcess:
 def shared(tmp_path_factory, store_template):
     """One store with a run per case, a search (parent and trials) and the messy data's runs, all exported and
     their scripts run once."""
-    from core import datastore, projects, training
-    from core.data import load_builtin
-    from core.search_space import default_space
-    from core.tuning import SearchConfig, run_search
+    from core.data import datastore
+    from core.data.sets import load_builtin
+    from core.question import projects
+    from core.train import training
+    from core.train.search_space import default_space
+    from core.train.tuning import SearchConfig, run_search
 
     data_dir = tmp_path_factory.mktemp("export-store")
     shutil.copy(store_template, data_dir / "mlflow.db")
@@ -457,7 +460,7 @@ def test_bool_columns_and_fixed_categories_are_written_out(exported, tmp_path):
     """Data runs from before column roles keep bool columns as bools: the script encodes them as the workbench."""
     from dataclasses import replace
 
-    from core.features import column_kinds
+    from core.train.features import column_kinds
 
     _, runs = exported
     spec = export.export_spec(runs["svc"].run_id)  # PCA: the workbench fixes the one-hot categories

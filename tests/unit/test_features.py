@@ -1,4 +1,4 @@
-"""core.features: the A2 feature steps, their MLflow params, and the preprocessing they build."""
+"""core.train.features: the A2 feature steps, their MLflow params, and the preprocessing they build."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from sklearn.decomposition import PCA
 from sklearn.feature_selection import SelectKBest
 from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, PolynomialFeatures, RobustScaler, StandardScaler
 
-from core.algorithms import ALGORITHMS, build_pipeline
-from core.features import (
+from core.train.algorithms import ALGORITHMS, build_pipeline
+from core.train.features import (
     IMPUTERS,
     MAX_POLY_DEGREE,
     PARAM_PREFIX,
@@ -24,7 +24,7 @@ from core.features import (
     column_kinds,
     prepared_width,
 )
-from core.training import cross_validated
+from core.train.training import cross_validated
 
 FAST = {
     "hist_gradient_boosting": {"max_iter": 20},

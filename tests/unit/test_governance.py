@@ -7,8 +7,11 @@ import threading
 import pytest
 from mlflow import MlflowClient
 
-from core import evaluation, governance, registry, training
-from core.governance import Actor, GovernanceError
+from core.compare import evaluation
+from core.registry import governance
+from core.registry import model_registry as registry
+from core.registry.governance import Actor, GovernanceError
+from core.train import training
 
 MODEL = "iris-classifier"
 ANA = Actor("ana")
@@ -184,7 +187,7 @@ def test_an_unreachable_registry_is_one_clear_line(versions, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "2")
-    from core import config
+    from core.common import config
 
     config.activate_store()
     with pytest.raises(GovernanceError, match="did not answer"):

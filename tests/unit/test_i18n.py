@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from core import i18n
+from core.common import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
-UI_FILES = sorted([*ROOT.glob("pages/*.py"), *ROOT.glob("core/ui/*.py"), ROOT / "Home.py"])
+UI_FILES = sorted([*ROOT.glob("pages/*.py"), *ROOT.glob("core/ui/**/*.py"), ROOT / "Home.py"])
 
 
 def test_both_catalogues_have_the_same_keys_in_every_area():

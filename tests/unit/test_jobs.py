@@ -9,11 +9,11 @@ import sys
 import pytest
 from mlflow import MlflowClient
 
-from core import jobs
-from core.algorithms import ALGORITHMS
-from core.provenance import TAG_OWNER, owner, owner_is_gone, provenance_tags
-from core.search_space import Dimension
-from core.tuning import SearchConfig
+from core.common.provenance import TAG_OWNER, owner, owner_is_gone, provenance_tags
+from core.train import jobs
+from core.train.algorithms import ALGORITHMS
+from core.train.search_space import Dimension
+from core.train.tuning import SearchConfig
 
 SMALL = (Dimension("n_estimators", "int", 10, 20), Dimension("max_depth", "int", 2, 4))
 

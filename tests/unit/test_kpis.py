@@ -1,4 +1,4 @@
-"""core.kpis: parsing, validation, checking and storing KPIs."""
+"""core.question.kpis: parsing, validation, checking and storing KPIs."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from core import kpis
-from core.kpis import KPI, KPIError, check_kpis, kpis_from_json, kpis_to_json, parse_kpi, verdict
+from core.question import kpis
+from core.question.kpis import KPI, KPIError, check_kpis, kpis_from_json, kpis_to_json, parse_kpi, verdict
 
 SCORES = ["accuracy", "balanced_accuracy", "f1_macro", "precision_macro", "recall_macro"]
 PARSABLE_SCORES = SCORES

@@ -1,4 +1,4 @@
-"""core.loading: CSV settings detection, reading CSV/Parquet/Excel, and a clear error for every bad input."""
+"""core.data.loading: CSV settings detection, reading CSV/Parquet/Excel, and a clear error for every bad input."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from core.data import DataError
-from core.loading import (
+from core.data.loading import (
     DECIMALS,
     ENCODINGS,
     SAMPLE_BYTES,
@@ -25,6 +24,7 @@ from core.loading import (
     detect_csv_settings,
     read_table,
 )
+from core.data.sets import DataError
 
 NAMES = ["Länge", "Breite", "Art"]
 ROWS = [(5.1, 3.5, "Setosa"), (4.9, 3.0, "Setosa"), (6.3, 2.9, "Versicolor"), (1234.5, -0.25, "Größe ß")]

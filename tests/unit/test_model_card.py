@@ -1,4 +1,5 @@
-"""core.model_card: the K phase's card of a model version, for workbench versions and versions other code made."""
+"""core.registry.model_card: the K phase's card of a model version, for workbench versions and versions other
+code made."""
 
 from __future__ import annotations
 
@@ -11,10 +12,14 @@ from urllib.parse import urlparse
 
 import pytest
 
-from core import evidence, i18n, model_card, registry, training
-from core.evaluation import evaluate_run
-from core.model_card import ModelCard, Section, Table
-from core.registry import RegistryError
+from core.common import i18n
+from core.compare import evidence
+from core.compare.evaluation import evaluate_run
+from core.registry import model_card
+from core.registry import model_registry as registry
+from core.registry.model_card import ModelCard, Section, Table
+from core.registry.model_registry import RegistryError
+from core.train import training
 
 HISTORY = [
     {
@@ -235,8 +240,8 @@ def test_card_sections_accept_exactly_the_maximum_and_refuse_unknown_versions(ve
 
 
 def test_search_parent_card_has_the_search_summary(iris_project):
-    from core.search_space import Dimension
-    from core.tuning import SearchConfig, run_search
+    from core.train.search_space import Dimension
+    from core.train.tuning import SearchConfig, run_search
 
     project, record = iris_project
     space = (Dimension("max_depth", "int", 2, 3),)

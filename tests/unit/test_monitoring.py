@@ -1,4 +1,4 @@
-"""core.monitoring: training data vs a batch or the prediction log, KPIs over time, JSON report."""
+"""core.monitor.monitoring: training data vs a batch or the prediction log, KPIs over time, JSON report."""
 
 from __future__ import annotations
 
@@ -8,8 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import data, drift, monitoring, predict, prediction_log, registry, training
-from core.kpis import KPI
+from core.data import sets as data
+from core.monitor import drift, monitoring
+from core.question.kpis import KPI
+from core.registry import model_registry as registry
+from core.serve import predict, prediction_log
+from core.train import training
 
 MODEL = "iris-classifier"
 

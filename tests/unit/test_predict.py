@@ -1,4 +1,4 @@
-"""core.predict: load a registered version and predict single rows and whole frames."""
+"""core.serve.predict: load a registered version and predict single rows and whole frames."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import re
 import pandas as pd
 import pytest
 
-from core import predict, registry, training
-from core.predict import PredictError, ServedModel
+from core.registry import model_registry as registry
+from core.serve import predict
+from core.serve.predict import PredictError, ServedModel
+from core.train import training
 
 IRIS_CLASSES = ["setosa", "versicolor", "virginica"]
 

@@ -8,7 +8,10 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from core import predict, prediction_log, registry, runs, training
+from core.compare import runs
+from core.registry import model_registry as registry
+from core.serve import predict, prediction_log
+from core.train import training
 
 MODEL = "iris-classifier"
 
@@ -61,7 +64,7 @@ def test_a_batch_is_written_to_the_store_it_was_predicted_against(served, tmp_pa
     prediction_log.flush()
     batch = record.test_xy()[0].head(4)
     prediction_log.log_predictions(model, batch, predict.predict_frame(model, batch), "batch")
-    from core import config
+    from core.common import config
 
     # the process switches to another store before the background writer runs
     original = os.environ[config.DATA_DIR_ENV]

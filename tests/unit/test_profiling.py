@@ -1,10 +1,11 @@
-"""core.profiling: reports built with ydata-profiling and kept in MLflow per data digest."""
+"""core.data.profiling: reports built with ydata-profiling and kept in MLflow per data digest."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from core import data, datastore, profiling
+from core.data import datastore, profiling
+from core.data import sets as data
 
 
 def test_profile_html_is_a_full_page():
@@ -16,7 +17,7 @@ def test_profile_html_is_a_full_page():
 
 
 def test_a_profile_given_with_the_data_is_stored_and_found_by_digest(store):
-    from core import projects
+    from core.question import projects
 
     project = projects.create_project("Profiled")
     frame = data.load_builtin("iris")
@@ -30,7 +31,7 @@ def test_a_profile_given_with_the_data_is_stored_and_found_by_digest(store):
 
 
 def test_a_profile_built_after_confirming_is_stored_on_the_same_data_run(store):
-    from core import projects
+    from core.question import projects
 
     project = projects.create_project("Later")
     frame = data.load_builtin("wine")

@@ -1,4 +1,4 @@
-"""core.projects: projects are MLflow experiments with the question and KPIs as tags."""
+"""core.question.projects: projects are MLflow experiments with the question and KPIs as tags."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ import json
 
 import pytest
 
-from core import projects
-from core.kpis import DEFAULT_KPIS, KPI, KPIError
-from core.projects import ProjectError
+from core.question import projects
+from core.question.kpis import DEFAULT_KPIS, KPI, KPIError
+from core.question.projects import ProjectError
 
 
 def fresh_client():
     from mlflow import MlflowClient
 
-    from core.config import active_store
+    from core.common.config import active_store
 
     return MlflowClient(tracking_uri=active_store().tracking_uri)
 
@@ -159,7 +159,7 @@ def test_describe(question, kpis, expected):
 def test_artifacts_of_a_new_project_stay_in_the_embedded_data_folder(store):
     import mlflow
 
-    from core import config
+    from core.common import config
 
     config.activate_store(config.resolve_store())  # as on every app rerun, after mlflow exported its URI
     project = projects.create_project("artifacts-here")

@@ -1,17 +1,18 @@
-"""core.registry: register run models, list versions and move aliases."""
+"""core.registry.model_registry: register run models, list versions and move aliases."""
 
 from __future__ import annotations
 
 import pytest
 
-from core import registry, training
-from core.registry import RegistryError
+from core.registry import model_registry as registry
+from core.registry.model_registry import RegistryError
+from core.train import training
 
 
 def fresh_client():
     from mlflow import MlflowClient
 
-    from core.config import active_store
+    from core.common.config import active_store
 
     store = active_store()
     return MlflowClient(tracking_uri=store.tracking_uri, registry_uri=store.registry_uri)
@@ -225,8 +226,8 @@ def test_register_model_logged_without_workbench_tag(iris_project):
 
 
 def test_versions_table(two_runs):
-    from core import evaluation
-    from core.kpis import KPI
+    from core.compare import evaluation
+    from core.question.kpis import KPI
 
     _, run1, run2 = two_runs
     evaluation.evaluate_run(run1, [KPI("accuracy", ">", 0.5)])
@@ -244,7 +245,9 @@ def test_versions_table(two_runs):
 
 
 def test_project_models_are_the_models_built_from_its_runs_newest_first(two_runs):
-    from core import data, datastore, projects
+    from core.data import datastore
+    from core.data import sets as data
+    from core.question import projects
 
     project, first, second = two_runs
     registry.register(first, "older")

@@ -1,5 +1,5 @@
-"""Continuous training (core.retrain): a labelled batch retrains the champion's recipe, the challenger is compared
-with the champion on the same held-out rows, and only the gate promotes it."""
+"""Continuous training (core.monitor.retrain): a labelled batch retrains the champion's recipe, the challenger is
+compared with the champion on the same held-out rows, and only the gate promotes it."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import governance, registry
-from core.algorithms import ALGORITHMS
-from core.governance import Actor
-from core.kpis import KPI
+from core.question.kpis import KPI
+from core.registry import governance
+from core.registry import model_registry as registry
+from core.registry.governance import Actor
+from core.train.algorithms import ALGORITHMS
 
 MODEL = "ct-iris"
 ACTOR = Actor("ci-bot")
@@ -27,21 +28,22 @@ FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal
 def make_champion(search: bool = False, name: str = MODEL):
     """The iris project with KPIs, a small model (a 2-trial search, or one training run) evaluated, registered
     and set as @champion through the gate. Returns (project, dataset, champion run id)."""
-    from core import datastore, projects
-    from core.data import load_builtin
-    from core.evaluation import evaluate_run
+    from core.compare.evaluation import evaluate_run
+    from core.data import datastore
+    from core.data.sets import load_builtin
+    from core.question import projects
 
     project = projects.create_project("CT iris", kpis=KPIS)
     dataset = datastore.record_dataset(project.experiment_id, load_builtin("iris"), "iris", "species")
     if search:
-        from core.search_space import Dimension
-        from core.tuning import SearchConfig, run_search
+        from core.train.search_space import Dimension
+        from core.train.tuning import SearchConfig, run_search
 
         space = (Dimension("max_depth", "int", 2, 6),)
         config = SearchConfig("random_forest", "random", space, {"n_estimators": 10}, max_trials=2, cv_folds=3)
         run_id = run_search(project.experiment_id, dataset, config).run_id
     else:
-        from core.training import train_model
+        from core.train.training import train_model
 
         run_id = train_model(project.experiment_id, dataset, "random_forest", {"n_estimators": 10}, cv_folds=3).run_id
     evaluate_run(run_id, KPIS)
@@ -51,7 +53,7 @@ def make_champion(search: bool = False, name: str = MODEL):
 
 
 def iris() -> pd.DataFrame:
-    from core.data import load_builtin
+    from core.data.sets import load_builtin
 
     return load_builtin("iris")
 
@@ -78,9 +80,10 @@ def store_counts() -> tuple[int, int]:
 
 
 def test_shifted_batch_gives_a_better_challenger_that_the_gate_promotes(store):
-    from core import projects, retrain
-    from core.datastore import load_dataset
-    from core.evaluation import load_evaluation
+    from core.compare.evaluation import load_evaluation
+    from core.data.datastore import load_dataset
+    from core.monitor import retrain
+    from core.question import projects
 
     project, dataset, champion_run = make_champion(search=True)
     stored_before = load_evaluation(champion_run).metrics
@@ -139,7 +142,7 @@ def test_shifted_batch_gives_a_better_challenger_that_the_gate_promotes(store):
 
 
 def test_noisy_batch_gives_a_challenger_that_fails_the_kpi_and_the_gate_refuses(store):
-    from core import retrain
+    from core.monitor import retrain
 
     make_champion()
     batch = iris()
@@ -161,7 +164,7 @@ def test_noisy_batch_gives_a_challenger_that_fails_the_kpi_and_the_gate_refuses(
 def test_a_challenger_that_does_not_beat_the_champion_is_refused_unless_forced_with_a_reason(store):
     import mlflow
 
-    from core import retrain
+    from core.monitor import retrain
 
     make_champion()
     rows = iris()
@@ -193,8 +196,8 @@ def test_a_challenger_that_does_not_beat_the_champion_is_refused_unless_forced_w
 
 
 def test_bad_batches_get_a_clear_message_and_nothing_is_written(store):
-    from core import retrain
-    from core.registry import RegistryError
+    from core.monitor import retrain
+    from core.registry.model_registry import RegistryError
 
     make_champion()
     before = store_counts()
@@ -240,11 +243,11 @@ def test_bad_batches_get_a_clear_message_and_nothing_is_written(store):
 
 @pytest.mark.parametrize("key", list(ALGORITHMS))
 def test_a_logged_search_configuration_reads_back_as_the_same_config(key):
-    from core.algorithms import default_params
-    from core.features import FeatureSteps
-    from core.retrain import search_config_from_dict
-    from core.search_space import default_space
-    from core.tuning import SearchConfig
+    from core.monitor.retrain import search_config_from_dict
+    from core.train.algorithms import default_params
+    from core.train.features import FeatureSteps
+    from core.train.search_space import default_space
+    from core.train.tuning import SearchConfig
 
     space = default_space(key)
     base = {k: v for k, v in default_params(key).items() if k not in {d.name for d in space}}
@@ -256,7 +259,7 @@ def test_a_logged_search_configuration_reads_back_as_the_same_config(key):
 
 
 def test_an_unusable_search_configuration_is_refused_with_a_message():
-    from core.retrain import RetrainError, search_config_from_dict
+    from core.monitor.retrain import RetrainError, search_config_from_dict
 
     with pytest.raises(RetrainError, match="cannot be used again"):
         search_config_from_dict({"algorithm": "random_forest", "space": [{"name": "no_such_param", "kind": "int"}]})

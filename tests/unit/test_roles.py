@@ -1,4 +1,4 @@
-"""core.roles: inferring feature roles, choosing feature columns, explaining a role."""
+"""core.data.roles: inferring feature roles, choosing feature columns, explaining a role."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import roles
-from core.roles import ROLES, USABLE_ROLES, feature_columns_for, infer_role, infer_roles, role_reason
+from core.data import roles
+from core.data.roles import ROLES, USABLE_ROLES, feature_columns_for, infer_role, infer_roles, role_reason
 
 N = 30
 SENTENCES = [f"Customer {i} wrote that the delivery number {i} arrived late again" for i in range(N)]
@@ -74,7 +74,7 @@ def test_infer_roles_skips_the_target_and_keeps_frame_order():
 
 
 def test_infer_roles_on_iris_shaped_data():
-    from core import data
+    from core.data import sets as data
 
     frame = data.load_builtin("iris")
     assert infer_roles(frame, "species") == dict.fromkeys(frame.columns[:4], "numeric")

@@ -7,8 +7,9 @@ import json
 import pytest
 from mlflow import MlflowClient
 
-from core import run_recovery, tuning
-from core.tuning import SearchConfig, run_search
+from core.common import run_recovery
+from core.train import tuning
+from core.train.tuning import SearchConfig, run_search
 from tests.unit.test_tuning import SMALL_FOREST
 
 

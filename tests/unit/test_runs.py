@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from core import runs, training
-from core.search_space import Dimension
-from core.tuning import SearchConfig, run_search
+from core.compare import runs
+from core.train import training
+from core.train.search_space import Dimension
+from core.train.tuning import SearchConfig, run_search
 
 
 @pytest.fixture

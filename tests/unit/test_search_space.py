@@ -1,4 +1,4 @@
-"""core.search_space: editable search spaces, their checks, and the grid, random and Optuna samplers."""
+"""core.train.search_space: editable search spaces, their checks, and the grid, random and Optuna samplers."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import statistics
 import numpy as np
 import pytest
 
-from core.algorithms import ALGORITHMS, AlgorithmError, choice_text, get_algorithm
-from core.search_space import (
+from core.train.algorithms import ALGORITHMS, AlgorithmError, choice_text, get_algorithm
+from core.train.search_space import (
     DEFAULT_GRID_POINTS,
     MAX_GRID_POINTS,
     METHODS,

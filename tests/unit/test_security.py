@@ -16,10 +16,12 @@ from pathlib import Path, PurePosixPath
 import pandas as pd
 import pytest
 
-from core import config, loading, model_card
-from core.data import DataError
+from core.common import config
+from core.data import loading
+from core.data.sets import DataError
+from core.registry import model_card
 from core.ui.common import WORD_JOINER, plain
-from core.ui.data_widgets import REPORT_SANDBOX, sandboxed_html
+from core.ui.widgets.data import REPORT_SANDBOX, sandboxed_html
 
 ROOT = Path(__file__).resolve().parents[2]
 HOSTILE = [
@@ -221,7 +223,7 @@ def test_embedded_store_description_names_the_folder(tmp_path):
 
 
 def test_chart_labels_from_data_cannot_draw_links_or_markup():
-    from core import charts
+    from core.ui import charts
     from core.ui.common import inert_figure
 
     labels = ['<a href="http://example.com">a</a>', "<b>bold</b>", '<span style="fill:url(http://e.com/x)">s</span>']
@@ -235,12 +237,12 @@ def test_chart_labels_from_data_cannot_draw_links_or_markup():
 
 
 def test_no_page_or_widget_renders_raw_html_or_an_unescaped_chart():
-    sources = [*ROOT.glob("pages/*.py"), *ROOT.glob("core/ui/*.py"), ROOT / "Home.py"]
+    sources = [*ROOT.glob("pages/*.py"), *ROOT.glob("core/ui/**/*.py"), ROOT / "Home.py"]
     for path in sources:
         text = path.read_text()
         for call in ("unsafe_allow_html=True", "st.html(", "components.html(", "components.iframe("):
             assert call not in text, f"{path.name} uses {call}"
         if path.name != "common.py":  # inert_chart itself calls plotly_chart
             assert ".plotly_chart(" not in text, f"{path.name}: use inert_chart(where, figure, …)"
-        if path.name != "data_widgets.py":  # embed_report wraps untrusted HTML in its sandbox
-            assert "st.iframe(" not in text, f"{path.name}: untrusted HTML goes through data_widgets.embed_report"
+        if path != ROOT / "core/ui/widgets/data.py":  # embed_report wraps untrusted HTML in its sandbox
+            assert "st.iframe(" not in text, f"{path.name}: untrusted HTML goes through widgets.data.embed_report"

@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from core import i18n
-from core.evaluation import VERDICT_KEYS, evaluate_run
-from core.evidence import CONCLUSIONS, TAG_CONCLUSION, TAG_CONCLUSION_NOTE, conclusion_text, record_conclusion
-from core.kpis import METRICS, SCORE_METRICS
-from core.snippets import compare as snippets
-from core.training import train_model
+from core.codegen.snippets import compare as snippets
+from core.common import i18n
+from core.compare.evaluation import VERDICT_KEYS, evaluate_run
+from core.compare.evidence import CONCLUSIONS, TAG_CONCLUSION, TAG_CONCLUSION_NOTE, conclusion_text, record_conclusion
+from core.question.kpis import METRICS, SCORE_METRICS
+from core.train.training import train_model
 from tests.unit.snippet_exec import run_snippet
 
 
@@ -64,7 +64,7 @@ def test_texts_looked_up_by_a_computed_key_exist_in_both_languages():
 
 
 def test_a_comparison_reads_in_each_language_and_stays_english_for_the_store():
-    from core.stats import compare_in_words, corrected_paired_t_test
+    from core.compare.stats import compare_in_words, corrected_paired_t_test
 
     result = corrected_paired_t_test([0.8, 0.7], [0.9, 0.8], 0.5)
     said = compare_in_words("A", "B", 0.75, 0.85, result, metric="f1_macro")

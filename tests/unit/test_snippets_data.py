@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 from mlflow import MlflowClient
 
-from core import data, datastore, loading, projects
-from core.roles import infer_roles
-from core.snippets import data as snippets
+from core.codegen.snippets import data as snippets
+from core.data import datastore, loading
+from core.data import sets as data
+from core.data.roles import infer_roles
+from core.question import projects
 from tests.unit.snippet_exec import run_snippet
 
 

@@ -6,8 +6,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from core import data, drift, monitoring, predict, prediction_log, registry, training
-from core.snippets import monitor as snippets
+from core.codegen.snippets import monitor as snippets
+from core.data import sets as data
+from core.monitor import drift, monitoring
+from core.registry import model_registry as registry
+from core.serve import predict, prediction_log
+from core.train import training
 from tests.unit.snippet_exec import run_snippet
 
 MODEL = "iris-classifier"

@@ -5,8 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from core import data, predict, registry, training
-from core.snippets import predict as snippets
+from core.codegen.snippets import predict as snippets
+from core.data import sets as data
+from core.registry import model_registry as registry
+from core.serve import predict
+from core.train import training
 from tests.unit.snippet_exec import run_snippet
 
 MODEL = "iris-classifier"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from mlflow import MlflowClient
 
-from core import projects
-from core.kpis import KPI
-from core.snippets import question as snippets
+from core.codegen.snippets import question as snippets
+from core.question import projects
+from core.question.kpis import KPI
 from tests.unit.snippet_exec import run_snippet
 
 QUESTION = "Which species is it? \"Sepal\" and 'petal' sizes\n# not a comment"

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from mlflow import MlflowClient
 
-from core import registry, training
-from core.snippets import registry as snippets
+from core.codegen.snippets import registry as snippets
+from core.registry import model_registry as registry
+from core.train import training
 from tests.unit.snippet_exec import run_snippet
 
 ODD_NAME = 'the "odd" model'  # quotes must stay inside their string literal

@@ -7,13 +7,14 @@ from __future__ import annotations
 import pytest
 from mlflow import MlflowClient
 
-from core import i18n, runs
-from core.algorithms import ALGORITHMS
-from core.features import IMPUTERS, SCALERS, FeatureSteps
-from core.search_space import METHODS, Dimension
-from core.snippets import train as snippets
-from core.training import train_model
-from core.tuning import SearchConfig, run_search
+from core.codegen.snippets import train as snippets
+from core.common import i18n
+from core.compare import runs
+from core.train.algorithms import ALGORITHMS
+from core.train.features import IMPUTERS, SCALERS, FeatureSteps
+from core.train.search_space import METHODS, Dimension
+from core.train.training import train_model
+from core.train.tuning import SearchConfig, run_search
 from tests.unit.snippet_exec import run_snippet
 
 FOREST = (Dimension("n_estimators", "int", 10, 20, points=2), Dimension("max_depth", "int", 2, 4, points=2))

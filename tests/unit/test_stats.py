@@ -1,4 +1,4 @@
-"""core.stats: McNemar's test, the Nadeau–Bengio corrected paired t-test and the verdict in plain words."""
+"""core.compare.stats: McNemar's test, the Nadeau–Bengio corrected paired t-test and the verdict in plain words."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from core.stats import (
+from core.compare.stats import (
     CHI2,
     CORRECTED_T,
     EXACT,

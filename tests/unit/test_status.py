@@ -1,4 +1,4 @@
-"""core.status (and core.runs): the lifecycle board of a project."""
+"""core.lifecycle.status (and core.compare.runs): the lifecycle board of a project."""
 
 from __future__ import annotations
 
@@ -6,8 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from core import evaluation, projects, registry, runs, status, training
-from core.kpis import KPI, primary_metric
+from core.compare import evaluation, runs
+from core.lifecycle import status
+from core.question import projects
+from core.question.kpis import KPI, primary_metric
+from core.registry import model_registry as registry
+from core.train import training
 
 
 def by_phase(board):
@@ -145,8 +149,8 @@ def test_training_runs_excludes_data_runs(iris_project):
 
 
 def test_board_and_core_messages_follow_the_language(store):
-    from core import i18n
-    from core.kpis import KPIError, parse_kpi
+    from core.common import i18n
+    from core.question.kpis import KPIError, parse_kpi
 
     try:
         i18n.set_language_resolver(lambda: "de")

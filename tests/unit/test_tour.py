@@ -7,8 +7,17 @@ from __future__ import annotations
 import pytest
 from mlflow import MlflowClient
 
-from core import data, datastore, evaluation, governance, i18n, prediction_log, projects, registry, tour, training
-from core.evaluation import TAG_VERDICT
+from core.common import i18n
+from core.compare import evaluation
+from core.compare.evaluation import TAG_VERDICT
+from core.data import datastore
+from core.data import sets as data
+from core.lifecycle import tour
+from core.question import projects
+from core.registry import governance
+from core.registry import model_registry as registry
+from core.serve import prediction_log
+from core.train import training
 
 
 def _footprint() -> dict[str, int]:

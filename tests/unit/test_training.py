@@ -1,4 +1,4 @@
-"""core.training: cross-validate, fit and log one pipeline per MLflow run."""
+"""core.train.training: cross-validate, fit and log one pipeline per MLflow run."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import training
-from core.algorithms import AlgorithmError
-from core.datastore import TAG_DIGEST, TAG_KIND
-from core.kpis import SCORE_METRICS
+from core.data.datastore import TAG_DIGEST, TAG_KIND
+from core.question.kpis import SCORE_METRICS
+from core.train import training
+from core.train.algorithms import AlgorithmError
 
 CV_KEYS = {f"cv_{m}" for m in SCORE_METRICS} | {f"cv_{m}_std" for m in SCORE_METRICS} | {"cv_fit_seconds"}
 FOLD_KEYS = {f"cv_{m}_folds" for m in SCORE_METRICS}
@@ -24,7 +24,7 @@ FOLD_KEYS = {f"cv_{m}_folds" for m in SCORE_METRICS}
 def fresh_client():
     from mlflow import MlflowClient
 
-    from core.config import active_store
+    from core.common.config import active_store
 
     return MlflowClient(tracking_uri=active_store().tracking_uri)
 
@@ -118,8 +118,8 @@ def fold_by_fold_accuracy(pipeline, X, y, folds: int, seed: int) -> list[float]:
 
 
 def test_cross_validated_folds_agrees_with_cross_validated_and_fold_order():
-    from core.algorithms import build_pipeline
-    from core.data import load_builtin
+    from core.data.sets import load_builtin
+    from core.train.algorithms import build_pipeline
 
     frame = load_builtin("iris").sample(frac=1.0, random_state=3).reset_index(drop=True)
     X, y = frame.drop(columns="species"), frame["species"]
@@ -227,7 +227,8 @@ def test_bad_configuration_fails_before_a_run_exists(iris_project, algorithm, pa
 
 
 def test_cv_folds_limited_by_smallest_class(store):
-    from core import datastore, projects
+    from core.data import datastore
+    from core.question import projects
 
     project = projects.create_project("Small")
     frame = pd.DataFrame({"x": [float(i % 10) for i in range(30)], "y": ["a"] * 25 + ["b"] * 5})
@@ -253,8 +254,8 @@ def test_cv_folds_for(labels, wanted, expected):
 
 
 def test_skops_trusted_types_come_from_known_libraries():
-    from core.algorithms import build_pipeline
-    from core.data import load_builtin
+    from core.data.sets import load_builtin
+    from core.train.algorithms import build_pipeline
 
     frame = load_builtin("iris")
     X, y = frame.drop(columns="species"), frame["species"]
@@ -267,8 +268,8 @@ def test_skops_trusted_types_come_from_known_libraries():
 def test_a_stale_trusted_type_list_is_computed_afresh_and_the_model_still_loads(store):
     import mlflow
 
-    from core.algorithms import build_pipeline
-    from core.data import load_builtin
+    from core.data.sets import load_builtin
+    from core.train.algorithms import build_pipeline
 
     frame = load_builtin("iris")
     X, y = frame.drop(columns="species"), frame["species"]
@@ -285,8 +286,8 @@ def test_a_stale_trusted_type_list_is_computed_afresh_and_the_model_still_loads(
 
 
 def test_pipelines_of_the_same_classes_share_a_structure():
-    from core.algorithms import build_pipeline
-    from core.data import load_builtin
+    from core.data.sets import load_builtin
+    from core.train.algorithms import build_pipeline
 
     X = load_builtin("iris").drop(columns="species")
     small = build_pipeline("random_forest", {"n_estimators": 10}, X)

@@ -1,4 +1,4 @@
-"""core.tuning: a search as a parent run with a nested child run per trial, its budgets, stops and failures.
+"""core.train.tuning: a search as a parent run with a nested child run per trial, its budgets, stops and failures.
 
 Each search starts loky worker processes and costs a couple of seconds, so the searches here are few and tiny
 (a handful of trials of small forests on iris).
@@ -14,16 +14,16 @@ import time
 
 import pytest
 
-from core import tuning
-from core.algorithms import AlgorithmError
-from core.cv_compare import cv_difference, fold_scores
-from core.datastore import TAG_KIND
-from core.features import FeatureSteps
-from core.kpis import SCORE_METRICS
-from core.search_space import Dimension, Sampler, SearchSpaceError
-from core.stats import Comparison, corrected_paired_t_test
-from core.training import TAG_ALGORITHM, TAG_MODEL_URI, train_model
-from core.tuning import (
+from core.compare.cv_compare import cv_difference, fold_scores
+from core.compare.stats import Comparison, corrected_paired_t_test
+from core.data.datastore import TAG_KIND
+from core.question.kpis import SCORE_METRICS
+from core.train import tuning
+from core.train.algorithms import AlgorithmError
+from core.train.features import FeatureSteps
+from core.train.search_space import Dimension, Sampler, SearchSpaceError
+from core.train.training import TAG_ALGORITHM, TAG_MODEL_URI, train_model
+from core.train.tuning import (
     ABORT,
     MAX_TRIALS,
     TAG_ERROR,
@@ -44,7 +44,7 @@ CV_KEYS = {"cv_accuracy", "cv_accuracy_std", "cv_f1_macro", "cv_fit_seconds"}  #
 def client():
     from mlflow import MlflowClient
 
-    from core.config import active_store
+    from core.common.config import active_store
 
     return MlflowClient(tracking_uri=active_store().tracking_uri)
 
@@ -279,7 +279,7 @@ def test_trial_is_still_built_positionally_without_folds():
 def test_evaluate_trial_returns_picklable_metrics_and_fold_scores():
     import pickle
 
-    from core.data import load_builtin
+    from core.data.sets import load_builtin
 
     frame = load_builtin("iris")
     X, y = frame.drop(columns="species"), frame["species"]
@@ -536,7 +536,8 @@ def test_optuna_search_with_tuple_choices(project):
 
 
 def test_failing_trials_are_marked_failed_and_the_search_goes_on(project, monkeypatch):
-    from core import data, datastore
+    from core.data import datastore
+    from core.data import sets as data
 
     project, _ = project
     # 50 rows: a CV training fold has 32, too few for 50 neighbours, so that trial fails in its worker
@@ -674,8 +675,8 @@ def test_abort_ends_the_parent_killed_without_a_model(project, stop_after):
 
 
 def test_a_grid_larger_than_the_trial_limit_needs_a_budget():
-    from core.search_space import Dimension
-    from core.tuning import MAX_TRIALS, SearchConfig, SearchSpaceError
+    from core.train.search_space import Dimension
+    from core.train.tuning import MAX_TRIALS, SearchConfig, SearchSpaceError
 
     space = tuple(Dimension(n, "int", 1, 20, points=20) for n in ("n_estimators", "max_depth", "min_samples_leaf"))
     space = (Dimension("n_estimators", "int", 10, 500, points=20), *space[1:])

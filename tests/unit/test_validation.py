@@ -1,4 +1,4 @@
-"""core.validation: training-data checks, the schema spec, and batches checked against it."""
+"""core.data.validation: training-data checks, the schema spec, and batches checked against it."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pandas as pd
 import pandera.pandas as pa
 import pytest
 
-from core.roles import feature_columns_for, infer_roles
-from core.validation import (
+from core.data.roles import feature_columns_for, infer_roles
+from core.data.validation import (
     Finding,
     SpecError,
     blocking,

@@ -1,0 +1,1 @@
+"""The whole lifecycle at once: the status board of a project and the guided tour."""

@@ -1,0 +1,1 @@
+"""Monitor and CT — drift, monitoring a model's KPIs over time, and retraining."""

@@ -1,0 +1,1 @@
+"""Q — the question: projects (MLflow experiments) and their KPIs."""

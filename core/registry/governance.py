@@ -1,0 +1,447 @@
+"""K phase governance: a promotion gate on protected aliases, an audit trail in the registry, and rollback.
+
+Every alias change made through the workbench (page or CLI) goes through ``move_alias``, ``remove_alias`` or
+``rollback``. Each writes one audit entry — a tag ``qua3ck.audit.<ms>.<id>`` on the registered model holding
+who, when, which alias, from which version to which, why and whether the gate was overridden — so the trail
+lives in the registry itself, survives restarts and shows in ``mlflow ui``. The entry is written first and
+taken back when the registry refuses the move; ``history`` flags the rare entry whose move never landed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+import uuid
+from dataclasses import asdict, dataclass
+
+from core.common.errors import one_line
+from core.common.i18n import tr, when
+from core.registry import model_registry
+from core.registry.model_registry import RegistryError
+
+TAG_PROTECTED = "qua3ck.protected_aliases"  # registered-model tag: comma-separated alias names
+DEFAULT_PROTECTED = ("production", "champion")
+AUDIT_PREFIX = "qua3ck.audit."
+MIN_REASON = 10
+MAX_REASON = 1000
+MAX_NAME = 100
+PASS = "pass"
+
+
+class GovernanceError(RegistryError):
+    """An alias change the gate, the approver list or the registry refused; nothing was changed."""
+
+
+class UnknownModel(GovernanceError):
+    """There is no registered model of that name."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a signed-in user (``authenticated``) or a name typed once per session. ``approvers`` is the
+    list allowed to move protected aliases when authentication is configured; None means promotions are
+    unguarded (no authentication)."""
+
+    name: str
+    authenticated: bool = False
+    approvers: tuple[str, ...] | None = None
+
+    @property
+    def guarded(self) -> bool:
+        return self.approvers is not None
+
+    def may_approve(self) -> bool:
+        if not self.guarded:
+            return True
+        return self.authenticated and self.name.strip().lower() in {a.strip().lower() for a in self.approvers}
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One alias change as recorded on the registered model."""
+
+    key: str
+    when: int  # epoch ms
+    who: str
+    action: str  # set, remove, rollback
+    alias: str
+    from_version: str | None
+    to_version: str | None
+    reason: str = ""
+    override: bool = False
+    verdict: str = ""  # the target version's KPI verdict at the time
+    applied: bool = True  # False: the newest entry of its alias, but the alias does not hold its target
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    """Whether an alias may move to a version, and why not."""
+
+    alias: str
+    version: str
+    protected: bool
+    verdict: str
+    verdict_ok: bool  # the version passes its KPIs, or the alias is not protected
+    approver_ok: bool
+    message: str
+
+    @property
+    def allowed(self) -> bool:
+        return self.verdict_ok and self.approver_ok
+
+
+def _client():
+    return model_registry._client()
+
+
+def _registry_call(what: str, call, *args):
+    """Run a registry call; an unreachable or refusing registry becomes one GovernanceError line."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return call(*args)
+    except RegistryError:
+        raise
+    except (MlflowException, OSError, ConnectionError) as exc:
+        raise GovernanceError(tr("governance.no_answer", what=what, error=one_line(exc))) from None
+
+
+def _model(name: str):
+    from mlflow.exceptions import MlflowException
+
+    model_registry.validate_model_name(name)  # MLflow's own refusal of a bad name would read as "did not answer"
+    try:
+        return _client().get_registered_model(name)
+    except MlflowException as exc:
+        if "RESOURCE_DOES_NOT_EXIST" in str(getattr(exc, "error_code", "")) or "not found" in str(exc).lower():
+            raise UnknownModel(tr("registry.err_no_model_named", name=name)) from None
+        raise GovernanceError(tr("governance.no_answer_reading", name=name, error=one_line(exc))) from None
+    except OSError as exc:
+        raise GovernanceError(tr("governance.no_answer_reading", name=name, error=one_line(exc))) from None
+
+
+def protected_aliases(name: str) -> tuple[str, ...]:
+    """The aliases of a model guarded by the gate (the model's tag, else production and champion)."""
+    raw = (_model(name).tags or {}).get(TAG_PROTECTED)
+    if raw is None:
+        return DEFAULT_PROTECTED
+    return tuple(a for a in (part.strip() for part in raw.split(",")) if a)
+
+
+def set_protected_aliases(name: str, aliases: list[str], actor: Actor) -> tuple[str, ...]:
+    """Choose which aliases of a model the gate guards; only an approver may change it when guarded."""
+    _check_actor(actor)
+    if not actor.may_approve():
+        raise GovernanceError(tr("governance.only_approvers_protect", name=actor.name))
+    cleaned = tuple(dict.fromkeys(model_registry.validate_alias(a) for a in aliases))
+    _model(name)
+    _registry_call(
+        tr("governance.while_saving_protected"),
+        _client().set_registered_model_tag,
+        name,
+        TAG_PROTECTED,
+        ",".join(cleaned),
+    )
+    return cleaned
+
+
+def run_verdict(run_id: str | None) -> str:
+    """The KPI verdict of a run on its held-out rows: pass, fail, none or 'not evaluated'."""
+    from mlflow.exceptions import MlflowException
+
+    from core.compare.evaluation import TAG_VERDICT
+
+    if not run_id:
+        return "not evaluated"
+    try:
+        return _client().get_run(run_id).data.tags.get(TAG_VERDICT, "not evaluated")
+    except MlflowException:
+        return "not evaluated"
+
+
+def version_verdict(name: str, version: str) -> str:
+    """The KPI verdict of a version's run."""
+    return run_verdict(model_registry.get_version(name, version).run_id)
+
+
+def _check_actor(actor: Actor) -> None:
+    if not actor.name.strip():
+        raise GovernanceError(tr("governance.who_first"))
+    if len(actor.name) > MAX_NAME:
+        raise GovernanceError(tr("governance.name_too_long", limit=MAX_NAME))
+
+
+def _decide(alias: str, what: str, version: str, protected: bool, verdict: str, actor: Actor) -> GateDecision:
+    verdict_ok = not protected or verdict == PASS
+    approver_ok = not protected or actor.may_approve()
+    if not approver_ok:
+        who = actor.name or tr("governance.you")
+        message = tr("governance.gate_not_approver", alias=alias, who=who)
+    elif not verdict_ok:
+        message = tr("governance.gate_not_pass", alias=alias, what=what, verdict=verdict_word(verdict))
+    elif protected:
+        message = tr("governance.gate_passes", alias=alias, what=what)
+    else:
+        message = tr("governance.gate_unprotected", alias=alias)
+    return GateDecision(alias, version, protected, verdict, verdict_ok, approver_ok, message)
+
+
+def check_gate(name: str, alias: str, version: str, actor: Actor) -> GateDecision:
+    """May ``actor`` point ``alias`` at ``version``? Protected aliases need a passing KPI verdict (or an
+    override with a reason) and, when promotions are guarded, an approver."""
+    alias = model_registry.validate_alias(alias)
+    protected = alias in protected_aliases(name)
+    version = str(version)
+    what = tr("governance.what_version", version=version)
+    return _decide(alias, what, version, protected, version_verdict(name, version), actor)
+
+
+def check_run_gate(name: str, alias: str, run_id: str, actor: Actor) -> GateDecision:
+    """check_gate for the version a run is about to become (a model not registered yet has the default
+    protected aliases), so a refused promotion registers nothing."""
+    alias = model_registry.validate_alias(alias)
+    try:
+        protected = alias in protected_aliases(name)
+    except UnknownModel:
+        protected = alias in DEFAULT_PROTECTED
+    return _decide(alias, tr("governance.what_run", run=run_id), "", protected, run_verdict(run_id), actor)
+
+
+_locks: dict[tuple[str, str], threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _alias_lock(name: str, alias: str) -> threading.Lock:
+    """One lock per model alias in this process: two sessions of one server cannot interleave a move."""
+    with _locks_guard:
+        return _locks.setdefault((name, alias), threading.Lock())
+
+
+_UNCHECKED = object()
+
+
+def _check_holder(name: str, alias: str, expected_from) -> str | None:
+    current = model_registry.get_model(name).aliases.get(alias)
+    if expected_from is not _UNCHECKED and current != (str(expected_from) if expected_from is not None else None):
+        seen = tr("governance.what_version", version=expected_from) if expected_from is not None else None
+        now = tr("governance.what_version", version=current) if current is not None else None
+        nothing = tr("governance.no_version")
+        raise GovernanceError(tr("governance.changed_meanwhile", alias=alias, seen=seen or nothing, now=now or nothing))
+    return current
+
+
+def _reason(reason: str, required: bool, what: str) -> str:
+    reason = (reason or "").strip()
+    if len(reason) > MAX_REASON:
+        raise GovernanceError(tr("governance.reason_too_long", limit=MAX_REASON, length=len(reason)))
+    if required and len(reason) < MIN_REASON:
+        raise GovernanceError(tr("governance.reason_needed", what=what, minimum=MIN_REASON))
+    return reason
+
+
+def _record_and_apply(name: str, entry: AuditEntry, apply) -> AuditEntry:
+    """Write the entry, then the change; if the registry refuses the change, take the entry back."""
+    client = _client()
+    _registry_call(tr("governance.while_recording"), client.set_registered_model_tag, name, entry.key, _encode(entry))
+    try:
+        apply()
+    except Exception as exc:  # noqa: BLE001 — whatever failed, the entry must not claim a change that did not happen
+        with contextlib.suppress(Exception):  # if this fails too, history() flags the entry as not applied
+            client.delete_registered_model_tag(name, entry.key)
+        raise GovernanceError(tr("governance.refused", error=one_line(exc))) from None
+    return entry
+
+
+def _encode(entry: AuditEntry) -> str:
+    data = entry.as_dict()
+    data.pop("key")
+    data.pop("applied")
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _new_key(now: int) -> str:
+    return f"{AUDIT_PREFIX}{now:013d}.{uuid.uuid4().hex[:8]}"
+
+
+def move_alias(
+    name: str,
+    alias: str,
+    version: str,
+    actor: Actor,
+    reason: str = "",
+    override: bool = False,
+    expected_from=_UNCHECKED,
+) -> AuditEntry:
+    """Point ``alias`` at ``version`` through the gate and record it. ``expected_from`` is the holder the person
+    saw when deciding (None: no holder); when the alias moved meanwhile, nothing changes."""
+    _check_actor(actor)
+    alias = model_registry.validate_alias(alias)
+    version = str(version)
+    with _alias_lock(name, alias):
+        model_registry.get_version(name, version)  # an unknown or deleted version is refused before anything changes
+        current = _check_holder(name, alias, expected_from)
+        if current == version:
+            raise GovernanceError(tr("governance.already_points", alias=alias, version=version))
+        decision = check_gate(name, alias, version, actor)
+        if not decision.approver_ok:
+            raise GovernanceError(decision.message)
+        if not decision.verdict_ok and not override:
+            raise GovernanceError(decision.message)
+        reason = _reason(reason, not decision.verdict_ok, tr("governance.reason_for_override", alias=alias))
+        now = int(time.time() * 1000)
+        entry = AuditEntry(
+            key=_new_key(now),
+            when=now,
+            who=actor.name.strip(),
+            action="set",
+            alias=alias,
+            from_version=current,
+            to_version=version,
+            reason=reason,
+            override=override and not decision.verdict_ok,
+            verdict=decision.verdict,
+        )
+        return _record_and_apply(name, entry, lambda: _client().set_registered_model_alias(name, alias, version))
+
+
+def remove_alias(name: str, alias: str, actor: Actor, reason: str = "", expected_from=_UNCHECKED) -> AuditEntry:
+    """Remove an alias and record it; a protected alias needs an approver and a reason."""
+    _check_actor(actor)
+    with _alias_lock(name, alias):
+        current = _check_holder(name, alias, expected_from)
+        if current is None:
+            raise GovernanceError(tr("registry.err_no_alias", name=name, alias=alias))
+        protected = alias in protected_aliases(name)
+        if protected and not actor.may_approve():
+            raise GovernanceError(tr("governance.only_approvers_remove", alias=alias))
+        reason = _reason(reason, protected, tr("governance.reason_for_removal", alias=alias))
+        now = int(time.time() * 1000)
+        entry = AuditEntry(_new_key(now), now, actor.name.strip(), "remove", alias, current, None, reason)
+        return _record_and_apply(name, entry, lambda: _client().delete_registered_model_alias(name, alias))
+
+
+def rollback_target(name: str, alias: str) -> tuple[AuditEntry, str | None]:
+    """The change a rollback undoes (the alias's newest applied entry) and the version it restores (None: the
+    alias did not exist before, so rollback removes it)."""
+    entries = [e for e in history(name, alias) if e.applied]
+    if not entries:
+        raise GovernanceError(tr("governance.nothing_to_roll_back", alias=alias))
+    last = entries[0]
+    return last, last.from_version
+
+
+def rollback(name: str, alias: str, actor: Actor, reason: str = "") -> AuditEntry:
+    """Move an alias back to its previous holder in one step (itself audited). A rollback restores a state the
+    gate once allowed, so it does not check the KPI verdict again; protected aliases still need an approver."""
+    _check_actor(actor)
+    with _alias_lock(name, alias):
+        last, target = rollback_target(name, alias)
+        current = _check_holder(name, alias, last.to_version)
+        protected = alias in protected_aliases(name)
+        if protected and not actor.may_approve():
+            raise GovernanceError(tr("governance.only_approvers_rollback", alias=alias))
+        if target is not None:
+            model_registry.get_version(name, target)  # a deleted previous holder cannot be restored
+        reason = (
+            _reason(reason, False, tr("governance.reason_for_rollback"))
+            or f"Rollback of the change at {_when(last.when)} by {last.who}"
+        )
+        now = int(time.time() * 1000)
+        verdict = version_verdict(name, target) if target is not None else ""
+        entry = AuditEntry(
+            _new_key(now),
+            now,
+            actor.name.strip(),
+            "rollback",
+            alias,
+            current,
+            target,
+            reason,
+            protected and target is not None and verdict != PASS,
+            verdict,
+        )
+        if target is None:
+            apply = lambda: _client().delete_registered_model_alias(name, alias)  # noqa: E731
+        else:
+            apply = lambda: _client().set_registered_model_alias(name, alias, target)  # noqa: E731
+        return _record_and_apply(name, entry, apply)
+
+
+def _when(ms: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(ms / 1000))
+
+
+def history(name: str, alias: str | None = None) -> list[AuditEntry]:
+    """The model's audit trail, newest first (only ``alias``'s when given). The newest entry of each alias must
+    match where the alias points now; one that does not is marked ``applied=False``."""
+    model = _model(name)
+    aliases = {a: str(v) for a, v in (model.aliases or {}).items()}
+    entries = []
+    for key, value in (model.tags or {}).items():
+        if not key.startswith(AUDIT_PREFIX):
+            continue
+        try:
+            data = json.loads(value)
+            entries.append(AuditEntry(key=key, **{k: data[k] for k in data if k in AuditEntry.__dataclass_fields__}))
+        except (ValueError, TypeError):
+            continue  # a tag someone edited by hand is not a trail entry
+    entries.sort(key=lambda e: (e.when, e.key), reverse=True)
+    seen: set[str] = set()
+    checked = []
+    for entry in entries:
+        if entry.alias not in seen:
+            seen.add(entry.alias)
+            if aliases.get(entry.alias) != entry.to_version:
+                entry = AuditEntry(**{**entry.as_dict(), "applied": False})
+        checked.append(entry)
+    return [e for e in checked if alias is None or e.alias == alias]
+
+
+def describe_entry(entry: AuditEntry) -> str:
+    """One line for the timeline: '2026-11-27 09:12:03 UTC — ana moved @production v2 → v3: reason'."""
+
+    def v(x):
+        return f"v{x}" if x is not None else "—"
+
+    verb = {"set": "moved", "remove": "removed", "rollback": "rolled back"}.get(entry.action, entry.action)
+    text = f"{_when(entry.when)} — {entry.who} {verb} @{entry.alias} {v(entry.from_version)} → {v(entry.to_version)}"
+    if entry.override:
+        text += " (gate overridden)"
+    if entry.reason:
+        text += f": {entry.reason}"
+    if not entry.applied:
+        text += (
+            f" ⚠ @{entry.alias} no longer matches this entry: moved outside the workbench, or the change did not land"
+        )
+    return text
+
+
+def alias_story(name: str, alias: str, run_id: str | None) -> str:
+    """Who last moved an alias, when and why, and the served version's KPI verdict, in one line."""
+    entries = [e for e in history(name, alias) if e.applied]
+    said = tr("governance.story_verdict", verdict=verdict_word(run_verdict(run_id)))
+    if not entries:
+        return tr("governance.story_outside", said=said)
+    last = entries[0]
+    key = "governance.story_rolled_back" if last.action == "rollback" else "governance.story_set"
+    moved = tr(key, who=last.who, when=when(last.when))  # for a reader: the date as their language writes it
+    return f"{said} · {moved}" + (f" ({last.reason})" if last.reason else "")
+
+
+_VERDICT_KEYS = {
+    "pass": "governance.verdict_pass",
+    "fail": "governance.verdict_fail",
+    "none": "governance.verdict_none",
+    "not evaluated": "governance.verdict_not_evaluated",
+}
+
+
+def verdict_word(verdict: str) -> str:
+    """A KPI verdict as shown to people (the stored value stays pass, fail, none or 'not evaluated')."""
+    key = _VERDICT_KEYS.get(verdict)
+    return tr(key) if key else verdict

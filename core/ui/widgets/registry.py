@@ -1,0 +1,314 @@
+"""Registry-page blocks: promotion through the gate (with the candidate against the current holder), removal,
+the audit timeline with rollback, and which aliases are protected."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.codegen.snippets import registry as snippets
+from core.common.i18n import when
+from core.registry import governance, model_registry
+from core.registry.governance import Actor
+from core.ui import cache, charts, context
+from core.ui.actions import run_action, show_outcome
+from core.ui.common import guarded_button, inert_chart, plain, show_code, show_table
+from core.ui.i18n import t
+
+OTHER = "other…"  # the option's value (the label is translated)
+
+
+def _alias_choice(aliases: dict[str, str]) -> str:
+    choices = list(dict.fromkeys([*model_registry.STANDARD_ALIASES, *sorted(aliases), OTHER]))
+    other = t("registry.other_alias")  # computed here: format_func may be called outside the script run
+    if (
+        st.selectbox(
+            t("registry.alias"),
+            choices,
+            format_func=lambda a: other if a == OTHER else a,
+            key="registry_alias",
+        )
+        == OTHER
+    ):
+        st.text_input(t("registry.alias_name"), key="registry_alias_custom", placeholder=t("registry.alias_example"))
+    return _chosen_alias()
+
+
+def _chosen_alias() -> str:
+    state = st.session_state
+    alias = state.get("registry_alias", "")
+    return state.get("registry_alias_custom", "").strip() if alias == OTHER else alias
+
+
+def _promote(name: str, actor: Actor, seen: dict[str, str]) -> str:
+    """Move the chosen alias (read at click time) from the holder the page showed (``seen``) to the version."""
+    state = st.session_state
+    alias, version = _chosen_alias(), state["registry_version"]
+    holder = seen.get(alias)
+    entry = governance.move_alias(
+        name,
+        alias,
+        version,
+        actor,
+        reason=state.get("registry_reason", ""),
+        override=state.get("registry_override", False),
+        expected_from=holder,
+    )
+    state["registry_reason"] = ""
+    state["registry_override"] = False
+    cache.forget_models()
+    context.focus_model(name, alias)  # Predict and Monitor open on the alias just moved
+    moved = t("registry.moved_from", version=entry.from_version) if entry.from_version else ""
+    return t("registry.alias_set", alias=alias, version=version, moved=moved)
+
+
+def _comparison(version_runs: dict[str, str | None], version: str, holder: str, metric: str) -> None:
+    candidate_run, current_run = version_runs.get(version), version_runs.get(holder)
+    if not candidate_run or not current_run:
+        st.caption(t("registry.no_comparison"))
+        return
+    found = cache.promotion_comparison(candidate_run, current_run, metric)
+    frame = found.metrics.rename(
+        columns={
+            "candidate": t("registry.col_candidate", version=version),
+            "current": t("registry.col_current", version=holder),
+        }
+    )
+    show_table(frame.round(4), hide_index=True, width="stretch")
+    for said, what in ((found.held_out, t("registry.held_out_rows")), (found.folds, t("registry.cv_folds"))):
+        text = said if isinstance(said, str) else said.shown
+        st.caption(f"**{what}:** {plain(text)}")
+    pair = ((f"v{version}", found.candidate), (f"v{holder}", found.current))
+    for column, (label, ev) in zip(st.columns(2), pair, strict=True):
+        if ev is not None:
+            inert_chart(
+                column, charts.confusion_heatmap(ev.labels, ev.confusion, title=label), key=f"registry_cm_{label}"
+            )
+
+
+def promotion_form(name: str, versions: list[dict], aliases: dict[str, str], actor: Actor, metric: str) -> None:
+    """Assign or move an alias: the gate's decision, the candidate against the current holder, then confirm."""
+    st.markdown(f"**{t('registry.promote_header')}**")
+    alias = _alias_choice(aliases)
+    version = st.selectbox(t("registry.version"), [v["version"] for v in versions], key="registry_version")
+    if not alias or version is None:
+        return
+    try:
+        decision = governance.check_gate(name, alias, version, actor)
+    except model_registry.RegistryError as exc:
+        st.error(plain(str(exc)))
+        return
+    holder = aliases.get(alias)
+    (st.success if decision.allowed else st.warning)(plain(decision.message))
+    if holder and holder != version:
+        with st.expander(
+            t("registry.against_holder", version=version, holder=holder, alias=alias), expanded=decision.protected
+        ):
+            _comparison({v["version"]: v["run"] or None for v in versions}, version, holder, metric)
+    needs_override = decision.approver_ok and not decision.verdict_ok
+    if needs_override:
+        st.checkbox(t("registry.override"), key="registry_override")
+    st.text_input(
+        t("registry.reason_required") if needs_override else t("registry.reason_optional"),
+        key="registry_reason",
+        max_chars=governance.MAX_REASON,
+    )
+    blocked = (
+        t("registry.who_first")
+        if not actor.name
+        else decision.message
+        if not decision.approver_ok
+        else t("registry.tick_override")
+        if needs_override and not st.session_state.get("registry_override")
+        else None
+    )
+    guarded_button(
+        t("registry.set_alias_button", alias=alias, version=version),
+        type="primary",
+        key="registry_set_alias",
+        blocked=t("registry.already_there", alias=alias, version=version) if holder == version else blocked,
+        on_click=run_action,
+        args=(lambda: _promote(name, actor, dict(aliases)), "alias"),
+    )
+    show_outcome(slot="alias")
+    show_code(snippets.set_alias(name, alias, version))
+
+
+def remove_form(name: str, aliases: dict[str, str], actor: Actor) -> None:
+    st.markdown(f"**{t('registry.remove_header')}**")
+    if not aliases:
+        st.caption(t("registry.no_aliases"))
+        return
+    chosen = st.selectbox(t("registry.alias_to_remove"), sorted(aliases), key="registry_remove_alias")
+    st.text_input(t("registry.reason"), key="registry_remove_reason", max_chars=governance.MAX_REASON)
+
+    def remove() -> str:
+        alias = st.session_state["registry_remove_alias"]
+        reason = st.session_state.get("registry_remove_reason", "")
+        governance.remove_alias(name, alias, actor, reason, expected_from=aliases.get(alias))
+        return t("registry.alias_removed", alias=alias, version=aliases[alias])
+
+    guarded_button(
+        t("registry.remove_button"),
+        key="registry_remove",
+        blocked=None if actor.name else t("registry.who_first"),
+        on_click=run_action,
+        args=(remove, "remove"),
+    )
+    show_outcome(slot="remove")
+    if chosen:
+        show_code(snippets.remove_alias(name, chosen))
+
+
+def audit_timeline(name: str, actor: Actor) -> None:
+    """The model's alias changes, newest first, with a one-click rollback per alias."""
+    trail = governance.history(name)
+    st.subheader(t("registry.audit_header"))
+    if not trail:
+        st.caption(t("registry.no_audit"))
+        return
+    rollbacks = {}
+    for entry in trail:
+        if entry.alias not in rollbacks and entry.applied:
+            rollbacks[entry.alias] = entry
+    columns = st.columns(max(len(rollbacks), 1))
+    for column, (alias, entry) in zip(columns, rollbacks.items(), strict=False):
+        back = f"v{entry.from_version}" if entry.from_version else t("registry.rollback_to_nothing")
+        guarded_button(
+            t("registry.rollback_button", alias=alias, back=back),
+            where=column,
+            key=f"registry_rollback_{alias}",
+            blocked=None if actor.name else t("registry.who_first"),
+            on_click=run_action,
+            args=(lambda a=alias: _rollback(name, a, actor), "rollback"),
+        )
+    show_outcome(slot="rollback")
+    frame = pd.DataFrame([e.as_dict() for e in trail])
+    frame["when"] = frame["when"].map(when)
+    # an alias that had no holder before (or none after a removal) is a dash, not a raw None
+    for column in ("from_version", "to_version"):
+        frame[column] = frame[column].map(lambda v: f"v{v}" if v not in (None, "") and v == v else "—")
+    frame["who"] = frame["who"].map(lambda who: who or "—")
+    frame["reason"] = frame["reason"].map(lambda reason: reason or "")
+    yes, no = t("common.yes"), t("common.no")
+    for column in ("override", "applied"):
+        frame[column] = frame[column].map(lambda flag: yes if flag else no)
+    actions = {
+        "set": t("registry.action_set"),
+        "remove": t("registry.action_remove"),
+        "rollback": t("registry.action_rollback"),
+    }
+    frame["action"] = frame["action"].map(lambda a: actions.get(a, a))
+    frame["verdict"] = frame["verdict"].map(governance.verdict_word)
+    shown = ["when", "who", "action", "alias", "from_version", "to_version", "verdict", "override", "reason", "applied"]
+    frame = frame[shown].rename(columns={column: t(f"registry.audit_{column}") for column in shown})
+    show_table(frame, hide_index=True, width="stretch")
+
+
+def _rollback(name: str, alias: str, actor: Actor) -> str:
+    entry = governance.rollback(name, alias, actor)
+    to = f"v{entry.to_version}" if entry.to_version else t("registry.rolled_back_to_nothing")
+    return t("registry.rolled_back", alias=alias, version=entry.from_version, to=to)
+
+
+def protection_settings(name: str, actor: Actor) -> None:
+    protected = governance.protected_aliases(name)
+    listed = ", ".join("@" + a for a in protected) or t("registry.none")
+    with st.expander(t("registry.protected_expander", aliases=listed)):
+        st.caption(t("registry.protected_caption"))
+        options = list(dict.fromkeys([*model_registry.STANDARD_ALIASES, *protected]))
+        st.multiselect(
+            t("registry.protected"),
+            options,
+            default=list(protected),
+            key="registry_protected",
+            accept_new_options=True,
+            placeholder=t("common.choose"),
+        )
+
+        def save() -> str:
+            saved = governance.set_protected_aliases(name, st.session_state["registry_protected"], actor)
+            listed = ", ".join("@" + a for a in saved) or t("registry.none")
+            return t("registry.protected_saved", name=name, aliases=listed)
+
+        st.button(t("registry.save"), key="registry_protected_save", on_click=run_action, args=(save, "protect"))
+        show_outcome(slot="protect")
+
+
+def model_card_section(name: str, versions: list[dict], aliases: dict[str, str]) -> None:
+    """The K phase's documentation for one version: edit intended use and limitations, read, download, log."""
+    from core.registry import model_card
+
+    st.subheader(t("registry.card_header"))
+    numbers = [v["version"] for v in versions]
+    preferred = next((aliases[a] for a in ("production", "champion") if a in aliases), numbers[0])
+    version = st.selectbox(
+        t("registry.card_version"), numbers, index=numbers.index(preferred), key="registry_card_version"
+    )
+    history = [e.as_dict() for e in governance.history(name)]
+    card = model_card.build_card(name, version, history)
+    tags = model_registry.version_tags(name, version)
+    with st.form(f"registry_card_form_{version}"):
+        st.text_area(
+            t("registry.card_intended_use"),
+            value=tags.get(model_card.TAG_INTENDED_USE, ""),
+            key="registry_card_use",
+            help=t("registry.card_intended_use_help"),
+            max_chars=model_card.MAX_SECTION,
+        )
+        st.text_area(
+            t("registry.card_limitations"),
+            value=tags.get(model_card.TAG_LIMITATIONS, ""),
+            key="registry_card_limits",
+            help=t("registry.card_limitations_help"),
+            max_chars=model_card.MAX_SECTION,
+        )
+
+        def save() -> str:
+            state = st.session_state
+            model_card.save_card_sections(name, version, state["registry_card_use"], state["registry_card_limits"])
+            return t("registry.card_saved", name=name, version=version)
+
+        st.form_submit_button(t("registry.card_save"), on_click=run_action, args=(save, "card"))
+    show_outcome(slot="card")
+    left, middle, right = st.columns(3)
+    left.download_button(
+        t("registry.card_markdown"),
+        card.markdown(),
+        model_card.filename(name, version, "md"),
+        mime="text/markdown",
+        key="registry_card_md",
+    )
+    middle.download_button(
+        t("registry.card_html"),
+        card.html(),
+        model_card.filename(name, version, "html"),
+        mime="text/html",
+        key="registry_card_html",
+    )
+
+    def log() -> str:
+        paths = model_card.log_card(name, version, model_card.build_card(name, version, history))
+        return t("registry.card_logged", paths=", ".join(paths))
+
+    right.button(t("registry.card_log"), key="registry_card_log", on_click=run_action, args=(log, "card_log"))
+    show_outcome(slot="card_log")
+    with st.container(border=True, height=600):
+        show_card(card)
+
+
+def show_card(card) -> None:
+    """The card as the page shows it: our headings and labels, every value (names, descriptions, notes, reasons)
+    as literal text and tables as data grids, so text people wrote can neither format nor link nor load anything."""
+    for i, section in enumerate(card.sections):
+        st.markdown(("# " if i == 0 else "## ") + plain(section.title))
+        for block in section.blocks:
+            if isinstance(block, dict):
+                st.markdown("\n".join(f"- **{plain(k)}:** {plain(' '.join(str(v).split()))}" for k, v in block.items()))
+            elif isinstance(block, str):
+                st.markdown(plain(block))
+            else:  # a table
+                if block.caption:
+                    st.markdown(f"**{plain(block.caption)}**")
+                frame = pd.DataFrame([[str(c) for c in row] for row in block.rows], columns=list(block.columns))
+                show_table(frame, hide_index=True, width="stretch")
