@@ -295,3 +295,38 @@ def fixed_values(key: str, table: pd.DataFrame) -> dict[str, object]:
     except AlgorithmError as exc:
         raise SearchSpaceError(str(exc)) from None
     return fixed
+
+
+def space_with_overrides(key: str, fixed: set[str], overrides: list[str]) -> tuple[Dimension, ...]:
+    """The catalogue's default space without the ``fixed`` hyperparameters, changed by the command line's
+    ``--space`` items (``NAME=LOW:HIGH[:log|:linear][:POINTS]`` for a number, ``NAME=a,b,c`` for a choice), checked."""
+    algorithm = get_algorithm(key)
+    kinds = {p.name: p.kind for p in algorithm.params}
+    rows = space_table(key, tuple(d for d in default_space(key) if d.name not in fixed))
+    records = {row["name"]: row for row in rows.to_dict("records")}
+    for item in overrides:
+        name, sep, text = (part.strip() for part in item.partition("="))
+        if not sep or not name or not text:
+            raise SearchSpaceError(tr("search.override_shape", item=item))
+        if name not in kinds:
+            raise SearchSpaceError(tr("search.no_such_param", algorithm=algorithm.shown_label, name=name))
+        if name in fixed:
+            raise SearchSpaceError(tr("search.override_fixed", name=name))
+        row = records[name]
+        row["search"] = True
+        if kinds[name] == "choice":
+            row["choices"] = text
+            continue
+        low, _, rest = text.partition(":")
+        high, *extra = rest.split(":") if rest else [""]
+        if not rest or not high:
+            raise SearchSpaceError(tr("search.override_range", name=name, text=text))
+        row["min"], row["max"] = low, high  # checked (numbers, order, range) by space_from_table
+        for token in (t.strip().lower() for t in extra):
+            if token in ("log", "linear"):
+                row["log"] = token == "log"
+            elif token.isdigit():
+                row["grid points"] = int(token)
+            else:
+                raise SearchSpaceError(tr("search.override_token", name=name, token=token))
+    return space_from_table(key, pd.DataFrame(list(records.values())))

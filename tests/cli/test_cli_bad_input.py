@@ -167,3 +167,17 @@ def test_kpis_names_an_unknown_project(files, capsys, experiment):
 def test_unknown_and_hostile_names_are_refused_in_one_line(files, capsys, argv, keywords):
     argv = [files["paths"]["one_class"] if a == "{one_class}" else a for a in argv]  # a batch retrain would accept
     refused(capsys, [*argv, "--by", "ci"] if argv[0] in ("promote", "rollback") else argv, *keywords)
+
+
+# --------------------------------------------------------------------------------------------- --space
+
+
+@pytest.mark.parametrize("method", ["grid", "random", "optuna"])
+def test_a_value_list_for_a_number_is_refused_alike_by_every_method_and_help_says_so(files, capsys, method):
+    argv = ["train", "--experiment", "space-list", "--data", "iris", "--algorithm", "knn", "--search", method]
+    refused(capsys, [*argv, "--space", "n_neighbors=3,5,7"], "n_neighbors", "a list a,b,c is for a choice")
+    with pytest.raises(SystemExit):
+        cli.main(["train", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "NAME=LOW:HIGH[:log|:linear][:POINTS] for a number" in shown
+    assert "NAME=a,b,c for a choice" in shown

@@ -24,6 +24,7 @@ from core.train.search_space import (
     grid_size,
     space_from_table,
     space_table,
+    space_with_overrides,
     trial_params,
     validate_space,
 )
@@ -507,3 +508,37 @@ def test_optuna_direction_minimize():
         number, _ = sampler.ask()
         sampler.tell(number, score)
     assert sampler._study.best_value == 0.1
+
+
+# ------------------------------------------------------------------------------- the command line's --space items
+
+
+def test_overrides_change_the_default_space():
+    space = {d.name: d for d in space_with_overrides("knn", set(), ["n_neighbors=2:30:log:4", "weights=distance"])}
+    assert space["n_neighbors"] == Dimension("n_neighbors", "int", 2, 30, log=True, points=4)
+    assert space["weights"].choices == ("distance",)
+    assert set(space) == {d.name for d in default_space("knn")}
+
+
+def test_overrides_leave_fixed_hyperparameters_out_and_refuse_to_search_them():
+    assert "weights" not in {d.name for d in space_with_overrides("knn", {"weights"}, [])}
+    with pytest.raises(SearchSpaceError, match="--param fixes"):
+        space_with_overrides("knn", {"weights"}, ["weights=uniform"])
+
+
+@pytest.mark.parametrize(
+    ("item", "words"),
+    [
+        ("n_neighbors", "must look like"),
+        ("=3:5", "must look like"),
+        ("depth=2:9", "no hyperparameter 'depth'"),
+        ("n_neighbors=3", "give a range"),
+        ("n_neighbors=3,5,7", "a list a,b,c is for a choice"),  # --help's NAME=a,b,c names choices only
+        ("n_neighbors=3:9:cubic", "'cubic' is neither log, linear"),
+        ("n_neighbors=9:3", "larger than max"),
+        ("weights=uniform,median", "median"),
+    ],
+)
+def test_overrides_refuse_what_cannot_be_searched(item, words):
+    with pytest.raises(SearchSpaceError, match=re.escape(words)):
+        space_with_overrides("knn", set(), [item])

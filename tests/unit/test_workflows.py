@@ -106,7 +106,7 @@ def test_monitor_runs_daily_and_fails_the_job_on_drift():
 def test_every_core_command_in_the_workflow_is_accepted_by_the_cli(name):
     commands = core_commands(load(name))
     assert commands
-    parser = cli._parser()
+    parser = cli.build_parser()
     for args in commands:
         assert args[0] in cli.COMMANDS, f"{name}: 'python -m core {args[0]}' is not a CLI command"
         try:

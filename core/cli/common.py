@@ -1,0 +1,62 @@
+"""What every command shares: the exit codes, the errors that end a command with one line on stderr, output, and
+who acts."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+EXIT_KPI_FAILED = 1
+EXIT_ERROR = 2
+EXIT_REFUSED = 3
+EXIT_CODES = f"""exit codes:
+  0  done
+  {EXIT_KPI_FAILED}  evaluate: a KPI fails
+  {EXIT_ERROR}  usage or input error, or the store refused (one line on stderr)
+  {EXIT_REFUSED}  promote: the promotion gate refused (one line on stderr); nothing was registered or moved"""
+
+
+class CLIError(Exception):
+    """A usage or input problem reported as one line on stderr."""
+
+
+class GateRefused(CLIError):
+    """The promotion gate refused a move: one line on stderr and exit code 3."""
+
+
+def emit(args, payload: dict, text: str) -> None:
+    """Print the payload as JSON with --json, else the text for people."""
+    print(json.dumps(payload, default=str) if getattr(args, "json", False) else text)
+
+
+def progress_stream(args):
+    """Where progress lines go: stdout for people, stderr with --json (stdout holds only the JSON object)."""
+    return sys.stderr if args.json else sys.stdout
+
+
+def who_acts(args):
+    """Who acts: --by, else $QUA3CK_USER, else the login name; checked before anything is written."""
+    import getpass
+
+    from core.registry import governance
+
+    name = args.by
+    if name is None:
+        try:
+            name = os.environ.get("QUA3CK_USER") or getpass.getuser()
+        except (KeyError, OSError):  # no login name in a bare container
+            name = ""
+    name = name.strip()
+    if not name:
+        raise CLIError("Say who you are with --by NAME (or set QUA3CK_USER): every alias change records a name.")
+    if len(name) > governance.MAX_NAME:
+        raise CLIError(f"--by: keep the name under {governance.MAX_NAME} characters.")
+    return governance.Actor(name)
+
+
+def enforce_gate(decision, force: bool) -> None:
+    """Refuse (exit 3) what the gate refuses; --force (with its reason, checked earlier) overrides a verdict."""
+    if not decision.approver_ok or (not decision.verdict_ok and not force):
+        hint = "" if not decision.approver_ok else " (CLI: --force --reason TEXT)"
+        raise GateRefused(decision.message + hint)
