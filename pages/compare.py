@@ -8,8 +8,9 @@ from core.common.i18n import plural_category, significant
 from core.compare import diagnostics, evidence, runs
 from core.compare.evaluation import verdict_label
 from core.question.kpis import SCORE_METRICS, primary_metric
-from core.ui import cache, charts, context, keys
+from core.ui import cache, context, keys
 from core.ui.actions import run_action, show_outcome
+from core.ui.charts import compare as compare_charts
 from core.ui.common import inert_chart, plain, show_code, show_table
 from core.ui.context import require_project
 from core.ui.i18n import t
@@ -119,7 +120,7 @@ show_table(summary, hide_index=True, width="stretch")
 bars = diagnostics.comparison_table(
     {labels[r].split(" · ")[0]: m for r, m in cache.run_metrics(tuple(evaluated)).items()}, SCORE_METRICS
 )
-inert_chart(st, charts.metric_bars_with_cv(bars), key="compare_metric_bars")
+inert_chart(st, compare_charts.metric_bars_with_cv(bars), key="compare_metric_bars")
 st.caption(t("compare.bars_caption"))
 for column, (run_id, ev) in zip(st.columns(len(evaluated)), evaluated.items(), strict=True):
     with column:
@@ -129,7 +130,7 @@ for column, (run_id, ev) in zip(st.columns(len(evaluated)), evaluated.items(), s
             value = "—" if result.value is None else significant(result.value, 4)
             mark = "✅" if result.passed else "❌"
             st.markdown(t("compare.kpi_measured", mark=mark, kpi=result.kpi, value=value))
-        inert_chart(st, charts.confusion_heatmap(ev.labels, ev.confusion), key=f"compare_cm_{run_id}")
+        inert_chart(st, compare_charts.confusion_heatmap(ev.labels, ev.confusion), key=f"compare_cm_{run_id}")
 
 found, data_runs, datasets = collect_evidence(evaluated)
 show_code(snippets.evaluate_runs(project.experiment_id, list(evaluated)))

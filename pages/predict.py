@@ -7,7 +7,8 @@ from core.codegen.snippets import predict as snippets
 from core.data import loading
 from core.registry import model_registry
 from core.serve import predict, prediction_log
-from core.ui import cache, charts, keys
+from core.ui import cache, keys
+from core.ui.charts import predict as predict_charts
 from core.ui.common import error_message, inert_chart, plain, show_code, show_table
 from core.ui.i18n import t
 from core.ui.shell import phase_header
@@ -92,7 +93,7 @@ def one_row(model: predict.ServedModel) -> None:
     for warning in warnings:
         st.warning(plain(warning))
     if prediction.probabilities:
-        inert_chart(st, charts.probability_bar(prediction.probabilities), key="predict_proba_chart")
+        inert_chart(st, predict_charts.probability_bar(prediction.probabilities), key="predict_proba_chart")
     show_code(snippets.one_row(name, alias, inputs, model.schema))
 
 
@@ -134,7 +135,7 @@ with batch:
                     if logging_on:
                         prediction_log.log_predictions(model, rows, scored, "batch")
                 st.success(t("predict.batch_done", rows=len(scored), version=version.version))
-                inert_chart(st, charts.prediction_counts_bar(scored["prediction"]), key="predict_counts_chart")
+                inert_chart(st, predict_charts.prediction_counts_bar(scored["prediction"]), key="predict_counts_chart")
                 show_table(scored.head(500), width="stretch")
                 st.download_button(
                     t("predict.download"),

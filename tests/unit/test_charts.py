@@ -7,7 +7,10 @@ import plotly.graph_objects as go
 import pytest
 
 from core.data import sets as data
-from core.ui import charts
+from core.ui.charts import compare as compare_charts
+from core.ui.charts import data as data_charts
+from core.ui.charts import predict as predict_charts
+from core.ui.charts import search as search_charts
 
 
 @pytest.fixture(scope="module")
@@ -16,7 +19,7 @@ def iris():
 
 
 def test_scatter_matrix(iris):
-    fig = charts.scatter_matrix(iris, "species")
+    fig = data_charts.scatter_matrix(iris, "species")
     assert isinstance(fig, go.Figure)
     assert {t.type for t in fig.data} == {"splom"}
     assert sorted(t.name for t in fig.data) == ["setosa", "versicolor", "virginica"]
@@ -27,20 +30,20 @@ def test_scatter_matrix(iris):
 
 def test_scatter_matrix_limits_dimensions_and_rows():
     frame = data.load_builtin("breast_cancer")
-    fig = charts.scatter_matrix(frame, "diagnosis", max_rows=100)
-    assert len(fig.data[0].dimensions) == charts.MAX_SCATTER_DIMENSIONS
+    fig = data_charts.scatter_matrix(frame, "diagnosis", max_rows=100)
+    assert len(fig.data[0].dimensions) == data_charts.MAX_SCATTER_DIMENSIONS
     assert sum(len(t.dimensions[0].values) for t in fig.data) == 100
 
 
 def test_scatter_matrix_with_numeric_target():
     frame = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": [4.0, 1.0, 2.0, 3.0], "y": [0, 1, 0, 1]})
-    fig = charts.scatter_matrix(frame, "y")
+    fig = data_charts.scatter_matrix(frame, "y")
     assert sorted(t.name for t in fig.data) == ["0", "1"]  # classes are coloured as categories
     assert sorted(d["label"] for d in fig.data[0].dimensions) == ["a", "b"]  # the target is no dimension
 
 
 def test_class_balance_bar(iris):
-    fig = charts.class_balance_bar(data.class_balance(iris, "species"))
+    fig = data_charts.class_balance_bar(data.class_balance(iris, "species"))
     assert isinstance(fig, go.Figure)
     assert {t.type for t in fig.data} == {"bar"}
     assert fig.layout.xaxis.title.text == "class"
@@ -50,7 +53,7 @@ def test_class_balance_bar(iris):
 
 
 def test_confusion_heatmap():
-    fig = charts.confusion_heatmap(["a", "b"], [[3, 1], [0, 4]], title="Run 1")
+    fig = compare_charts.confusion_heatmap(["a", "b"], [[3, 1], [0, 4]], title="Run 1")
     assert isinstance(fig, go.Figure)
     [trace] = fig.data
     assert trace.type == "heatmap"
@@ -63,7 +66,7 @@ def test_confusion_heatmap():
 
 
 def test_probability_bar_highlights_the_winner():
-    fig = charts.probability_bar({"a": 0.2, "b": 0.7, "c": 0.1})
+    fig = predict_charts.probability_bar({"a": 0.2, "b": 0.7, "c": 0.1})
     [trace] = fig.data
     assert trace.type == "bar"
     assert list(trace.x) == ["a", "b", "c"]
@@ -75,14 +78,14 @@ def test_probability_bar_highlights_the_winner():
 
 
 def test_probability_bar_empty():
-    fig = charts.probability_bar({})
+    fig = predict_charts.probability_bar({})
     assert fig.data[0].type == "bar"
     assert len(fig.data[0].x or ()) == 0
 
 
 def test_cv_scores_bar():
     scores = pd.DataFrame({"metric": ["accuracy", "f1_macro"], "mean": [0.9, 0.8], "std": [0.01, 0.05]})
-    fig = charts.cv_scores_bar(scores)
+    fig = search_charts.cv_scores_bar(scores)
     [trace] = fig.data
     assert trace.type == "bar"
     assert list(trace.x) == ["accuracy", "f1_macro"]
@@ -93,7 +96,7 @@ def test_cv_scores_bar():
 
 def test_test_metric_bars_groups_runs():
     table = pd.DataFrame({"run": ["rf", "lr"], "accuracy": [0.9, 0.95], "f1_macro": [0.88, 0.94], "ignored": [1, 2]})
-    fig = charts.test_metric_bars(table, ["accuracy", "f1_macro"])
+    fig = compare_charts.test_metric_bars(table, ["accuracy", "f1_macro"])
     assert {t.type for t in fig.data} == {"bar"}
     assert [t.name for t in fig.data] == ["rf", "lr"]
     assert list(fig.data[1].x) == ["accuracy", "f1_macro"]
@@ -104,7 +107,7 @@ def test_test_metric_bars_groups_runs():
 
 
 def test_prediction_counts_bar():
-    fig = charts.prediction_counts_bar(pd.Series(["a", "b", "a", "a"]))
+    fig = predict_charts.prediction_counts_bar(pd.Series(["a", "b", "a", "a"]))
     assert {t.type for t in fig.data} == {"bar"}
     assert {t.name: int(t.y[0]) for t in fig.data} == {"a": 3, "b": 1}
     assert fig.layout.xaxis.title.text == "class"
@@ -115,7 +118,7 @@ def test_class_labels_that_read_as_numbers_stay_categories():
     from core.data import sets as data
 
     frame = pd.DataFrame({"year": [2007, 2008, 2009, 2008], "x": [1.0, 2.0, 3.0, 4.0]})
-    assert charts.class_balance_bar(data.class_balance(frame, "year")).layout.xaxis.type == "category"
-    assert charts.probability_bar({"2007": 0.2, "2008": 0.8}).layout.xaxis.type == "category"
-    heatmap = charts.confusion_heatmap(["1", "2"], [[3, 1], [0, 4]])
+    assert data_charts.class_balance_bar(data.class_balance(frame, "year")).layout.xaxis.type == "category"
+    assert predict_charts.probability_bar({"2007": 0.2, "2008": 0.8}).layout.xaxis.type == "category"
+    heatmap = compare_charts.confusion_heatmap(["1", "2"], [[3, 1], [0, 4]])
     assert heatmap.layout.xaxis.type == "category" and heatmap.layout.yaxis.type == "category"

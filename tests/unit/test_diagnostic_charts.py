@@ -8,7 +8,8 @@ import plotly.graph_objects as go
 import pytest
 
 from core.compare import diagnostics
-from core.ui import charts
+from core.ui.charts import compare as compare_charts
+from core.ui.charts import search as search_charts
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def curves():
 
 
 def test_confusion_heatmap_normalized():
-    fig = charts.confusion_heatmap_normalized(["a", "b"], [[3, 1], [0, 0]], title="run 1")
+    fig = compare_charts.confusion_heatmap_normalized(["a", "b"], [[3, 1], [0, 0]], title="run 1")
     assert isinstance(fig, go.Figure)
     assert len(fig.data) == 1 and fig.data[0].type == "heatmap"
     assert [list(row) for row in fig.data[0].z] == [[0.75, 0.25], [0.0, 0.0]]
@@ -39,7 +40,7 @@ def test_confusion_heatmap_normalized():
 
 
 def test_roc_curves(curves):
-    fig = charts.roc_curves(curves, title="ROC")
+    fig = compare_charts.roc_curves(curves, title="ROC")
     assert isinstance(fig, go.Figure)
     names = [t.name for t in fig.data]
     assert len(names) == 4  # three classes + chance
@@ -49,7 +50,7 @@ def test_roc_curves(curves):
 
 
 def test_precision_recall_curves(curves):
-    fig = charts.precision_recall_curves(curves)
+    fig = compare_charts.precision_recall_curves(curves)
     assert isinstance(fig, go.Figure)
     assert [t.name.split(" (AP ")[0] for t in fig.data] == ["a", "b", "c"]
     assert all("AP " in t.name for t in fig.data)
@@ -57,8 +58,8 @@ def test_precision_recall_curves(curves):
 
 def test_curves_with_nothing_to_draw():
     empty = {"curves": {}, "macro_auc": None, "macro_average_precision": None, "notes": []}
-    assert len(charts.roc_curves(empty).data) == 1
-    assert len(charts.precision_recall_curves(empty).data) == 0
+    assert len(compare_charts.roc_curves(empty).data) == 1
+    assert len(compare_charts.precision_recall_curves(empty).data) == 0
 
 
 def test_metric_bars_with_cv():
@@ -69,7 +70,7 @@ def test_metric_bars_with_cv():
         },
         ["accuracy", "f1_macro"],
     )
-    fig = charts.metric_bars_with_cv(table)
+    fig = compare_charts.metric_bars_with_cv(table)
     assert isinstance(fig, go.Figure)
     assert [(t.type, t.name) for t in fig.data] == [("bar", "rf"), ("scatter", "rf CV mean ± std"), ("bar", "lr")]
     assert list(fig.data[0].x) == ["accuracy", "f1_macro"]
@@ -78,13 +79,13 @@ def test_metric_bars_with_cv():
 
 def test_metric_bars_without_cv_columns():
     table = pd.DataFrame({"run": ["x", "y"], "metric": ["accuracy", "accuracy"], "test": [0.5, 0.6]})
-    fig = charts.metric_bars_with_cv(table)
+    fig = compare_charts.metric_bars_with_cv(table)
     assert [t.type for t in fig.data] == ["bar", "bar"]
 
 
 def test_permutation_importance_bar():
     frame = pd.DataFrame({"feature": ["p", "q", "r"], "mean": [0.3, 0.1, 0.0], "std": [0.01, 0.02, 0.0]})
-    fig = charts.permutation_importance_bar(frame, title="importance")
+    fig = compare_charts.permutation_importance_bar(frame, title="importance")
     assert isinstance(fig, go.Figure)
     assert len(fig.data) == 1 and fig.data[0].orientation == "h"
     assert list(fig.data[0].y) == ["r", "q", "p"]  # the largest drawn at the top
@@ -104,7 +105,7 @@ def test_parallel_coordinates():
             "run": ["r0", "r1", "r2", "r3"],
         }
     )
-    fig = charts.parallel_coordinates(trials, "accuracy")
+    fig = search_charts.parallel_coordinates(trials, "accuracy")
     assert isinstance(fig, go.Figure)
     assert len(fig.data) == 1 and fig.data[0].type == "parcoords"
     dims = fig.data[0].dimensions
@@ -115,7 +116,7 @@ def test_parallel_coordinates():
 
 
 def test_param_importance_bar():
-    fig = charts.param_importance_bar({"criterion": 0.7, "max_depth": 0.2, "n_estimators": 0.1})
+    fig = search_charts.param_importance_bar({"criterion": 0.7, "max_depth": 0.2, "n_estimators": 0.1})
     assert isinstance(fig, go.Figure)
     assert len(fig.data) == 1
     assert list(fig.data[0].y) == ["n_estimators", "max_depth", "criterion"]

@@ -223,11 +223,11 @@ def test_embedded_store_description_names_the_folder(tmp_path):
 
 
 def test_chart_labels_from_data_cannot_draw_links_or_markup():
-    from core.ui import charts
+    from core.ui.charts import compare as compare_charts
     from core.ui.common import inert_figure
 
     labels = ['<a href="http://example.com">a</a>', "<b>bold</b>", '<span style="fill:url(http://e.com/x)">s</span>']
-    figure = charts.confusion_heatmap(labels, [[1, 0, 0], [0, 1, 0], [0, 0, 1]], title=labels[0])
+    figure = compare_charts.confusion_heatmap(labels, [[1, 0, 0], [0, 1, 0], [0, 0, 1]], title=labels[0])
     spec = inert_figure(figure).to_plotly_json()
     text = repr(spec)
     assert "<a" not in text and "<b>" not in text and "<span" not in text

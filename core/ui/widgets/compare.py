@@ -10,7 +10,7 @@ from core.common.i18n import number
 from core.compare import diagnostics, evidence
 from core.compare.evaluation import Evaluation, stored_reason
 from core.compare.evidence import RunEvidence
-from core.ui import charts
+from core.ui.charts import compare as compare_charts
 from core.ui.common import error_message, inert_chart, plain, show_code, show_table
 from core.ui.i18n import t
 
@@ -74,7 +74,7 @@ def _wrong(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _block(kind: str, ev: RunEvidence, evaluation: Evaluation, run_id: str) -> None:
     if kind == "confusion":
-        figure = charts.confusion_heatmap_normalized(evaluation.labels, evaluation.confusion)
+        figure = compare_charts.confusion_heatmap_normalized(evaluation.labels, evaluation.confusion)
         inert_chart(st, figure, key=f"compare_cmn_{run_id}")
         return
     if kind == "importance":
@@ -89,7 +89,7 @@ def _block(kind: str, ev: RunEvidence, evaluation: Evaluation, run_id: str) -> N
         if ev.curves is None:
             _notes(ev)
             return
-        figure = charts.roc_curves if kind == "roc" else charts.precision_recall_curves
+        figure = compare_charts.roc_curves if kind == "roc" else compare_charts.precision_recall_curves
         inert_chart(st, figure(ev.curves), key=f"compare_{kind}_{run_id}")
         macro = ev.curves.get("macro_auc" if kind == "roc" else "macro_average_precision")
         if macro is not None:
@@ -113,7 +113,9 @@ def _importance(evaluation: Evaluation, run_id: str) -> None:
         st.caption(plain(stored_reason(evaluation.no_importance) or t("compare.no_importance")))
         return
     info = evaluation.importance
-    inert_chart(st, charts.permutation_importance_bar(frame.head(_TOP_FEATURES)), key=f"compare_importance_{run_id}")
+    inert_chart(
+        st, compare_charts.permutation_importance_bar(frame.head(_TOP_FEATURES)), key=f"compare_importance_{run_id}"
+    )
     if len(frame) > _TOP_FEATURES:
         st.caption(t("compare.importance_top", top=_TOP_FEATURES, count=len(frame)))
     if info.get("sampled_from"):

@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from core.data import loading, roles, sets
-from core.ui import cache, charts, keys
+from core.ui import cache, keys
+from core.ui.charts import data as data_charts
 from core.ui.common import inert_chart, plain, show_table
 from core.ui.i18n import t
 
@@ -184,15 +185,15 @@ def explore(frame: pd.DataFrame, target: str, features: list[str], digest: str, 
         summary = summary.rename(columns={column: t(f"data.summary.{column}") for column in SUMMARY_COLUMNS})
         show_table(summary, hide_index=True, width="stretch")
     with tabs[1]:
-        inert_chart(st, charts.class_balance_bar(sets.class_balance(frame, target)), key="data_balance_chart")
+        inert_chart(st, data_charts.class_balance_bar(sets.class_balance(frame, target)), key="data_balance_chart")
     with tabs[2]:
         if features:
             feature = st.selectbox(t("data.feature"), features, key="data_feature")
-            inert_chart(st, charts.feature_by_class(frame, feature, target), key="data_feature_chart")
+            inert_chart(st, data_charts.feature_by_class(frame, feature, target), key="data_feature_chart")
     with tabs[3]:
-        inert_chart(st, charts.correlation_heatmap(frame, features), key="data_corr_chart")
+        inert_chart(st, data_charts.correlation_heatmap(frame, features), key="data_corr_chart")
     with tabs[4]:
-        inert_chart(st, charts.scatter_matrix(frame[[*features, target]], target), key="data_scatter_chart")
+        inert_chart(st, data_charts.scatter_matrix(frame[[*features, target]], target), key="data_scatter_chart")
     with tabs[5]:
         if st.button(t("data.profile_build"), key="data_profile") or st.session_state.get(keys.PROFILED) == digest:
             st.session_state[keys.PROFILED] = digest

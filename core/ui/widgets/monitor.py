@@ -9,10 +9,12 @@ import streamlit as st
 
 from core.common import i18n
 from core.common.i18n import number
+from core.data import sets
 from core.monitor import drift, monitoring
 from core.question import projects
-from core.ui import monitoring_charts
 from core.ui.cache import Later
+from core.ui.charts import data as data_charts
+from core.ui.charts import monitor as monitor_charts
 from core.ui.common import inert_chart, plain, show_table
 from core.ui.i18n import language, t
 
@@ -114,14 +116,11 @@ def thresholds_input() -> drift.Thresholds:
 
 def show_empty_log(message: str, ref: monitoring.Reference) -> None:
     """What the page shows before anything was logged: how to get a log, and the training data meanwhile."""
-    from core.data import sets
-    from core.ui import charts
-
     st.info(t("monitor.empty_log", message=message))
     st.page_link("pages/predict.py", label=t("monitor.go_to_predict"), icon="🔮")
     st.markdown(t("monitor.empty_log_reference", rows=len(ref.frame), dataset=plain(ref.dataset)))
     inert_chart(
-        st, charts.class_balance_bar(sets.class_balance(ref.frame, ref.target)), key="monitor_reference_classes"
+        st, data_charts.class_balance_bar(sets.class_balance(ref.frame, ref.target)), key="monitor_reference_classes"
     )
 
 
@@ -209,7 +208,7 @@ def _drift(report: monitoring.MonitorReport) -> None:
         with columns[i % 2]:
             inert_chart(
                 st,
-                monitoring_charts.distribution_overlay(
+                monitor_charts.distribution_overlay(
                     report.reference_frame[feature],
                     report.current_frame[feature],
                     report.kinds.get(feature, "numeric"),
@@ -226,7 +225,7 @@ def _classes(report: monitoring.MonitorReport) -> None:
         st.info(t("monitor.no_predictions"))
         return
     inert_chart(
-        st, monitoring_charts.classes_over_time(report.classes_over_time, report.periods), key="monitor_classes_chart"
+        st, monitor_charts.classes_over_time(report.classes_over_time, report.periods), key="monitor_classes_chart"
     )
 
 
@@ -244,13 +243,13 @@ def _kpis(report: monitoring.MonitorReport) -> None:
         if scores:
             inert_chart(
                 st,
-                monitoring_charts.kpis_over_time(frame, report.periods, [k.kpi for k in report.kpis], scores),
+                monitor_charts.kpis_over_time(frame, report.periods, [k.kpi for k in report.kpis], scores),
                 key="monitor_kpi_chart",
             )
         if "latency_ms" in set(frame["metric"]):
             inert_chart(
                 st,
-                monitoring_charts.kpis_over_time(frame, report.periods, [k.kpi for k in report.kpis], ["latency_ms"]),
+                monitor_charts.kpis_over_time(frame, report.periods, [k.kpi for k in report.kpis], ["latency_ms"]),
                 key="monitor_latency_chart",
             )
     if not report.kpis:

@@ -10,8 +10,9 @@ from core.codegen.snippets import registry as snippets
 from core.common.i18n import when
 from core.registry import governance, model_registry
 from core.registry.governance import Actor
-from core.ui import cache, charts, context
+from core.ui import cache, context
 from core.ui.actions import run_action, show_outcome
+from core.ui.charts import compare as compare_charts
 from core.ui.common import guarded_button, inert_chart, plain, show_code, show_table
 from core.ui.i18n import t
 
@@ -82,7 +83,9 @@ def _comparison(version_runs: dict[str, str | None], version: str, holder: str, 
     for column, (label, ev) in zip(st.columns(2), pair, strict=True):
         if ev is not None:
             inert_chart(
-                column, charts.confusion_heatmap(ev.labels, ev.confusion, title=label), key=f"registry_cm_{label}"
+                column,
+                compare_charts.confusion_heatmap(ev.labels, ev.confusion, title=label),
+                key=f"registry_cm_{label}",
             )
 
 

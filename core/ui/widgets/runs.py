@@ -7,7 +7,8 @@ import streamlit as st
 
 from core.common import i18n
 from core.compare import runs
-from core.ui import cache, charts
+from core.ui import cache
+from core.ui.charts import search as search_charts
 from core.ui.common import inert_chart, show_table
 from core.ui.i18n import t
 
@@ -117,9 +118,9 @@ def search_view(table: pd.DataFrame, metric: str, fingerprint: tuple) -> None:
         st.info(t("search.too_few_trials"))
         return
     st.caption(t("search.parallel_caption", finished=insight.finished, total=len(insight.trials)))
-    figure = charts.parallel_coordinates(insight.trials, metric, insight.searched)
+    figure = search_charts.parallel_coordinates(insight.trials, metric, insight.searched)
     inert_chart(st, figure, key="compare_search_parcoords")
     if insight.importance:
-        figure = charts.param_importance_bar(insight.importance, t("search.importance_title", metric=metric))
+        figure = search_charts.param_importance_bar(insight.importance, t("search.importance_title", metric=metric))
         inert_chart(st, figure, key="compare_search_importance")
         st.caption(t("search.importance_caption", method=insight.method))

@@ -14,7 +14,8 @@ from core.train.algorithms import ALGORITHMS, choice_text
 from core.train.features import IMPUTERS, SCALERS, FeatureSteps
 from core.train.search_space import METHODS, grid_size, space_from_table, space_table
 from core.train.tuning import message_text, trials_frame
-from core.ui import charts, keys
+from core.ui import keys
+from core.ui.charts import search as search_charts
 from core.ui.common import error_message, inert_chart, plain, show_table
 from core.ui.i18n import language, t
 
@@ -152,7 +153,7 @@ def _trials_shown(job_id: str, count: int, metric: str, lang: str) -> tuple[obje
         return None, frame
     shown = frame if frame["error"].any() else frame.drop(columns="error")
     shown = shown.rename(columns={name: t(f"search.{key}") for name, key in TRIAL_COLUMNS.items()})
-    return charts.search_progress(frame, metric), shown
+    return search_charts.search_progress(frame, metric), shown
 
 
 def show_search(job: jobs.SearchJob, metric: str) -> None:

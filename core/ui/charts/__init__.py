@@ -1,0 +1,1 @@
+"""Plotly figure builders, one module per phase; pure functions of frames and results."""

@@ -1,0 +1,37 @@
+"""Predict — one prediction's class probabilities and a file's predicted classes."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from core.common.i18n import percent
+from core.ui.charts.data import class_balance_bar
+
+
+def probability_bar(probabilities: dict[str, float]) -> go.Figure:
+    """Class probabilities of one prediction, the winner highlighted."""
+    classes = list(probabilities)
+    values = [probabilities[c] for c in classes]
+    best = max(values) if values else 0
+    fig = go.Figure(
+        go.Bar(
+            x=classes,
+            y=values,
+            text=[percent(v, 0) for v in values],
+            marker_color=["#2e7d32" if v == best else "#90a4ae" for v in values],
+        )
+    )
+    fig.update_layout(
+        xaxis={"type": "category"},
+        yaxis={"range": [0, 1], "tickformat": ".0%"},
+        height=280,
+        margin={"t": 10, "b": 10},
+    )
+    return fig
+
+
+def prediction_counts_bar(predictions: pd.Series) -> go.Figure:
+    """How many rows got each predicted class."""
+    counts = predictions.astype(str).value_counts().rename_axis("class").reset_index(name="rows")
+    return class_balance_bar(counts)
