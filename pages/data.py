@@ -5,6 +5,7 @@ import streamlit as st
 from core.codegen.snippets import data as snippets
 from core.common.i18n import number
 from core.data import datastore, loading, sets
+from core.data.validation import blocking
 from core.train import tuning
 from core.ui import cache, keys
 from core.ui.common import error_message, guarded_button, plain, show_code
@@ -84,7 +85,7 @@ except ValueError as exc:
     st.error(plain(error_message(exc)))
     st.stop()
 show_findings(findings)
-errors = [f for f in findings if f.severity == "error"]
+errors = blocking(findings)
 
 a, b, c, d = st.columns(4)
 a.metric(t("data.rows"), number(len(frame)))

@@ -5,6 +5,7 @@ import streamlit as st
 
 from core.codegen.snippets import predict as snippets
 from core.data import loading
+from core.data.validation import blocking
 from core.registry import model_registry
 from core.serve import predict, prediction_log
 from core.ui import cache, keys
@@ -114,7 +115,7 @@ with batch:
             rows, findings = predict.read_batch(upload.getvalue(), upload.name, model)
             if findings:
                 show_findings(findings)
-            if any(f.severity == "error" for f in findings):
+            if blocking(findings):
                 st.error(t("predict.fix_errors"))
             else:
                 batch_key = (upload.file_id, model.uri)  # a rerun shows the same batch again: predict and log once

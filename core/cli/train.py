@@ -194,13 +194,14 @@ def cmd_train(args) -> int:
     unknown = excluded - set(map(str, frame.columns))
     if unknown:
         raise CLIError(f"--exclude names columns that are not in the data: {', '.join(sorted(unknown))}.")
+    from core.data.validation import blocking, blocking_message, with_severity
+
     # refuse bad data before a project is created
     _, _, findings = datastore.check_dataset(
         frame, target, excluded=excluded, test_size=args.test_size, cv_folds=args.cv_folds
     )
-    errors = [f for f in findings if f.severity == "error"]
-    if errors:
-        raise CLIError(" ".join(f.message for f in errors[:3]))
+    if blocking(findings):
+        raise CLIError(blocking_message(findings))
     make_split(frame, target, args.test_size, args.seed)
     project = projects.find_project(args.experiment) or projects.create_project(args.experiment)
     dataset = datastore.record_dataset(
@@ -209,7 +210,7 @@ def cmd_train(args) -> int:
     context = {
         "data_digest": dataset.digest,
         "features": dataset.features,
-        "warnings": [f.message for f in findings if f.severity == "warning"],
+        "warnings": [f.message for f in with_severity(findings, "warning")],
     }
     metric = primary_metric(project.kpis)
     if config is not None:

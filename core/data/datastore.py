@@ -116,12 +116,12 @@ def record_dataset(
     import mlflow
 
     from core.data import profiling
-    from core.data.validation import blocking, build_schema
+    from core.data.validation import blocking, blocking_message, build_schema, with_severity
 
     roles, features, findings = check_dataset(frame, target, roles, excluded, test_size)
     errors = blocking(findings)
     if errors:
-        raise DataError(" ".join(f.message for f in errors[:3]))
+        raise DataError(blocking_message(findings))
     frame = coerce_for_roles(frame, roles).reset_index(drop=True)
     split = make_split(frame, target, test_size, seed)
     digest = dataset_digest(frame)
@@ -152,7 +152,7 @@ def record_dataset(
         source = f"{run.info.artifact_uri}/{ARTIFACT_DIR}/data.parquet"
         mlflow.log_input(mlflow_dataset(frame, name, target, digest, source), context="full")
         mlflow.log_metrics(
-            {"validation_errors": 0, "validation_warnings": sum(f.severity == "warning" for f in findings)}
+            {"validation_errors": 0, "validation_warnings": len(with_severity(findings, "warning"))}
         )
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)

@@ -164,9 +164,19 @@ def _number_mask(values: pd.Series) -> pd.Series:
     return values.isin(readable)
 
 
+def with_severity(findings: list[Finding], severity: str) -> list[Finding]:
+    """The findings of one severity: "error" (blocks), "warning" or "info"."""
+    return [f for f in findings if f.severity == severity]
+
+
 def blocking(findings: list[Finding]) -> list[Finding]:
     """The findings that block training (or scoring)."""
-    return [f for f in findings if f.severity == "error"]
+    return with_severity(findings, "error")
+
+
+def blocking_message(findings: list[Finding], most: int = 3) -> str:
+    """The first few blocking findings as one message (what the person must fix first)."""
+    return " ".join(f.message for f in blocking(findings)[:most])
 
 
 # --- training data ---------------------------------------------------------------------------------------------

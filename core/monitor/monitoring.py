@@ -352,7 +352,7 @@ def current_from_batch(
     errors of :func:`core.data.validation.check_batch`). The target column, when present, holds the true labels; a
     column named like time/date that parses as dates orders the rows in time.
     """
-    from core.data.validation import blocking, check_batch
+    from core.data.validation import blocking, blocking_message, check_batch
 
     if frame.empty:
         raise MonitorError(tr("monitor.batch_empty"))
@@ -362,7 +362,7 @@ def current_from_batch(
     findings = check_batch(frame.drop(columns=extra), reference.schema)
     errors = blocking(findings)
     if errors:
-        said = " ".join(f.message for f in errors[:3])
+        said = blocking_message(findings)
         said += tr("monitor.and_more", more=len(errors) - 3) if len(errors) > 3 else ""
         raise MonitorError(
             tr("monitor.batch_does_not_fit", name=reference.name, version=reference.version, findings=said)

@@ -28,6 +28,7 @@ import pandas as pd
 from core.common.i18n import number, plural_category, tr, translate
 from core.data.datastore import DatasetRecord
 from core.data.sets import DataError
+from core.data.validation import blocking, blocking_message, check_batch, with_severity
 from core.question.kpis import KPI, SCORE_METRICS, KPIResult, check_kpis, primary_metric, verdict
 from core.registry import governance, model_registry
 from core.registry.governance import Actor, GateDecision, GovernanceError
@@ -366,8 +367,6 @@ def _check_columns(batch: pd.DataFrame, features: list[str], target: str) -> Non
 def _check_batch(batch: pd.DataFrame, base: DatasetRecord) -> list[str]:
     """The batch against the training schema (check_batch) and its labels; RetrainError on what blocks, else
     the warnings worth showing."""
-    from core.data.validation import blocking, check_batch
-
     target = base.target
     if len(batch) < MIN_BATCH_ROWS:
         rows = tr("retrain.labelled_row" if len(batch) == 1 else "retrain.labelled_rows", count=len(batch))
@@ -375,7 +374,7 @@ def _check_batch(batch: pd.DataFrame, base: DatasetRecord) -> list[str]:
     findings = check_batch(batch[base.features], base.schema())
     errors = blocking(findings)
     if errors:
-        raise RetrainError(" ".join(f.message for f in errors[:3]))
+        raise RetrainError(blocking_message(findings))
     labels = batch[target]
     unlabelled = np.flatnonzero(labels.isna().to_numpy())
     if len(unlabelled):
@@ -395,7 +394,7 @@ def _check_batch(batch: pd.DataFrame, base: DatasetRecord) -> list[str]:
                 classes=_names(sorted(known)),
             )
         )
-    return [f.message for f in findings if f.severity == "warning"]
+    return [f.message for f in with_severity(findings, "warning")]
 
 
 def _align_labels(batch_labels: pd.Series, base_labels: pd.Series) -> pd.Series:
@@ -419,7 +418,6 @@ def plan_retrain(
     from mlflow.exceptions import MlflowException
 
     from core.data import datastore
-    from core.data.validation import blocking
     from core.question import projects
     from core.train.training import TAG_DATA_RUN
 
@@ -468,8 +466,8 @@ def plan_retrain(
     errors = blocking(findings)
     if errors:
         key = "retrain.err_batch_unusable" if combine == "replace" else "retrain.err_combined_unusable"
-        raise RetrainError(tr(key, error=" ".join(f.message for f in errors[:3])))
-    warnings += [f.message for f in findings if f.severity == "warning" and f.check != "duplicate_rows"]
+        raise RetrainError(tr(key, error=blocking_message(findings)))
+    warnings += [f.message for f in with_severity(findings, "warning") if f.check != "duplicate_rows"]
     from core.data.sets import make_split
 
     try:

@@ -14,6 +14,7 @@ from core.common.config import active_store
 from core.common.errors import one_line
 from core.common.i18n import tr
 from core.data.roles import coerce_for_roles
+from core.data.validation import Finding, blocking, blocking_message, check_batch
 
 # Types from these libraries are what a scikit-learn model is made of; anything else in a skops file
 # (a user's own class, os, subprocess, …) is refused.
@@ -313,8 +314,6 @@ def out_of_range(model: ServedModel, values: dict[str, object]) -> list[str]:
 
 def check_rows(model: ServedModel, frame: pd.DataFrame) -> list:
     """Findings for a batch: against the training schema when the model has one, else its input columns."""
-    from core.data.validation import Finding, check_batch
-
     if model.schema:
         return check_batch(frame, model.schema)
     by_position = positional_columns(model, frame)
@@ -357,9 +356,8 @@ def read_prediction_csv(
     """Read and check a batch; PredictError naming the problems when any finding is an error. The other findings
     (warnings, notes) are appended to ``notes`` when given."""
     frame, findings = read_batch(content, filename, model)
-    errors = [f for f in findings if f.severity == "error"]
-    if errors:
-        raise PredictError(" ".join(f.message for f in errors[:3]))
+    if blocking(findings):
+        raise PredictError(blocking_message(findings))
     if notes is not None:
         notes.extend(findings)
     return frame

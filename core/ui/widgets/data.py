@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.data import loading, roles, sets
+from core.data.validation import blocking, with_severity
 from core.ui import cache, keys
 from core.ui.charts import data as data_charts
 from core.ui.common import inert_chart, plain, show_table
@@ -117,9 +118,9 @@ def roles_editor(frame: pd.DataFrame, target: str) -> tuple[dict[str, str], set[
 
 def show_findings(findings) -> None:
     """Validation findings grouped by severity; errors first. Column names are shown as plain text."""
-    errors = [f for f in findings if f.severity == "error"]
-    warnings = [f for f in findings if f.severity == "warning"]
-    infos = [f for f in findings if f.severity == "info"]
+    errors = blocking(findings)
+    warnings = with_severity(findings, "warning")
+    infos = with_severity(findings, "info")
     title = t("data.findings_title", errors=len(errors), warnings=len(warnings), notes=len(infos))
     with st.expander(("⛔ " if errors else "✅ ") + title, expanded=bool(errors or warnings)):
         if not findings:
