@@ -10,7 +10,7 @@ import pytest
 import streamlit as st
 from mlflow import MlflowClient
 
-from core.registry import model_registry as registry
+from tests import registry_setup
 from tests.app.conftest import goto, no_exception, texts
 from tests.app.test_compare_runs import _model_folder
 from tests.app.test_pages import _trained, example
@@ -32,8 +32,8 @@ def _two_served(app):
     """iris-classifier@production and iris-backup@production, from two runs."""
     project = example(app)
     main, backup = _trained(project), _trained(project, "knn")
-    registry.promote("iris-classifier", "production", run_id=main.run_id)
-    registry.promote("iris-backup", "production", run_id=backup.run_id)
+    registry_setup.promote("iris-classifier", "production", run_id=main.run_id)
+    registry_setup.promote("iris-backup", "production", run_id=backup.run_id)
     return main, backup
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests import registry_setup
 from tests.app.conftest import goto, no_exception, texts
 from tests.datasets import german_penguins_xlsx, penguins_csv
 
@@ -64,7 +65,6 @@ def _two_projects(app):
     """The iris example serving iris-classifier@production, and a penguins project with a trained run only."""
     from core.data import datastore
     from core.question import projects
-    from core.registry import model_registry as registry
     from core.train import training
     from tests.datasets import penguins
 
@@ -72,7 +72,7 @@ def _two_projects(app):
     iris = projects.find_project(projects.EXAMPLE_NAME)
     record = datastore.load_dataset(iris.data_run_id)
     run = training.train_model(iris.experiment_id, record, "logistic_regression")
-    registry.promote("iris-classifier", "production", run_id=run.run_id)
+    registry_setup.promote("iris-classifier", "production", run_id=run.run_id)
     penguins_project = projects.create_project("Penguins", "Which species is this penguin?")
     record = datastore.record_dataset(penguins_project.experiment_id, penguins(), "penguins", "species")
     training.train_model(penguins_project.experiment_id, record, "logistic_regression")
@@ -125,7 +125,6 @@ def test_registering_a_model_puts_it_in_focus_on_k_predict_and_monitor(app):
 
 
 def test_a_model_chosen_on_predict_is_the_model_on_monitor(app):
-    from core.registry import model_registry as registry
 
     iris, penguins_project = _two_projects(app)
     from core.data import datastore
@@ -133,7 +132,7 @@ def test_a_model_chosen_on_predict_is_the_model_on_monitor(app):
 
     record = datastore.load_dataset(penguins_project.data_run_id)
     run = training.train_model(penguins_project.experiment_id, record, "logistic_regression")
-    registry.promote("penguins", "champion", run_id=run.run_id)
+    registry_setup.promote("penguins", "champion", run_id=run.run_id)
     goto(app, "predict")
     assert app.selectbox(key="predict_model").value == "iris-classifier"  # the example is the project in focus
     app.selectbox(key="predict_model").set_value("penguins").run()
@@ -159,15 +158,14 @@ def test_a_deep_link_sets_the_project_model_and_alias(store):
     from core.data import datastore
     from core.data import sets as data
     from core.question import projects
-    from core.registry import model_registry as registry
     from core.train import training
     from tests.app.conftest import ROOT
 
     project = projects.ensure_example_project()
     record = datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
     run = training.train_model(project.experiment_id, record, "logistic_regression")
-    registry.promote("iris-classifier", "production", run_id=run.run_id)
-    registry.set_alias("iris-classifier", "champion", "1")
+    registry_setup.promote("iris-classifier", "production", run_id=run.run_id)
+    registry_setup.set_alias("iris-classifier", "champion", "1")
     other = projects.create_project("Elsewhere", "?")
     st.cache_data.clear()
     at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=180)
@@ -226,7 +224,6 @@ def test_sliders_span_the_training_range_and_a_result_goes_when_its_inputs_chang
 
 
 def test_integer_columns_step_by_whole_numbers(app):
-    from core.registry import model_registry as registry
     from core.train import training
     from tests.datasets import penguins
 
@@ -235,7 +232,7 @@ def test_integer_columns_step_by_whole_numbers(app):
 
     record = datastore.record_dataset(penguins_project.experiment_id, penguins(), "penguins", "species")
     run = training.train_model(penguins_project.experiment_id, record, "logistic_regression")
-    registry.promote("penguins", "production", run_id=run.run_id)
+    registry_setup.promote("penguins", "production", run_id=run.run_id)
     _pick_project(app, penguins_project)
     goto(app, "predict")
     features = record.features
@@ -335,13 +332,12 @@ def test_a_deep_link_naming_only_the_model_opens_its_project(store):
     from core.data import datastore
     from core.data import sets as data
     from core.question import projects
-    from core.registry import model_registry as registry
     from core.train import training
     from tests.app.conftest import ROOT
 
     project = projects.ensure_example_project()
     record = datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
-    registry.promote(
+    registry_setup.promote(
         "iris-classifier",
         "production",
         run_id=training.train_model(project.experiment_id, record, "logistic_regression").run_id,
@@ -377,7 +373,7 @@ def test_a_prediction_stays_shown_when_the_alias_moved_to_a_version_with_the_sam
     record = datastore.load_dataset(iris.data_run_id)
     run = training.train_model(iris.experiment_id, record, "logistic_regression", {"C": 0.5})
     registry.register(run.run_id, "iris-classifier")
-    registry.set_alias("iris-classifier", "production", "2")  # moved while the page is open
+    registry_setup.set_alias("iris-classifier", "production", "2")  # moved while the page is open
     app.button(key="predict_submit").click().run()
     no_exception(app)
     assert "(version 2," in texts(app.success)

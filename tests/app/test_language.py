@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from core.common import i18n
-from core.registry import model_registry as registry
 from core.ui.shell import PAGES
+from tests import registry_setup
 from tests.app.conftest import goto, no_exception
 from tests.app.test_pages import _trained, example
 
@@ -22,7 +22,7 @@ def _german(app) -> None:
 @pytest.fixture
 def served_app(app):
     project = example(app)
-    registry.promote("iris-classifier", "production", run_id=_trained(project).run_id)
+    registry_setup.promote("iris-classifier", "production", run_id=_trained(project).run_id)
     return app
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from core.data import sets as data
-from core.registry import model_registry as registry
 from core.serve import predict, prediction_log
+from tests import registry_setup
 from tests.app.conftest import goto, no_exception, texts
 from tests.app.test_pages import _trained, example
 
@@ -13,7 +13,7 @@ MODEL = "iris-classifier"
 
 def _served(app):
     project = example(app)
-    registry.promote(MODEL, "production", run_id=_trained(project, "logistic_regression").run_id)
+    registry_setup.promote(MODEL, "production", run_id=_trained(project, "logistic_regression").run_id)
     return project
 
 

@@ -15,6 +15,7 @@ from core.registry import governance
 from core.registry import model_registry as registry
 from core.serve import prediction_log
 from core.train import training
+from tests import registry_setup
 from tests.app.conftest import goto, new_project_button, no_exception, texts
 
 
@@ -221,7 +222,7 @@ def test_registry_page_registers_and_moves_aliases(app):
 def test_predict_page_predicts_one_row_and_a_file(app):
     project = example(app)
     result = _trained(project)
-    registry.promote("iris-classifier", "production", run_id=result.run_id)
+    registry_setup.promote("iris-classifier", "production", run_id=result.run_id)
     goto(app, "predict")
     assert app.selectbox(key="predict_alias").value == "production"
     app.slider(key="predict_input_2").set_value(5.5)  # petal length: a virginica
@@ -249,7 +250,7 @@ def test_predict_page_predicts_one_row_and_a_file(app):
 
 def test_predict_page_names_missing_columns(app):
     project = example(app)
-    registry.promote("iris-classifier", "production", run_id=_trained(project).run_id)
+    registry_setup.promote("iris-classifier", "production", run_id=_trained(project).run_id)
     goto(app, "predict")
     app.file_uploader(key="predict_upload").set_value(("bad.csv", b"a,b\n1,2\n", "text/csv")).run()
     no_exception(app)

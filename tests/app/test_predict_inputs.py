@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 from core.data import sets as data
-from core.registry import model_registry as registry
+from tests import registry_setup
 from tests.app.conftest import goto, no_exception, texts
 from tests.app.test_compare_runs import _model_folder
 from tests.app.test_pages import _trained, example
@@ -14,7 +14,7 @@ from tests.app.test_pages import _trained, example
 def _served(app):
     project = example(app)
     run = _trained(project)
-    registry.promote("iris-classifier", "production", run_id=run.run_id)
+    registry_setup.promote("iris-classifier", "production", run_id=run.run_id)
     return run
 
 

@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests import registry_setup
+
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 300
 IRIS_CLASSES = ["setosa", "versicolor", "virginica"]
@@ -366,13 +368,12 @@ def _setup_model() -> dict[str, str]:
     from core.data import datastore
     from core.data import sets as data
     from core.question import projects
-    from core.registry import model_registry as registry
     from core.train import training
 
     project = projects.create_project("Bad Input")
     dataset = datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
     run_id = training.train_model(project.experiment_id, dataset, "random_forest", {"n_estimators": 10}).run_id
-    registry.promote("served-model", "production", run_id=run_id)
+    registry_setup.promote("served-model", "production", run_id=run_id)
     return {"run": run_id}
 
 

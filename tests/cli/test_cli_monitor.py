@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests import registry_setup
 from tests.cli.test_cli import assert_one_line_error, json_out, ok, run_cli
 
 MODEL = "monitored"
@@ -15,13 +16,12 @@ def served(store):
     from core.data import datastore
     from core.data import sets as data
     from core.question import projects
-    from core.registry import model_registry as registry
     from core.train import training
 
     project = projects.ensure_example_project()
     record = datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
     run = training.train_model(project.experiment_id, record, "random_forest", {"n_estimators": 10})
-    registry.promote(MODEL, "production", run_id=run.run_id)
+    registry_setup.promote(MODEL, "production", run_id=run.run_id)
     return record
 
 

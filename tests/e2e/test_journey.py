@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core.common import i18n
+from tests import registry_setup
 from tests.datasets import penguins
 from tests.e2e.conftest import Server
 from tests.e2e.journey import walk_tour
@@ -96,14 +97,13 @@ def test_every_page_in_german_has_no_english_word(page: Page, server: Server, mo
     from core.data import datastore
     from core.data import sets as data
     from core.question import projects
-    from core.registry import model_registry as registry
     from core.serve import predict, prediction_log
     from core.train import training
 
     project = projects.ensure_example_project()
     record = datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
     run = training.train_model(project.experiment_id, record, "random_forest", {"n_estimators": 20})
-    registry.promote("iris-classifier", "production", run_id=run.run_id)
+    registry_setup.promote("iris-classifier", "production", run_id=run.run_id)
     served = predict.load_served_model("iris-classifier", "1")
     rows = record.test_xy()[0]
     prediction_log.log_predictions(served, rows, predict.predict_frame(served, rows), "batch")

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests import registry_setup
+
 FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"]
 TARGET = "species"
 CLASSES = ["setosa", "versicolor", "virginica"]
@@ -144,13 +146,12 @@ def train_iris_model():
     from core.data import datastore
     from core.data import sets as data
     from core.question import projects
-    from core.registry import model_registry as registry
     from core.train import training
 
     project = projects.ensure_example_project()
     record = datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", TARGET)
     result = training.train_model(project.experiment_id, record, "random_forest", {"n_estimators": 10})
-    registry.promote(MODEL, ALIAS, run_id=result.run_id)
+    registry_setup.promote(MODEL, ALIAS, run_id=result.run_id)
     return project, result
 
 

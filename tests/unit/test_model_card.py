@@ -20,6 +20,7 @@ from core.registry import model_registry as registry
 from core.registry.model_card import ModelCard, Section, Table
 from core.registry.model_registry import RegistryError
 from core.train import training
+from tests import registry_setup
 
 HISTORY = [
     {
@@ -89,7 +90,7 @@ def version(iris_project):
     run = training.train_model(project.experiment_id, record, "logistic_regression", {"C": 0.5})
     evaluation = evaluate_run(run.run_id, project.kpis)
     info = registry.register(run.run_id, "iris-classifier")
-    registry.set_alias("iris-classifier", "champion", info.version)
+    registry_setup.set_alias("iris-classifier", "champion", info.version)
     return project, record, run, evaluation, info
 
 

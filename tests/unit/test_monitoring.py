@@ -11,9 +11,9 @@ import pytest
 from core.data import sets as data
 from core.monitor import drift, monitoring
 from core.question.kpis import KPI
-from core.registry import model_registry as registry
 from core.serve import predict, prediction_log
 from core.train import training
+from tests import registry_setup
 
 MODEL = "iris-classifier"
 
@@ -22,7 +22,7 @@ MODEL = "iris-classifier"
 def served(iris_project):
     project, record = iris_project
     run = training.train_model(project.experiment_id, record, "random_forest", {"n_estimators": 10})
-    registry.promote(MODEL, "production", run_id=run.run_id)
+    registry_setup.promote(MODEL, "production", run_id=run.run_id)
     return project, record, predict.load_served_model(MODEL, "1")
 
 

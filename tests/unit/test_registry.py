@@ -7,6 +7,7 @@ import pytest
 from core.registry import model_registry as registry
 from core.registry.model_registry import RegistryError
 from core.train import training
+from tests import registry_setup
 
 
 def fresh_client():
@@ -85,9 +86,9 @@ def test_register_and_list_versions_with_aliases(two_runs):
     assert v2.version == "2"
     assert v2.source == fresh_client().get_run(run2).data.tags[training.TAG_MODEL_URI]
 
-    registry.set_alias("iris-classifier", "champion", "1")
-    registry.set_alias("iris-classifier", "production", "1")
-    registry.set_alias("iris-classifier", "challenger", "2")
+    registry_setup.set_alias("iris-classifier", "champion", "1")
+    registry_setup.set_alias("iris-classifier", "production", "1")
+    registry_setup.set_alias("iris-classifier", "challenger", "2")
 
     versions = registry.list_versions("iris-classifier")
     assert [(v.version, v.run_id, v.aliases) for v in versions] == [
@@ -104,26 +105,26 @@ def test_move_and_delete_alias(one_run):
     _, run_id = one_run
     registry.register(run_id, "m")
     registry.register(run_id, "m")  # a second version of the same model
-    registry.set_alias("m", "production", "1")
-    moved = registry.set_alias("m", "production", "2")
+    registry_setup.set_alias("m", "production", "1")
+    moved = registry_setup.set_alias("m", "production", "2")
     assert moved.aliases == ["production"]
     assert registry.get_version("m", "1").aliases == []
     assert registry.resolve_alias("m", "production").version == "2"
     assert registry.get_model("m").aliases == {"production": "2"}
 
-    registry.delete_alias("m", "production")
+    registry_setup.delete_alias("m", "production")
     assert registry.get_model("m").aliases == {}
     with pytest.raises(RegistryError, match="has no alias 'production'"):
-        registry.delete_alias("m", "production")
+        registry_setup.delete_alias("m", "production")
 
 
 def test_set_alias_refuses_unknown_version_and_bad_alias(one_run):
     _, run1 = one_run
     registry.register(run1, "m")
     with pytest.raises(RegistryError, match="has no version 7"):
-        registry.set_alias("m", "production", "7")
+        registry_setup.set_alias("m", "production", "7")
     with pytest.raises(RegistryError, match="reserved"):
-        registry.set_alias("m", "latest", "1")
+        registry_setup.set_alias("m", "latest", "1")
     assert registry.get_model("m").aliases == {}
 
 
@@ -132,8 +133,8 @@ def test_resolve_missing_alias_names_the_existing_ones(one_run):
     registry.register(run1, "m")
     with pytest.raises(RegistryError, match=r"no alias 'production' \(its aliases: none\)"):
         registry.resolve_alias("m", "production")
-    registry.set_alias("m", "champion", "1")
-    registry.set_alias("m", "challenger", "1")
+    registry_setup.set_alias("m", "champion", "1")
+    registry_setup.set_alias("m", "challenger", "1")
     with pytest.raises(RegistryError, match=r"no alias 'production' \(its aliases: challenger, champion\)"):
         registry.resolve_alias("m", "production")
     assert registry.resolve_alias("m", "champion").run_id == run1
@@ -143,8 +144,8 @@ def test_resolve_alias_reads_the_same_version_as_the_listing(one_run):
     _, run1 = one_run
     registry.register(run1, "m")
     registry.register(run1, "m")
-    registry.set_alias("m", "champion", "2")
-    registry.set_alias("m", "production", "2")
+    registry_setup.set_alias("m", "champion", "2")
+    registry_setup.set_alias("m", "production", "2")
     resolved = registry.resolve_alias("m", "production")
     assert resolved == registry.get_version("m", "2")  # every field, the aliases sharing the version included
     assert resolved.aliases == ["champion", "production"]
@@ -165,12 +166,12 @@ def test_unknown_model(store):
 def test_promote_with_run_and_with_version(one_run):
     _, run1 = one_run
     run2 = run1
-    promoted = registry.promote("iris-classifier", "production", run_id=run1)
+    promoted = registry_setup.promote("iris-classifier", "production", run_id=run1)
     assert (promoted.version, promoted.run_id, promoted.aliases) == ("1", run1, ["production"])
 
-    challenger = registry.promote("iris-classifier", "challenger", run_id=run2)  # registers a new version
+    challenger = registry_setup.promote("iris-classifier", "challenger", run_id=run2)  # registers a new version
     assert challenger.version == "2"
-    again = registry.promote("iris-classifier", "production", version="2")
+    again = registry_setup.promote("iris-classifier", "production", version="2")
     assert again.aliases == ["challenger", "production"]
     assert registry.get_model("iris-classifier").aliases == {"production": "2", "challenger": "2"}
     assert len(registry.list_versions("iris-classifier")) == 2
@@ -189,7 +190,7 @@ def test_promote_with_run_and_with_version(one_run):
 def test_promote_refuses(store, kwargs, fragment):
     args = {"model_name": "nothing", "alias": "production", **kwargs}
     with pytest.raises(RegistryError) as info:
-        registry.promote(**args)
+        registry_setup.promote(**args)
     assert fragment in str(info.value)
 
 
@@ -201,9 +202,9 @@ def test_promote_run_without_model_leaves_nothing_behind(iris_project):
         mlflow.log_metric("x", 1.0)
     for run_id in (run.info.run_id, record.run_id):
         with pytest.raises(RegistryError, match="has no logged model"):
-            registry.promote("empty-model", "production", run_id=run_id)
+            registry_setup.promote("empty-model", "production", run_id=run_id)
     with pytest.raises(RegistryError, match="no run 'nope'"):
-        registry.promote("empty-model", "production", run_id="nope")
+        registry_setup.promote("empty-model", "production", run_id="nope")
     assert registry.list_models() == []
     assert fresh_client().search_registered_models() == []
     assert fresh_client().search_model_versions() == []
@@ -233,7 +234,7 @@ def test_versions_table(two_runs):
     evaluation.evaluate_run(run1, [KPI("accuracy", ">", 0.5)])
     registry.register(run1, "m", description="evaluated")
     registry.register(run2, "m")
-    registry.set_alias("m", "production", "1")
+    registry_setup.set_alias("m", "production", "1")
     rows = registry.versions_table("m")
     assert [r["version"] for r in rows] == ["2", "1"]
     assert rows[1]["aliases"] == "@production"
@@ -255,7 +256,7 @@ def test_project_models_are_the_models_built_from_its_runs_newest_first(two_runs
     other = projects.create_project("Penguins", "Which species?")
     record = datastore.record_dataset(other.experiment_id, data.load_builtin("wine"), "wine", "cultivar")
     registry.register(training.train_model(other.experiment_id, record, "logistic_regression").run_id, "penguins")
-    registry.set_alias("older", "production", "1")
+    registry_setup.set_alias("older", "production", "1")
     assert [m.name for m in registry.project_models(project.experiment_id)] == ["newer", "older"]
     assert registry.project_models(project.experiment_id)[1].aliases == {"production": "1"}
     assert [m.name for m in registry.project_models(other.experiment_id)] == ["penguins"]

@@ -9,9 +9,9 @@ import pytest
 from core.codegen.snippets import monitor as snippets
 from core.data import sets as data
 from core.monitor import drift, monitoring
-from core.registry import model_registry as registry
 from core.serve import predict, prediction_log
 from core.train import training
+from tests import registry_setup
 from tests.unit.snippet_exec import run_snippet
 
 MODEL = "iris-classifier"
@@ -21,7 +21,7 @@ MODEL = "iris-classifier"
 def reference(iris_project) -> monitoring.Reference:
     project, record = iris_project
     run = training.train_model(project.experiment_id, record, "logistic_regression", {})
-    registry.promote(MODEL, "production", run_id=run.run_id)
+    registry_setup.promote(MODEL, "production", run_id=run.run_id)
     return monitoring.reference_for_version(MODEL, "1")
 
 

@@ -7,9 +7,9 @@ import pytest
 
 from core.codegen.snippets import predict as snippets
 from core.data import sets as data
-from core.registry import model_registry as registry
 from core.serve import predict
 from core.train import training
+from tests import registry_setup
 from tests.unit.snippet_exec import run_snippet
 
 MODEL = "iris-classifier"
@@ -19,7 +19,7 @@ MODEL = "iris-classifier"
 def served(iris_project) -> predict.ServedModel:
     project, record = iris_project
     run = training.train_model(project.experiment_id, record, "logistic_regression", {})
-    registry.promote(MODEL, "production", run_id=run.run_id)
+    registry_setup.promote(MODEL, "production", run_id=run.run_id)
     return predict.load_served_model(MODEL, "1")
 
 

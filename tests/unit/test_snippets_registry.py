@@ -10,6 +10,7 @@ from mlflow import MlflowClient
 from core.codegen.snippets import registry as snippets
 from core.registry import model_registry as registry
 from core.train import training
+from tests import registry_setup
 from tests.unit.snippet_exec import run_snippet
 
 ODD_NAME = 'the "odd" model'  # quotes must stay inside their string literal
@@ -62,8 +63,8 @@ def test_set_alias_snippet_moves_the_alias_and_loads_through_it(two_runs, capsys
 def test_remove_alias_snippet_removes_it(two_runs):
     _, run_id, _ = two_runs
     registry.register(run_id, ODD_NAME)
-    registry.set_alias(ODD_NAME, "staging", "1")
-    registry.set_alias(ODD_NAME, "champion", "1")
+    registry_setup.set_alias(ODD_NAME, "staging", "1")
+    registry_setup.set_alias(ODD_NAME, "champion", "1")
     run_snippet(snippets.remove_alias(ODD_NAME, "staging"))
     assert registry.get_model(ODD_NAME).aliases == {"champion": "1"}
 

@@ -12,6 +12,7 @@ from core.question import projects
 from core.question.kpis import KPI, primary_metric
 from core.registry import model_registry as registry
 from core.train import training
+from tests import registry_setup
 
 
 def by_phase(board):
@@ -81,14 +82,14 @@ def test_full_lifecycle(iris_project):
     assert cards["K"].next_step == "Point 'production' at the version to serve."
     assert not cards["▶"].done
 
-    registry.set_alias("iris-classifier", "champion", "1")
+    registry_setup.set_alias("iris-classifier", "champion", "1")
     cards = by_phase(status.lifecycle_status(project, "iris"))
     assert cards["K"].summary == "iris-classifier: @champion→v1"
     assert cards["▶"].done
     assert cards["▶"].summary == "models:/iris-classifier@champion serves version 1"
 
     registry.register(result.run_id, "iris-classifier")
-    registry.set_alias("iris-classifier", "production", "2")
+    registry_setup.set_alias("iris-classifier", "production", "2")
     board = status.lifecycle_status(project, "iris")
     assert all(c.done for c in board)
     assert by_phase(board)["▶"].summary == "models:/iris-classifier@production serves version 2"
