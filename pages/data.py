@@ -8,7 +8,7 @@ from core.data import datastore, loading, sets
 from core.data.validation import blocking
 from core.train import tuning
 from core.ui import cache, keys
-from core.ui.common import error_message, guarded_button, plain, show_code
+from core.ui.common import error_message, guarded_button, plain, show_code, stop_on_error
 from core.ui.context import require_project
 from core.ui.i18n import labeller, t
 from core.ui.shell import phase_header
@@ -79,11 +79,8 @@ seed = right.number_input(t("data.seed"), 0, 2**31 - 1, sets.DEFAULT_SEED, key="
 
 st.markdown(t("data.roles_intro"))
 roles, excluded = roles_editor(frame, target)
-try:
+with stop_on_error():
     _, features, findings = cache.dataset_check(frame, digest, target, roles, tuple(sorted(excluded)), test_size)
-except ValueError as exc:
-    st.error(plain(error_message(exc)))
-    st.stop()
 show_findings(findings)
 errors = blocking(findings)
 

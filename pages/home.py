@@ -4,7 +4,7 @@ import streamlit as st
 
 from core.lifecycle import status
 from core.ui import cache
-from core.ui.common import error_message, plain
+from core.ui.common import error_message, plain, stop_on_error
 from core.ui.context import current_project
 from core.ui.i18n import t
 from core.ui.shell import PAGES, ensure_shell
@@ -36,11 +36,8 @@ if project.data_run_id:
     except ValueError as exc:
         st.warning(plain(error_message(exc)))
 
-try:
+with stop_on_error(Exception, "home.cannot_read"):  # the store may be unreachable
     board = status.lifecycle_status(project, dataset_summary)
-except Exception as exc:  # noqa: BLE001 — the store may be unreachable
-    st.error(t("home.cannot_read", error=plain(error_message(exc))))
-    st.stop()
 
 page_titles = {path: t(key) for path, key, _ in PAGES}
 for card in board:

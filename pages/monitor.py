@@ -6,7 +6,7 @@ import streamlit as st
 from core.codegen.snippets import monitor as snippets
 from core.monitor import monitoring
 from core.ui import cache
-from core.ui.common import error_message, plain, show_code
+from core.ui.common import error_message, plain, show_code, stop_on_error
 from core.ui.i18n import labeller, t
 from core.ui.shell import phase_header
 from core.ui.widgets import monitor as widgets
@@ -16,11 +16,8 @@ SOURCES = {"Prediction log": "monitor.source_log", "Upload a batch": "monitor.so
 
 phase_header("monitor")
 name, alias, version = served_alias_picker("monitor")
-try:
+with stop_on_error():
     reference = widgets.reference(name, version.version)
-except ValueError as exc:
-    st.error(plain(error_message(exc)))
-    st.stop()
 st.caption(
     t(
         "monitor.reference_caption",

@@ -10,7 +10,7 @@ from core.registry import model_registry
 from core.serve import predict, prediction_log
 from core.ui import cache, keys
 from core.ui.charts import predict as predict_charts
-from core.ui.common import error_message, inert_chart, plain, show_code, show_table
+from core.ui.common import error_message, inert_chart, plain, show_code, show_table, stop_on_error
 from core.ui.i18n import t
 from core.ui.shell import phase_header
 from core.ui.widgets.data import show_findings
@@ -19,11 +19,8 @@ from core.ui.widgets.tour import waits_for
 
 phase_header("predict")
 name, alias, version = served_alias_picker("predict")
-try:
+with stop_on_error():
     model = cache.served_model(name, version.version)
-except ValueError as exc:
-    st.error(plain(error_message(exc)))
-    st.stop()
 st.caption(
     t(
         "predict.serving",

@@ -10,7 +10,7 @@ from core.train.algorithms import ALGORITHMS
 from core.train.search_space import fixed_values, space_from_table
 from core.train.tuning import SearchConfig
 from core.ui import cache, keys
-from core.ui.common import error_message, guarded_button, plain, show_code, show_table
+from core.ui.common import error_message, guarded_button, plain, show_code, show_table, stop_on_error
 from core.ui.context import require_project
 from core.ui.i18n import t
 from core.ui.shell import phase_header
@@ -37,11 +37,8 @@ if not project.data_run_id:
     st.warning(t("train.no_data"))
     st.page_link("pages/data.py", label=t("train.go_to_data"), icon="📊")
     st.stop()
-try:
+with stop_on_error():
     record = cache.dataset(project.data_run_id)
-except ValueError as exc:
-    st.error(plain(error_message(exc)))
-    st.stop()
 if st.session_state.get(keys.ORPHANS_SWEPT) != project.experiment_id:
     jobs.end_orphaned_runs(project.experiment_id)  # runs a killed server left RUNNING
     st.session_state[keys.ORPHANS_SWEPT] = project.experiment_id

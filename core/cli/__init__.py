@@ -11,13 +11,15 @@ import contextlib
 import logging
 import os
 import sys
+import tempfile
 import warnings
+from pathlib import Path
 
 from core.cli import codegen, compare, monitor, question, registry, serve, train
 from core.cli.common import EXIT_ERROR, EXIT_REFUSED, CLIError, GateRefused
 from core.cli.parser import build_parser
 from core.common import run_recovery
-from core.common.errors import describe
+from core.common.errors import LOGGER, describe
 
 COMMANDS = {
     "kpis": question.cmd_kpis,
@@ -33,6 +35,16 @@ COMMANDS = {
 }
 
 
+LOG_FILE = "qua3ck-cli.log"
+
+
+def _log_to(path: Path) -> None:
+    """Send the workbench's log (internal errors with their traceback) to ``path``, once per process."""
+    if not any(isinstance(h, logging.FileHandler) and h.baseFilename == str(path) for h in LOGGER.handlers):
+        LOGGER.addHandler(logging.FileHandler(path, delay=True, encoding="utf-8"))
+    LOGGER.propagate = False
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one CLI command; errors become one line on stderr and exit code 2 (a gate refusal: 3)."""
     args = build_parser().parse_args(argv)
@@ -43,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("mlflow").setLevel(logging.ERROR)
     logging.getLogger("alembic").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore")
+    # an internal error's traceback goes to a file (stderr keeps its one line); the file exists only once one happened
+    _log_to(Path(tempfile.gettempdir()) / LOG_FILE)
     with contextlib.suppress(Exception):  # runs an earlier process could not end while the store was down
         run_recovery.end_remembered()
     try:

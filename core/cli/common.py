@@ -7,6 +7,8 @@ import json
 import os
 import sys
 
+from core.common.errors import WorkbenchError
+
 EXIT_KPI_FAILED = 1
 EXIT_ERROR = 2
 EXIT_REFUSED = 3
@@ -17,7 +19,7 @@ EXIT_CODES = f"""exit codes:
   {EXIT_REFUSED}  promote: the promotion gate refused (one line on stderr); nothing was registered or moved"""
 
 
-class CLIError(Exception):
+class CLIError(WorkbenchError):
     """A usage or input problem reported as one line on stderr."""
 
 

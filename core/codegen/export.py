@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 
 from core.common.config import active_store
+from core.common.errors import WorkbenchError
 from core.common.i18n import tr
 from core.data.datastore import TAG_DIGEST, TAG_KIND, DatasetRecord, load_dataset
 from core.data.sets import DataError
@@ -35,7 +36,7 @@ TOLERANCE = 1e-9
 LINE = 120  # the repository's ruff line length; the script passes ruff with the project's settings
 
 
-class ExportError(ValueError):
+class ExportError(WorkbenchError):
     """A run that cannot be exported as a script; the message says why in one sentence."""
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from core.common.config import active_store
+from core.common.errors import WorkbenchError
 from core.common.i18n import tr
 from core.compare import stats
 from core.compare.stats import Comparison, compare_in_words, corrected_paired_t_test
@@ -96,7 +97,7 @@ def cv_difference(
     count (param ``cv_folds``) and fold shuffling seed (param ``random_seed``); test_fraction is 1/(k-1).
     """
     if metric not in SCORE_METRICS:
-        raise ValueError(tr("evaluation.cv.not_a_score", scores=", ".join(SCORE_METRICS), metric=metric))
+        raise WorkbenchError(tr("evaluation.cv.not_a_score", scores=", ".join(SCORE_METRICS), metric=metric))
     client = _client()
     runs = [(name_a, client.get_run(run_a)), (name_b, client.get_run(run_b))]
     reason = _fold_reason(runs, metric)

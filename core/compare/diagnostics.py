@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from core.common.errors import WorkbenchError
 from core.common.i18n import tr
 
 # Columns of core.train.tuning.trials_frame that are not hyperparameters.
@@ -70,7 +71,7 @@ def one_vs_rest_curves(y_true, proba: np.ndarray, classes: list[str]) -> dict:
     if proba.ndim == 1 and len(classes) == 2:
         proba = np.column_stack([1.0 - proba, proba])
     if proba.shape != (len(y), len(classes)):
-        raise ValueError(tr("evaluation.diagnostics.shape", shape=proba.shape, rows=len(y), classes=len(classes)))
+        raise WorkbenchError(tr("evaluation.diagnostics.shape", shape=proba.shape, rows=len(y), classes=len(classes)))
     curves: dict[str, dict] = {}
     notes: list[str] = []
     for i, cls in enumerate(classes):
@@ -113,7 +114,7 @@ def wrong_rows(X_test: pd.DataFrame, y_true, y_pred, proba=None, classes=None) -
     """
     y_true, y_pred = _text(y_true), _text(y_pred)
     if not len(X_test) == len(y_true) == len(y_pred):
-        raise ValueError(tr("evaluation.diagnostics.lengths_differ"))
+        raise WorkbenchError(tr("evaluation.diagnostics.lengths_differ"))
     wrong = np.flatnonzero(y_true != y_pred)
     out = X_test.iloc[wrong].copy()
     out.insert(0, TRUE_COLUMN, y_true[wrong])
@@ -121,7 +122,7 @@ def wrong_rows(X_test: pd.DataFrame, y_true, y_pred, proba=None, classes=None) -
     if proba is None:
         return out
     if classes is None:
-        raise ValueError(tr("evaluation.diagnostics.classes_needed"))
+        raise WorkbenchError(tr("evaluation.diagnostics.classes_needed"))
     proba = np.asarray(proba, dtype=float)[wrong]
     column = {str(c): i for i, c in enumerate(classes)}
 

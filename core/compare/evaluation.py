@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from core.common.config import active_store
-from core.common.errors import one_line
+from core.common.errors import WorkbenchError, one_line
 from core.common.i18n import tr
 from core.compare import diagnostics
 from core.data import datastore
@@ -62,7 +62,7 @@ def stored_reason(reason: str | None) -> str | None:
     return reason
 
 
-class EvaluationError(ValueError):
+class EvaluationError(WorkbenchError):
     """A run that cannot be evaluated, with the reason."""
 
 

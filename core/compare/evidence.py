@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.common.errors import WorkbenchError, describe
 from core.common.i18n import tr
 from core.compare import diagnostics, stats
 from core.compare.evaluation import NO_IMPORTANCE_BEFORE, Evaluation, stored_reason
@@ -120,10 +121,10 @@ def record_conclusion(run_id: str, verdict: str, note: str = "") -> str:
     from core.common.config import active_store
 
     if verdict not in CONCLUSIONS:
-        raise ValueError(tr("evaluation.conclusion.unknown", choices=", ".join(CONCLUSIONS), verdict=verdict))
+        raise WorkbenchError(tr("evaluation.conclusion.unknown", choices=", ".join(CONCLUSIONS), verdict=verdict))
     note = note.strip()
     if len(note) > MAX_NOTE:
-        raise ValueError(tr("evaluation.conclusion.too_long", limit=MAX_NOTE, length=len(note)))
+        raise WorkbenchError(tr("evaluation.conclusion.too_long", limit=MAX_NOTE, length=len(note)))
     active_store()
     client = MlflowClient()
     client.set_tag(run_id, TAG_CONCLUSION, verdict)
@@ -157,7 +158,6 @@ def evaluate_many(
     """Evaluate each run on its held-out rows; the ones evaluated, and for each that could not be, why.
     ``on_run(number, run_id)`` hears before each run (1-based), to say what the wait is for; the data runs the
     runs share are read once."""
-    from core.common.errors import describe
     from core.compare.evaluation import evaluate_run
 
     done, failed, datasets = [], {}, {}

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.common.errors import WorkbenchError
 from core.common.i18n import percent, tr
 
 BUILTIN_DATASETS = {
@@ -21,7 +22,7 @@ DEFAULT_TEST_SIZE = 0.2
 DEFAULT_SEED = 42
 
 
-class DataError(ValueError):
+class DataError(WorkbenchError):
     """Data that cannot be used, with a message that says what to do."""
 
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from core.common.errors import WorkbenchError
 from core.data import roles as roles_mod
 from core.common.i18n import DEFAULT_LANGUAGE, current_language, number, percent, plural_category, significant, tr, translate
 
@@ -64,7 +65,7 @@ class Finding:
         return stored
 
 
-class SpecError(ValueError):
+class SpecError(WorkbenchError):
     """A schema spec that cannot be used (unknown version, malformed)."""
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from core.common.config import active_store
+from core.common.errors import WorkbenchError
 from core.common.i18n import number, tr
 from core.compare import evaluation
 from core.compare.evaluation import TAG_VERDICT
@@ -47,7 +48,7 @@ SEARCH_WAIT_S = 600.0
 PREDICTION_SOURCE = "guided tour"  # the prediction log's source column for the tour's prediction
 
 
-class TourError(ValueError):
+class TourError(WorkbenchError):
     """A tour step that cannot be done, with a message for people; the tour can be resumed after it."""
 
 

@@ -35,6 +35,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
+from core.common.errors import WorkbenchError
 from core.common.i18n import percent, tr
 
 EPSILON = 1e-4  # share given to an empty bin, so ln(actual / expected) stays finite
@@ -56,11 +57,11 @@ class Thresholds:
 
     def __post_init__(self) -> None:
         if not 0 < self.psi_moderate <= self.psi_drift:
-            raise ValueError(tr("drift.psi_order"))
+            raise WorkbenchError(tr("drift.psi_order"))
         if not 0 < self.alpha < 1:
-            raise ValueError(tr("drift.alpha_range", alpha=self.alpha))
+            raise WorkbenchError(tr("drift.alpha_range", alpha=self.alpha))
         if self.min_rows < 2 or self.bins < 2:
-            raise ValueError(tr("drift.min_rows_bins"))
+            raise WorkbenchError(tr("drift.min_rows_bins"))
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.common.errors import WorkbenchError
 from core.common.i18n import plural_category, tr
 from core.data.validation import Finding
 from core.monitor import drift
@@ -63,7 +64,7 @@ PERIOD_WORDS = {
 }
 
 
-class MonitorError(ValueError):
+class MonitorError(WorkbenchError):
     """Monitoring cannot run on this input, with a message for people."""
 
 

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from core.common.errors import WorkbenchError
 from core.common.i18n import number, plural_category, tr, translate
 from core.data.datastore import DatasetRecord
 from core.data.sets import DataError
@@ -49,7 +50,7 @@ TAG_RETRAIN_OF = "qua3ck.retrain.of"  # on the challenger's run: "<model>@<alias
 TAG_RETRAIN_BETTER = "qua3ck.retrain.better"  # "true"/"false" on the challenger's run
 
 
-class RetrainError(ValueError):
+class RetrainError(WorkbenchError):
     """A retraining that cannot be done, with what to change; nothing was written."""
 
 

@@ -7,10 +7,11 @@ import operator
 import re
 from dataclasses import asdict, dataclass
 
+from core.common.errors import WorkbenchError
 from core.common.i18n import significant, tr
 
 
-class KPIError(ValueError):
+class KPIError(WorkbenchError):
     """A KPI that cannot be used, with a message for people."""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from core.common.config import active_store
+from core.common.errors import WorkbenchError
 from core.common.i18n import tr
 from core.question.kpis import DEFAULT_KPIS, KPI, check_unique, kpis_from_json, kpis_to_json
 
@@ -22,7 +23,7 @@ EXAMPLE_QUESTION = (
 MAX_NAME_LENGTH = 200
 
 
-class ProjectError(ValueError):
+class ProjectError(WorkbenchError):
     """A project operation that cannot be done, with a message for people."""
 
 

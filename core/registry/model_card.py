@@ -17,7 +17,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
-from core.common.errors import describe
+from core.common.errors import WorkbenchError, describe, describe_in_document
 from core.common.i18n import (
     DEFAULT_LANGUAGE,
     catalogue,
@@ -223,7 +223,7 @@ class _Sources:
         try:
             return read()
         except Exception as exc:  # noqa: BLE001 — one missing piece degrades only its own section
-            self.problems.setdefault(key, describe(exc))
+            self.problems.setdefault(key, describe_in_document(exc))
             return None
 
     @property
@@ -267,7 +267,7 @@ def build_card(name: str, version: str, history: list[dict] | None = None) -> Mo
         try:
             blocks = build(src)
         except Exception as exc:  # noqa: BLE001 — a bug or odd data in one section must not lose the card
-            blocks = [tr("card.section_failed", error=describe(exc))]
+            blocks = [tr("card.section_failed", error=describe_in_document(exc))]
         if blocks is not None:
             sections.append(Section(tr(f"card.section.{key}"), tuple(blocks)))
     return ModelCard(name, str(version), tuple(sections), language)
@@ -403,7 +403,7 @@ def _algorithm(s: _Sources) -> list[Block]:
         described = steps.describe(spec.needs_scaling if spec else None, language=current_language())
         blocks.append(tr("card.algorithm.feature_steps", steps=described))
     except ValueError as exc:
-        blocks.append(tr("card.algorithm.steps_unreadable", error=describe(exc)))
+        blocks.append(tr("card.algorithm.steps_unreadable", error=describe_in_document(exc)))
     skip = {"algorithm", *SETUP_PARAMS}
     hyper = [[k, v] for k, v in sorted(s.params.items()) if k not in skip and not k.startswith(("search.", "prep."))]
     if hyper:
@@ -600,7 +600,7 @@ def save_card_sections(name: str, version: str, intended_use: str, limitations: 
     for tag, text in texts.items():
         if len(text) > MAX_SECTION:
             key = "registry.card_too_long_use" if tag == TAG_INTENDED_USE else "registry.card_too_long_limits"
-            raise ValueError(tr(key, limit=MAX_SECTION, length=len(text)))
+            raise WorkbenchError(tr(key, limit=MAX_SECTION, length=len(text)))
     model_registry.get_version(name, version)  # refuses unknown versions before anything is written
     client = MlflowClient()
     for tag, text in texts.items():
@@ -621,7 +621,7 @@ def log_card(name: str, version: str, card: ModelCard) -> list[str]:
 
     info = model_registry.get_version(name, version)
     if not info.run_id:
-        raise ValueError(tr("registry.card_no_run", name=name, version=version))
+        raise WorkbenchError(tr("registry.card_no_run", name=name, version=version))
     client = MlflowClient()
     paths = []
     try:
@@ -630,5 +630,5 @@ def log_card(name: str, version: str, card: ModelCard) -> list[str]:
             client.log_text(info.run_id, text, path)
             paths.append(path)
     except MlflowException as exc:
-        raise ValueError(tr("registry.card_log_failed", run=info.run_id, error=describe(exc))) from None
+        raise WorkbenchError(tr("registry.card_log_failed", run=info.run_id, error=describe(exc))) from None
     return paths

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from core.common.config import active_store
+from core.common.errors import WorkbenchError
 from core.common.i18n import tr
 from core.train.training import TAG_MODEL_URI
 
@@ -16,7 +17,7 @@ _ALIAS_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
 _NAME_PATTERN = re.compile(r"^[^/:%#?]{1,255}$")  # "#" and "?" would cut a models:/ URI short
 
 
-class RegistryError(ValueError):
+class RegistryError(WorkbenchError):
     """A registry action that cannot be done, with a message for people."""
 
 

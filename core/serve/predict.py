@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from core.common.config import active_store
-from core.common.errors import one_line
+from core.common.errors import WorkbenchError, one_line
 from core.common.i18n import tr
 from core.data.roles import coerce_for_roles
 from core.data.validation import Finding, blocking, blocking_message, check_batch
@@ -28,7 +28,7 @@ TRUSTED_MODULE_PREFIXES = (
 )
 
 
-class PredictError(ValueError):
+class PredictError(WorkbenchError):
     """A prediction that cannot be made, with a message for people."""
 
 

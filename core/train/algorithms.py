@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from core.common.errors import WorkbenchError
 from core.common.i18n import tr
 
 
@@ -230,7 +231,7 @@ ALGORITHMS: dict[str, Algorithm] = {
 }
 
 
-class AlgorithmError(ValueError):
+class AlgorithmError(WorkbenchError):
     """An algorithm or hyperparameter that cannot be used."""
 
 

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
+from core.common.errors import WorkbenchError
 from core.common.i18n import DEFAULT_LANGUAGE, tr, translate
 
 IMPUTERS = {"median": "median of the column", "mean": "mean of the column", "most_frequent": "most common value"}
@@ -25,7 +26,7 @@ PARAM_PREFIX = "prep."
 MAX_POLY_DEGREE = 3
 
 
-class FeatureError(ValueError):
+class FeatureError(WorkbenchError):
     """A feature step setting that cannot be used."""
 
 

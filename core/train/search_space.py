@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from core.common.errors import WorkbenchError
 from core.common.i18n import tr
 from core.train.algorithms import AlgorithmError, Param, choice_text, choice_value, clean_params, get_algorithm
 
@@ -23,7 +24,7 @@ MAX_GRID_POINTS = 20
 SPACE_COLUMNS = ["search", "hyperparameter", "name", "min", "max", "log", "choices", "grid points", "fixed"]
 
 
-class SearchSpaceError(ValueError):
+class SearchSpaceError(WorkbenchError):
     """A search space that cannot be searched; the message says which hyperparameter and why."""
 
 

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from core.common.errors import one_line
+from core.common.errors import WorkbenchError, one_line
 from core.common.i18n import DEFAULT_LANGUAGE, plural_category, tr, translate
 from core.question.kpis import METRICS
 from core.train.algorithms import build_pipeline, choice_text, get_algorithm
@@ -53,7 +53,7 @@ WORKER_NICENESS = 10  # added to the workers' nice value: clicks in the app come
 ABORT = "abort"  # what should_stop returns when the server shuts down: end at once, no refit
 
 
-class StoreError(RuntimeError):
+class StoreError(WorkbenchError):
     """The tracking store failed while the search was logging; ``run_id``: a trial run it left open, if any."""
 
     def __init__(self, message: str, run_id: str | None = None):

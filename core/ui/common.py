@@ -4,6 +4,8 @@ blocked, and making text and charts from data inert."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import streamlit as st
 
@@ -44,6 +46,20 @@ def show_table(frame, where=st, **kwargs):
     """``where.dataframe(frame, …)`` with decimal numbers in the reader's notation (see localized_columns)."""
     kwargs["column_config"] = localized_columns(frame, kwargs.get("column_config"))
     return where.dataframe(frame, **kwargs)
+
+
+@contextmanager
+def stop_on_error(
+    kinds: type[BaseException] | tuple[type[BaseException], ...] = ValueError, sentence: str | None = None
+) -> Iterator[None]:
+    """Run the block; when it raises one of ``kinds``, show the error in one box (inside the translated
+    ``sentence``'s {error} when given) and end the page's run there, so nothing below draws on a missing value."""
+    try:
+        yield
+    except kinds as exc:
+        message = plain(error_message(exc))
+        st.error(t(sentence, error=message) if sentence else message)
+        st.stop()
 
 
 def error_message(exc: BaseException) -> str:

@@ -10,7 +10,7 @@ import streamlit as st
 from core.common import run_recovery
 from core.common.config import activate_store, unreachable
 from core.ui import context, i18n
-from core.ui.common import error_message, plain
+from core.ui.common import plain, stop_on_error
 from core.ui.i18n import t
 from core.ui.sidebar import render_sidebar
 from core.ui.widgets.tour import after_page, render_tour_panel, sidebar_launcher
@@ -36,11 +36,8 @@ def app_shell(deferred: bool = False):
     # URL paths come from the file names, so links and bookmarks work in both languages
     pages = [st.Page(path, title=t(key), icon=icon, default=i == 0) for i, (path, key, icon) in enumerate(PAGES)]
     navigation = st.navigation(pages)
-    try:
+    with stop_on_error(Exception, "shell.store_cannot_open"):  # say what is wrong instead of a traceback
         store = activate_store()
-    except Exception as exc:  # noqa: BLE001 — say what is wrong instead of a traceback
-        st.error(t("shell.store_cannot_open", error=plain(error_message(exc))))
-        st.stop()
     if problem := _store_problem(store):
         st.sidebar.caption("🌐 " + plain(store.description))
         st.error(t("shell.store_down", problem=plain(problem)))

@@ -9,7 +9,7 @@ import streamlit as st
 from core.common.errors import describe
 from core.serve.predict import InputSpec
 from core.train.algorithms import Param, choice_text
-from core.ui.common import plain
+from core.ui.common import plain, stop_on_error
 from core.ui.i18n import t
 
 
@@ -126,7 +126,6 @@ def served_alias_picker(prefix: str):
     from core.lifecycle import status
     from core.registry import model_registry
     from core.ui import cache, context
-    from core.ui.common import error_message
 
     models = [m for m in model_registry.list_models() if m.aliases]
     if not models:
@@ -178,9 +177,6 @@ def served_alias_picker(prefix: str):
     )
     if not stand_in:
         context.focus_model(name, alias)
-    try:
+    with stop_on_error():
         version = model_registry.resolve_alias(name, alias)
-    except ValueError as exc:
-        st.error(plain(error_message(exc)))
-        st.stop()
     return name, alias, version

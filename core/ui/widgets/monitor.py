@@ -15,7 +15,7 @@ from core.question import projects
 from core.ui.cache import Later
 from core.ui.charts import data as data_charts
 from core.ui.charts import monitor as monitor_charts
-from core.ui.common import inert_chart, plain, show_table
+from core.ui.common import inert_chart, plain, show_table, stop_on_error
 from core.ui.i18n import language, t
 
 # the options stay English (widget state and tests use them); WINDOW_LABELS are their catalogue keys
@@ -107,11 +107,8 @@ def thresholds_input() -> drift.Thresholds:
         )
         min_rows = d.number_input(t("monitor.min_rows"), 2, 10_000, default.min_rows, 1, key="monitor_min_rows")
         st.caption(t("monitor.thresholds_caption"))
-    try:
+    with stop_on_error():
         return drift.Thresholds(float(psi_moderate), float(psi_drift), float(alpha), int(min_rows), default.bins)
-    except ValueError as exc:
-        st.error(plain(str(exc)))
-        st.stop()
 
 
 def show_empty_log(message: str, ref: monitoring.Reference) -> None:
