@@ -6,28 +6,20 @@ import streamlit as st
 from core.codegen.snippets import monitor as snippets
 from core.monitor import monitoring
 from core.ui import cache
-from core.ui.common import error_message, plain, show_code, stop_on_error
+from core.ui.common import error_message, plain, show_code
 from core.ui.i18n import labeller, t
 from core.ui.shell import phase_header
 from core.ui.widgets import monitor as widgets
-from core.ui.widgets.inputs import served_alias_picker
+from core.ui.widgets.inputs import open_served
 
 SOURCES = {"Prediction log": "monitor.source_log", "Upload a batch": "monitor.source_batch"}
 
 phase_header("monitor")
-name, alias, version = served_alias_picker("monitor")
-with stop_on_error():
-    reference = widgets.reference(name, version.version)
-st.caption(
-    t(
-        "monitor.reference_caption",
-        name=name,
-        alias=alias,
-        version=version.version,
-        rows=len(reference.frame),
-        dataset=plain(reference.dataset),
-        data_run=reference.data_run_id,
-    )
+name, alias, version, reference = open_served(
+    "monitor",
+    widgets.reference,
+    "monitor.reference_caption",
+    lambda ref: {"rows": len(ref.frame), "dataset": plain(ref.dataset), "data_run": ref.data_run_id},
 )
 if reference.note:
     st.info(plain(reference.note))

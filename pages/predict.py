@@ -10,27 +10,20 @@ from core.registry import model_registry
 from core.serve import predict, prediction_log
 from core.ui import cache, keys
 from core.ui.charts import predict as predict_charts
-from core.ui.common import error_message, inert_chart, plain, show_code, show_table, stop_on_error
+from core.ui.common import error_message, inert_chart, plain, show_code, show_table
 from core.ui.i18n import t
 from core.ui.shell import phase_header
 from core.ui.widgets.data import show_findings
-from core.ui.widgets.inputs import feature_input, served_alias_picker
+from core.ui.widgets.inputs import feature_input, open_served
 from core.ui.widgets.tour import waits_for
 
 phase_header("predict")
-name, alias, version = served_alias_picker("predict")
-with stop_on_error():
-    model = cache.served_model(name, version.version)
-st.caption(
-    t(
-        "predict.serving",
-        name=name,
-        alias=alias,
-        version=version.version,
-        run_id=version.run_id,
-        inputs=len(model.features),
-    )
-    + ("" if model.stats else t("predict.ranges_unknown"))
+name, alias, version, model = open_served(
+    "predict",
+    cache.served_model,
+    "predict.serving",
+    lambda model: {"inputs": len(model.features)},
+    lambda model: "" if model.stats else t("predict.ranges_unknown"),
 )
 st.caption(plain(cache.alias_story(name, alias, version.version, version.run_id)))
 logging_on = cache.prediction_log_enabled(name)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import streamlit as st
 
@@ -11,6 +13,11 @@ from core.serve.predict import InputSpec
 from core.train.algorithms import Param, choice_text
 from core.ui.common import plain, stop_on_error
 from core.ui.i18n import t
+
+if TYPE_CHECKING:
+    from core.registry.model_registry import VersionInfo
+
+T = TypeVar("T")
 
 
 def log_steps(low: float, high: float) -> list[float]:
@@ -180,3 +187,24 @@ def served_alias_picker(prefix: str):
     with stop_on_error():
         version = model_registry.resolve_alias(name, alias)
     return name, alias, version
+
+
+def open_served(
+    prefix: str,
+    load: Callable[[str, str], T],
+    caption: str,
+    fields: Callable[[T], dict],
+    tail: Callable[[T], str] = lambda _: "",
+) -> tuple[str, str, VersionInfo, T]:
+    """The shared opening of Predict and Monitor: the model and alias picked (``served_alias_picker``), what the
+    page needs of that version loaded (``load(name, version)``; its error ends the page with a message), and the
+    caption ``caption`` saying which version answers (name, alias, version, run_id and the page's own ``fields``, then
+    ``tail``'s words).
+
+    Returns (name, alias, version, loaded)."""
+    name, alias, version = served_alias_picker(prefix)
+    with stop_on_error():
+        loaded = load(name, version.version)
+    said = t(caption, name=name, alias=alias, version=version.version, run_id=version.run_id, **fields(loaded))
+    st.caption(said + tail(loaded))
+    return name, alias, version, loaded
