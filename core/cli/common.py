@@ -3,6 +3,7 @@ who acts."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -25,6 +26,18 @@ class CLIError(WorkbenchError):
 
 class GateRefused(CLIError):
     """The promotion gate refused a move: one line on stderr and exit code 3."""
+
+
+def command(sub, name: str, help: str, description: str | None = None, epilog: str | None = None):
+    """A subcommand whose description and epilog keep their line breaks."""
+    return sub.add_parser(
+        name, help=help, description=description, epilog=epilog, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+
+
+def add_who(parser, does: str) -> None:
+    """The --by NAME option of a command that records who did it."""
+    parser.add_argument("--by", metavar="NAME", help=f"who {does} (default: $QUA3CK_USER, else the login name)")
 
 
 def emit(args, payload: dict, text: str) -> None:

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from core.cli.common import EXIT_CODES, EXIT_KPI_FAILED, CLIError, GateRefused, emit, progress_stream, who_acts
+from core.cli.common import (
+    EXIT_CODES,
+    EXIT_KPI_FAILED,
+    CLIError,
+    GateRefused,
+    add_who,
+    command,
+    emit,
+    progress_stream,
+    who_acts,
+)
 
 MONITOR_HELP = """Compare the training data of models:/MODEL@ALIAS with a batch (--input) or the prediction log (--log).
 
@@ -34,13 +43,13 @@ version registered as @challenger and moves nothing else."""
 
 def register(sub) -> None:
     """Add this group's commands to the CLI's subparsers."""
-    monitor = sub.add_parser(
+    monitor = command(
+        sub,
         "monitor",
         help="drift of a batch (or the prediction log) against the training data, KPIs when it has labels; exit 1 "
         "on drift or a KPI breach",
         description=MONITOR_HELP,
         epilog=MONITOR_EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     monitor.add_argument("--model", required=True)
     monitor.add_argument("--alias", required=True)
@@ -51,13 +60,13 @@ def register(sub) -> None:
     monitor.add_argument("--alpha", type=float, default=0.01, metavar="P", help="test p-value below which it drifts")
     monitor.add_argument("--min-rows", type=int, default=30, metavar="N", help="fewest rows the drift tests use")
     monitor.add_argument("--json", action="store_true")
-    retrain = sub.add_parser(
+    retrain = command(
+        sub,
         "retrain",
         help="retrain a model with a labelled batch, register it as @challenger, optionally promote it (exit 3 if "
         "refused)",
         description=RETRAIN_HELP,
         epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     retrain.add_argument("--model", required=True)
     retrain.add_argument("--input", required=True, type=Path, help="labelled batch: the features and the target")
@@ -67,7 +76,7 @@ def register(sub) -> None:
     retrain.add_argument("--to", metavar="ALIAS", help="the alias --promote moves (default: --alias)")
     retrain.add_argument("--force", action="store_true", help="with --promote: override a refusal (needs --reason)")
     retrain.add_argument("--reason", metavar="TEXT", help="why, recorded in the promotion's audit entry")
-    retrain.add_argument("--by", metavar="NAME", help="who retrains (default: $QUA3CK_USER, else the login name)")
+    add_who(retrain, "retrains")
     retrain.add_argument("--json", action="store_true")
 
 

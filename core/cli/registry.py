@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 
-from core.cli.common import EXIT_CODES, CLIError, emit, enforce_gate, who_acts
+from core.cli.common import EXIT_CODES, CLIError, add_who, command, emit, enforce_gate, who_acts
 
 PROMOTE_HELP = """Point an alias at a run's model (registered as a new version first) or at an existing version.
 
@@ -18,12 +17,12 @@ A refused promote registers nothing and moves nothing."""
 
 def register(sub) -> None:
     """Add this group's commands to the CLI's subparsers."""
-    promote = sub.add_parser(
+    promote = command(
+        sub,
         "promote",
         help="point an alias at a run's model or an existing version, through the promotion gate; exit 3 if refused",
         description=PROMOTE_HELP,
         epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     promote.add_argument("--model", required=True)
     promote.add_argument("--alias", required=True)
@@ -32,18 +31,18 @@ def register(sub) -> None:
     source.add_argument("--version", help="move the alias to this existing version")
     promote.add_argument("--force", action="store_true", help="override the gate on a protected alias (needs --reason)")
     promote.add_argument("--reason", metavar="TEXT", help="why, recorded in the audit entry (--force: required)")
-    promote.add_argument("--by", metavar="NAME", help="who promotes (default: $QUA3CK_USER, else the login name)")
+    add_who(promote, "promotes")
     promote.add_argument("--json", action="store_true")
     promote.set_defaults(usage_error=promote.error)  # for the checks argparse cannot express
-    rollback = sub.add_parser(
+    rollback = command(
+        sub,
         "rollback",
         help="move an alias back to the version it held before its last recorded change (audited)",
         epilog=EXIT_CODES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     rollback.add_argument("--model", required=True)
     rollback.add_argument("--alias", required=True)
-    rollback.add_argument("--by", metavar="NAME", help="who rolls back (default: $QUA3CK_USER, else the login name)")
+    add_who(rollback, "rolls back")
     rollback.add_argument("--reason", metavar="TEXT", help="why, recorded in the audit entry")
     rollback.add_argument("--json", action="store_true")
     audit = sub.add_parser("audit", help="a model's alias changes (who, when, from, to, why), newest first")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from core.cli.common import CLIError, emit, progress_stream
+from core.cli.common import CLIError, command, emit, progress_stream
 from core.train.algorithms import ALGORITHMS
 from core.train.features import IMPUTERS, SCALERS
 
@@ -28,11 +27,11 @@ the final JSON object."""
 
 def register(sub) -> None:
     """Add this group's commands to the CLI's subparsers."""
-    train = sub.add_parser(
+    train = command(
+        sub,
         "train",
         help="record the data set, then train one model, compare several, or run a hyperparameter search",
         description=TRAIN_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     train.add_argument("--experiment", required=True)
     train.add_argument("--data", required=True, help="iris, wine, breast_cancer or a CSV/Parquet/Excel path")

@@ -360,6 +360,12 @@ def run_search(
     run_name = f"{config.method}-search-{config.algorithm}-{time.strftime('%Y%m%d-%H%M%S')}"
     with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags={**tags, "qua3ck.search": "1"}) as run:
         parent_id = run.info.run_id
+
+        def ended(how: str, uri: str | None) -> SearchResult:
+            """The search's result as it stands now: its trials, best, error and message so far."""
+            seconds = time.perf_counter() - started
+            return SearchResult(parent_id, experiment_id, config, trials, best, how, uri, error, seconds, message)
+
         if on_start:
             on_start(parent_id)
         mlflow.log_params(
@@ -466,18 +472,7 @@ def run_search(
                 executor.shutdown(wait=False, kill_workers=True)
         if status in ("store_error", "failed", "aborted"):
             _end_unfinished(mlflow, [parent_id, open_trial], "KILLED" if status == "aborted" else "FAILED", error)
-            return SearchResult(
-                parent_id,
-                experiment_id,
-                config,
-                trials,
-                best,
-                status,
-                None,
-                error,
-                time.perf_counter() - started,
-                message,
-            )
+            return ended(status, None)
         mlflow.set_tag(TAG_SEARCH_STATUS, status)
         mlflow.log_metric("search.trials", len(trials))
         mlflow.log_metric("search.failed_trials", sum(t.status == "FAILED" for t in trials))
@@ -508,25 +503,12 @@ def run_search(
                 message = ("search.refit_failed", {"error": one_line(exc)})
                 error = _english(message)
                 _end_unfinished(mlflow, [parent_id], "FAILED", error)
-                return SearchResult(
-                    parent_id,
-                    experiment_id,
-                    config,
-                    trials,
-                    best,
-                    "store_error",
-                    None,
-                    error,
-                    time.perf_counter() - started,
-                    message,
-                )
+                return ended("store_error", None)
         else:
             message = ("search.no_trial_finished", {})
             error = _english(message)  # also the tag: the store keeps English
             mlflow.set_tag(TAG_ERROR, error)
-    return SearchResult(
-        parent_id, experiment_id, config, trials, best, status, model_uri, error, time.perf_counter() - started, message
-    )
+    return ended(status, model_uri)
 
 
 def _now_ms() -> int:

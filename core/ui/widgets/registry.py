@@ -252,20 +252,13 @@ def model_card_section(name: str, versions: list[dict], aliases: dict[str, str])
     card = model_card.build_card(name, version, history)
     tags = model_registry.version_tags(name, version)
     with st.form(f"registry_card_form_{version}"):
-        st.text_area(
-            t("registry.card_intended_use"),
-            value=tags.get(model_card.TAG_INTENDED_USE, ""),
-            key="registry_card_use",
-            help=t("registry.card_intended_use_help"),
-            max_chars=model_card.MAX_SECTION,
-        )
-        st.text_area(
-            t("registry.card_limitations"),
-            value=tags.get(model_card.TAG_LIMITATIONS, ""),
-            key="registry_card_limits",
-            help=t("registry.card_limitations_help"),
-            max_chars=model_card.MAX_SECTION,
-        )
+        for words, tag, key in (
+            ("registry.card_intended_use", model_card.TAG_INTENDED_USE, "registry_card_use"),
+            ("registry.card_limitations", model_card.TAG_LIMITATIONS, "registry_card_limits"),
+        ):
+            st.text_area(
+                t(words), value=tags.get(tag, ""), key=key, help=t(f"{words}_help"), max_chars=model_card.MAX_SECTION
+            )
 
         def save() -> str:
             state = st.session_state

@@ -44,6 +44,17 @@ def _options(kind: str, english: dict[str, str]) -> dict[str, str]:
     return {value: t(key) if key in known else english[value] for value, key in keys.items()}
 
 
+def _present_filter(where, table: pd.DataFrame, column: str, english: dict[str, str]) -> list[str]:
+    """A multiselect over the values of ``column`` that the table holds, in the catalogue's order and words."""
+    return where.multiselect(
+        t(f"search.filter_{column}"),
+        [value for value in english if value in set(table[column])],
+        format_func=_options(column, english).get,
+        key=f"compare_filter_{column}",
+        placeholder=t("common.choose"),
+    )
+
+
 def runs_filters(table: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
     """Filter and order widgets over the runs table; the rows to show and whether trials go under searches."""
     text, algorithms, verdicts, kinds, order = st.columns([2, 2, 2, 2, 2])
@@ -54,22 +65,8 @@ def runs_filters(table: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
         key="compare_filter_algorithm",
         placeholder=t("common.choose"),
     )
-    present = [v for v in runs.VERDICTS if v in set(table["verdict"])]
-    chosen_verdicts = verdicts.multiselect(
-        t("search.filter_verdict"),
-        present,
-        format_func=_options("verdict", runs.VERDICTS).get,
-        key="compare_filter_verdict",
-        placeholder=t("common.choose"),
-    )
-    present_kinds = [k for k in runs.KINDS if k in set(table["kind"])]
-    chosen_kinds = kinds.multiselect(
-        t("search.filter_kind"),
-        present_kinds,
-        format_func=_options("kind", runs.KINDS).get,
-        key="compare_filter_kind",
-        placeholder=t("common.choose"),
-    )
+    chosen_verdicts = _present_filter(verdicts, table, "verdict", runs.VERDICTS)
+    chosen_kinds = _present_filter(kinds, table, "kind", runs.KINDS)
     by = order.selectbox(
         t("search.filter_order"),
         list(runs.ORDERS),
