@@ -3,8 +3,6 @@ trials of a search."""
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import re
 from dataclasses import dataclass
 
@@ -76,20 +74,6 @@ def _pages(experiment_id: str, filter_string: str, limit: int):
             break
 
 
-@contextlib.contextmanager
-def _collector_paused():
-    """Listing runs makes tens of thousands of short-lived ORM objects (tags, params, metrics of every run), which
-    set off full garbage collections over the app's whole heap; pausing the collector meanwhile saves up to a
-    third of the listing (bench/bench_compare.py). Nothing cyclic is made that would need it."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def _kind(tags: dict[str, str]) -> str:
     if tags.get(TAG_SEARCH) == "1":
         return "search"
@@ -143,20 +127,18 @@ def _frame(rows: list[dict]) -> pd.DataFrame:
 def training_runs(experiment_id: str, metric: str = "accuracy", limit: int = 5000) -> pd.DataFrame:
     """One row per model run of the project, newest first: trainings and searches (whose trials are left to
     search_children), not data runs; queried a page at a time."""
-    with _collector_paused():
-        rows = [
-            _row(run, metric)
-            for run in _pages(experiment_id, TOP_LEVEL, limit)
-            # a data run records a data set, a prediction-log run what a served model answered: neither is a model
-            if run.data.tags.get(TAG_KIND) not in ("data", "predictions")
-        ]
+    rows = [
+        _row(run, metric)
+        for run in _pages(experiment_id, TOP_LEVEL, limit)
+        # a data run records a data set, a prediction-log run what a served model answered: neither is a model
+        if run.data.tags.get(TAG_KIND) not in ("data", "predictions")
+    ]
     return _frame(rows)
 
 
 def search_children(experiment_id: str, metric: str = "accuracy", limit: int = 20000) -> pd.DataFrame:
     """Every trial of every search in the project (child runs), for grouping under their searches."""
-    with _collector_paused():
-        rows = [_row(run, metric) for run in _pages(experiment_id, f"tags.`{TAG_PARENT}` != ''", limit)]
+    rows = [_row(run, metric) for run in _pages(experiment_id, f"tags.`{TAG_PARENT}` != ''", limit)]
     return _frame(rows)
 
 

@@ -48,6 +48,7 @@ TAG_SEARCH_STATUS = "qua3ck.search_status"  # finished, stopped, time_up, store_
 TAG_ERROR = "qua3ck.error"
 MAX_TRIALS = 1000
 POLL_SECONDS = 0.2
+WARM_AGAIN_S = 60.0  # well inside WORKER_IDLE_S: workers warmed this recently are still up
 WORKER_IDLE_S = 600  # idle workers exit after this long
 WORKER_NICENESS = 10  # added to the workers' nice value: clicks in the app come before trials
 ABORT = "abort"  # what should_stop returns when the server shuts down: end at once, no refit
@@ -277,9 +278,18 @@ def _warm() -> None:
         _init_packages_to_modules_map()  # read by log_model's requirement check
 
 
+_last_warm_up = -math.inf  # time.monotonic() of the last warm-up this process sent
+
+
 def warm_up_workers() -> list:
     """Start the worker processes in the background, so the first trial of a search (and its refit) does not
-    wait for them: one warm-up per worker, all idle, so each takes one. Returns the warm-ups' futures."""
+    wait for them: one warm-up per worker, all idle, so each takes one. Returns the warm-ups' futures, or none when
+    a warm-up went out less than ``WARM_AGAIN_S`` ago (a page's every rerun asks; the workers are warm already)."""
+    global _last_warm_up
+    now = time.monotonic()
+    if now - _last_warm_up < WARM_AGAIN_S:
+        return []
+    _last_warm_up = now
     executor = _executor()
     return [executor.submit(_warm) for _ in range(os.cpu_count() or 1)]
 

@@ -685,8 +685,11 @@ def test_a_grid_larger_than_the_trial_limit_needs_a_budget():
     SearchConfig("random_forest", "grid", space, max_trials=50).validate()
 
 
-def test_warm_up_reaches_every_worker_and_loads_what_the_refit_needs():
+def test_warm_up_reaches_every_worker_and_loads_what_the_refit_needs(monkeypatch):
     """One warm-up per worker, each finishing cleanly (the refit's imports included): nothing is left to wait."""
+    from core.train import tuning
+
+    monkeypatch.setattr(tuning, "_last_warm_up", -math.inf)  # whatever warmed the workers before
     futures = warm_up_workers()
     assert len(futures) == (os.cpu_count() or 1)
     assert [f.result(timeout=300) for f in futures] == [None] * len(futures)
@@ -709,3 +712,19 @@ def test_a_refit_that_cannot_reach_the_store_ends_the_search_failed_with_the_rea
     assert client().get_run(result.run_id).info.status == "FAILED"
     models = client().search_logged_models([experiment.experiment_id])
     assert [m for m in models if m.source_run_id == result.run_id] == []
+
+
+def test_a_page_rerun_does_not_warm_the_workers_again(monkeypatch):
+    """The A³ page asks on every rerun; a warm-up goes out once, and again only when the workers may have cooled."""
+    from core.train import tuning
+
+    now = [1000.0]
+    sent = []
+    monkeypatch.setattr(tuning.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(tuning, "_last_warm_up", -math.inf)
+    monkeypatch.setattr(tuning, "_executor", lambda: type("Pool", (), {"submit": lambda self, f: sent.append(f)})())
+    assert len(warm_up_workers()) == (os.cpu_count() or 1)
+    now[0] += 5
+    assert warm_up_workers() == [] and len(sent) == (os.cpu_count() or 1)
+    now[0] += tuning.WARM_AGAIN_S
+    assert len(warm_up_workers()) == (os.cpu_count() or 1)
