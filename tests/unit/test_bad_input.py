@@ -189,8 +189,6 @@ READ_ERRORS = {
     "binary": ("binary data", "NUL byte"),
     "ragged": ("line 41 has 6 fields", "5"),
     "invalid_utf8": ("cannot be read as", "byte 0x81", "line 2"),
-    "utf16_no_bom": ("UTF-16", "CSV UTF-8"),
-    "utf16_be_no_bom": ("UTF-16", "CSV UTF-8"),
     "duplicate_headers": ("duplicate column names", "'sepal length (cm)' (columns 1 and 2)"),
 }
 

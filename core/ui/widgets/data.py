@@ -49,6 +49,8 @@ def csv_settings_input(content: bytes, file_id: str) -> loading.CsvSettings:
             key="data_csv_encoding",
         )
         header = d.checkbox(t("data.csv_header"), key="data_csv_header")
+    if encoding == detected.encoding and not encoding.startswith("utf-8"):  # a guess worth a look: say it
+        st.caption(t("data.csv_encoding_detected", label=loading.encoding_label(encoding)))
     return loading.CsvSettings(separator, decimal, encoding, header)
 
 
