@@ -107,19 +107,11 @@ def _parse_params(items: list[str]) -> dict[str, str]:
 
 def _typed_params(algorithm: str, raw: dict[str, str]) -> dict[str, object]:
     """Hyperparameters from the command line, checked, as the catalogue's types (0 stays 0: 'unlimited')."""
-    from core.train.algorithms import choice_value, clean_params, get_algorithm
+    from core.train.algorithms import clean_params
+    from core.train.recipe import typed_params
 
     clean_params(algorithm, raw)  # refuses unknown names and bad values with a message for people
-    specs = {p.name: p for p in get_algorithm(algorithm).params}
-    typed: dict[str, object] = {}
-    for name, value in raw.items():
-        spec = specs[name]
-        if spec.kind == "choice":
-            typed[name] = choice_value(spec, value)
-        else:
-            number = float(value)
-            typed[name] = int(number) if spec.kind == "int" else number
-    return typed
+    return typed_params(algorithm, raw)
 
 
 def _params_per_algorithm(algorithms: list[str], raw: dict[str, str]) -> dict[str, dict[str, object]]:

@@ -27,6 +27,7 @@ from core.data.sets import DataError
 from core.question.kpis import SCORE_METRICS
 from core.train.algorithms import Algorithm, AlgorithmError, build_pipeline, choice_text, clean_params, get_algorithm
 from core.train.features import FeatureError, FeatureSteps, column_kinds
+from core.train.recipe import RecipeError, read_search_json, steps_of
 from core.train.training import TAG_ALGORITHM, TAG_DATA_RUN, cv_folds_for
 
 TAG_REPRODUCES = "qua3ck.reproduces"
@@ -204,18 +205,14 @@ def _algorithm_key(run) -> str:
     return key
 
 
-def _search_config(client, parent) -> dict:
+def _search_config(parent) -> dict:
     """The search.json a search run logged (steps, folds and seed asked for), or {} when it is missing."""
-    import mlflow
-    from mlflow.exceptions import MlflowException
-
     if parent is None:
         return {}
     try:
-        data = mlflow.artifacts.load_dict(f"runs:/{parent.info.run_id}/search.json")
-    except (MlflowException, OSError, ValueError):
+        return read_search_json(parent.info.run_id)
+    except RecipeError:
         return {}
-    return data if isinstance(data, dict) else {}
 
 
 def export_spec(run_id: str) -> ExportSpec:
@@ -228,7 +225,7 @@ def export_spec(run_id: str) -> ExportSpec:
     algorithm = get_algorithm(key)
     params = run.data.params
     search_params = parent.data.params if parent is not None else params
-    search = _search_config(client, parent) if parent is not None else {}
+    search = _search_config(parent)
 
     data_run_id = run.data.tags.get(TAG_DATA_RUN) or (parent.data.tags.get(TAG_DATA_RUN) if parent else None)
     if not data_run_id:
@@ -246,14 +243,7 @@ def export_spec(run_id: str) -> ExportSpec:
         raise ExportError(tr("compare.export.bad_params", run=run.info.run_id, error=exc)) from None
 
     try:
-        if any(k.startswith("prep.") for k in params):
-            steps = FeatureSteps.from_params(params)
-        elif any(k.startswith("prep.") for k in search_params):
-            steps = FeatureSteps.from_params(search_params)
-        elif isinstance(search.get("steps"), dict):
-            steps = FeatureSteps(**search["steps"])
-        else:
-            steps = FeatureSteps()
+        steps = steps_of(params, search_params, search=search)
     except (FeatureError, TypeError, ValueError) as exc:
         raise ExportError(tr("compare.export.bad_steps", run=run.info.run_id, error=exc)) from None
 

@@ -14,6 +14,7 @@ from core.compare.evaluation import TAG_VERDICT
 from core.compare.evidence import conclusion_text
 from core.data.datastore import TAG_KIND
 from core.question.kpis import SCORE_METRICS
+from core.train.recipe import RecipeError, read_search_json
 from core.train.training import TAG_ALGORITHM, TAG_DATA_RUN, TAG_MODEL_URI
 
 PAGE_SIZE = 500
@@ -290,12 +291,9 @@ def search_trials(parent_run_id: str, metric: str) -> tuple[pd.DataFrame, list[s
 
 
 def _searched_names(parent_run_id: str, runs) -> list[str]:
-    import mlflow
-
     try:
-        config = mlflow.artifacts.load_dict(f"runs:/{parent_run_id}/search.json")
-        names = [d["name"] for d in config.get("space", [])]
-    except Exception:  # noqa: BLE001 — a search other code logged has no search.json: fall back to the trials
+        names = [d["name"] for d in read_search_json(parent_run_id).get("space", [])]
+    except (RecipeError, KeyError, TypeError):  # a search other code logged has no search.json: use the trials
         names = []
     if names:
         return names

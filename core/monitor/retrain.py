@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,9 @@ from core.data.validation import blocking, blocking_message, check_batch, with_s
 from core.question.kpis import KPI, SCORE_METRICS, KPIResult, check_kpis, primary_metric, verdict
 from core.registry import governance, model_registry
 from core.registry.governance import Actor, GateDecision, GovernanceError
-from core.train.features import FeatureSteps
+from core.train.recipe import Recipe, RecipeError, recipe_of
+from core.train.recipe import search_config_from_dict as read_search_config
+from core.train.tuning import SearchConfig
 
 COMBINE = {
     "append": "the champion's data set plus the new batch",
@@ -56,36 +58,6 @@ class RetrainError(WorkbenchError):
 
 class NotBetter(GovernanceError):
     """The challenger does not beat the alias's current holder on the shared held-out rows; nothing moved."""
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """How the champion was made, so it can be made again on new data."""
-
-    kind: str  # "search" (rerun search.json) or "train" (one training run)
-    source_run: str
-    algorithm: str
-    params: dict[str, object] = field(default_factory=dict)  # "train": the hyperparameters as logged
-    steps: FeatureSteps = FeatureSteps()
-    cv_folds: int = 5
-    search: object | None = None  # core.train.tuning.SearchConfig for "search"
-
-    def describe(self) -> str:
-        if self.kind == "search":
-            config = self.search
-            trials = (
-                tr("retrain.trials", count=config.max_trials) if config.max_trials else tr("retrain.no_trial_limit")
-            )
-            return tr(
-                "retrain.recipe_search",
-                method=config.method,
-                algorithm=self.algorithm,
-                trials=trials,
-                folds=config.cv_folds,
-                metric=config.metric,
-                run=self.source_run[:8],
-            )
-        return tr("retrain.recipe_train", algorithm=self.algorithm, run=self.source_run[:8])
 
 
 @dataclass(frozen=True)
@@ -261,88 +233,12 @@ def _rows(positions) -> str:
     return tr(f"retrain.rows_{plural_category(len(positions))}", rows=shown)
 
 
-def _recipe(run) -> Recipe:
-    """The champion's recipe: its search.json when it was a search, else its training run's params."""
-    import mlflow
-    from mlflow.exceptions import MlflowException
-
-    from core.train.algorithms import AlgorithmError, clean_params, get_algorithm
-
-    params, tags = run.data.params, run.data.tags
-    run_id = run.info.run_id
-    if tags.get("qua3ck.search"):
-        try:
-            stored = mlflow.artifacts.load_dict(f"runs:/{run_id}/search.json")
-        except (MlflowException, OSError, ValueError):
-            raise RetrainError(tr("retrain.err_no_search_json", run=run_id[:8])) from None
-        config = search_config_from_dict(stored)
-        return Recipe("search", run_id, config.algorithm, steps=config.steps, cv_folds=config.cv_folds, search=config)
-    algorithm = params.get("algorithm")
+def search_config_from_dict(data: dict) -> SearchConfig:
+    """A logged search configuration (core.train.recipe), refused as a RetrainError."""
     try:
-        spec = get_algorithm(algorithm or "")
-        raw = {p.name: params.get(p.name, p.default) for p in spec.params}
-        clean_params(algorithm, raw)
-        steps = FeatureSteps.from_params(params)
-        folds = int(params.get("cv_folds") or 5)
-    except (AlgorithmError, ValueError, TypeError) as exc:
-        raise RetrainError(tr("retrain.err_no_recipe", run=run_id[:8], error=exc)) from None
-    return Recipe("train", run_id, algorithm, _typed(algorithm, raw), steps, max(2, folds))
-
-
-def _typed(algorithm: str, raw: dict[str, object]) -> dict[str, object]:
-    """Logged hyperparameters (text) as the catalogue's types; 0 stays 0 where it means 'unlimited'."""
-    from core.train.algorithms import choice_value, get_algorithm
-
-    typed: dict[str, object] = {}
-    for p in get_algorithm(algorithm).params:
-        value = raw[p.name]
-        if p.kind == "choice":
-            typed[p.name] = choice_value(p, value)
-        elif value is None or str(value) == "None":
-            typed[p.name] = 0 if p.none_label else p.default
-        else:
-            number = float(value)
-            typed[p.name] = int(number) if p.kind == "int" else number
-    return typed
-
-
-def search_config_from_dict(data: dict):
-    """The SearchConfig a search logged as search.json (``SearchConfig.as_dict``), with choices as values again."""
-    from core.train.algorithms import AlgorithmError, choice_value, get_algorithm
-    from core.train.search_space import Dimension, SearchSpaceError
-    from core.train.tuning import SearchConfig
-
-    try:
-        algorithm = data["algorithm"]
-        specs = {p.name: p for p in get_algorithm(algorithm).params}
-        space = []
-        for d in data.get("space") or []:
-            spec = specs[d["name"]]
-            choices = tuple(choice_value(spec, c) for c in d.get("choices") or ())
-            space.append(replace(Dimension(**{**d, "choices": ()}), choices=choices))
-        base = {}
-        for name, value in (data.get("base_params") or {}).items():
-            spec = specs[name]
-            base[name] = choice_value(spec, value) if spec.kind == "choice" else _number(value, spec)
-        known = set(SearchConfig.__dataclass_fields__) - {"algorithm", "space", "base_params", "steps"}
-        config = SearchConfig(
-            algorithm=algorithm,
-            space=tuple(space),
-            base_params=base,
-            steps=FeatureSteps(**(data.get("steps") or {})),
-            **{k: v for k, v in data.items() if k in known},
-        )
-        config.validate()
-    except (KeyError, TypeError, ValueError, AlgorithmError, SearchSpaceError) as exc:
-        raise RetrainError(tr("retrain.err_search_config", error=exc)) from None
-    return config
-
-
-def _number(value, spec):
-    if value is None or str(value) == "None":
-        return 0 if spec.none_label else spec.default
-    number = float(value)
-    return int(number) if spec.kind == "int" else number
+        return read_search_config(data)
+    except RecipeError as exc:
+        raise RetrainError(str(exc)) from None
 
 
 def _check_columns(batch: pd.DataFrame, features: list[str], target: str) -> None:
@@ -442,7 +338,10 @@ def plan_retrain(
         base = datastore.load_dataset(data_run)
     except DataError as exc:
         raise RetrainError(str(exc)) from None
-    recipe = _recipe(run)
+    try:
+        recipe = recipe_of(run)
+    except RecipeError as exc:
+        raise RetrainError(str(exc)) from None
     batch = batch.copy()
     batch.columns = [str(c) for c in batch.columns]
     _check_columns(batch, base.features, base.target)

@@ -35,6 +35,7 @@ from core.data import datastore
 from core.question import projects
 from core.question.kpis import METRICS, SCORE_METRICS
 from core.registry import model_registry
+from core.train.recipe import read_search_json
 from core.train.training import TAG_ALGORITHM, TAG_DATA_RUN
 
 TAG_INTENDED_USE = "qua3ck.card.intended_use"
@@ -193,7 +194,6 @@ class _Sources:
     """Everything the card reads; each read on its own, its failure noted in ``problems``."""
 
     def __init__(self, name: str, version: str) -> None:
-        import mlflow
         from mlflow import MlflowClient
 
         self.info = model_registry.get_version(name, version)  # an unknown version is the caller's mistake: it raises
@@ -217,7 +217,7 @@ class _Sources:
         self.evaluation = self._read("evaluation", lambda: load_evaluation(run_id)) if self.workbench else None
         self.search = None
         if self.tags.get("qua3ck.search") == "1":
-            self.search = self._read("search", lambda: mlflow.artifacts.load_dict(f"runs:/{run_id}/search.json"))
+            self.search = self._read("search", lambda: read_search_json(run_id))
 
     def _read(self, key: str, read):
         try:
