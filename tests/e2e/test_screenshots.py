@@ -281,6 +281,20 @@ def test_readme_links_to_local_files_and_anchors_resolve() -> None:
             assert anchor in _anchors(file.read_text(encoding="utf-8")), f"README links to missing {target}"
 
 
+@pytest.mark.parametrize("page", sorted((ROOT / "docs").glob("*.md")), ids=lambda p: p.name)
+def test_docs_links_to_local_files_and_anchors_resolve(page: Path) -> None:
+    """The same for every page in docs/ (the README's map leads there): links relative to the page's folder."""
+    text = page.read_text(encoding="utf-8")
+    for target in re.findall(r"\]\(([^)\s]+)\)", _prose(text)):
+        if re.match(r"[a-z][a-z0-9+.-]*:", target):
+            continue
+        path, _, anchor = target.partition("#")
+        file = (page.parent / path).resolve() if path else page
+        assert file.exists(), f"{page.name} links to missing {path}"
+        if anchor:
+            assert anchor in _anchors(file.read_text(encoding="utf-8")), f"{page.name} links to missing {target}"
+
+
 def _prose(markdown: str) -> str:
     """Markdown without its fenced code blocks (they hold no links, and their # lines are no headings)."""
     return re.sub(r"^```.*?^```", "", markdown, flags=re.DOTALL | re.MULTILINE)
