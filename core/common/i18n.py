@@ -19,6 +19,7 @@ import re
 import string
 import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -206,6 +207,32 @@ class _Formatter(string.Formatter):
 @cache
 def _formatter(language: str) -> _Formatter:
     return _Formatter(language)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A text for people kept as its catalogue key and fields, rendered in a language only where it is shown: a
+    page renders it in its reader's language, the store and the CLI in English. A field may itself be a Message
+    or a function of the language (a plural, a phrase of that language); anything else is filled in as it is."""
+
+    key: str
+    fields: dict[str, object] = field(default_factory=dict)
+
+    def render(self, language: str | None = None) -> str:
+        """The text in ``language`` (default: the current one)."""
+        language = language or current_language()
+        return translate(self.key, language, **{name: _rendered(v, language) for name, v in self.fields.items()})
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def _rendered(value: object, language: str) -> object:
+    if isinstance(value, Message):
+        return value.render(language)
+    if callable(value):
+        return value(language)
+    return value
 
 
 def tr(key: str, /, **values: object) -> str:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from core.common.i18n import current_language, number, translate
+from core.common.i18n import Message, current_language, number, translate
 from core.common.i18n import significant as significant_digits
 
 EXACT = "exact binomial"
@@ -61,16 +62,16 @@ class Comparison:
     p_value: float
     significant: bool
     sentence: str
-    words: tuple[str, dict] | None = field(default=None, compare=False, repr=False)  # (kind, fields) of the sentence
+    message: Message | None = field(default=None, compare=False, repr=False)  # the sentence, in any language
 
     @property
     def shown(self) -> str:
         """The sentence in the current language."""
-        return self.sentence if self.words is None else _say(current_language(), *self.words)
+        return self.sentence if self.message is None else self.message.render()
 
     def in_language(self, language: str) -> str:
         """The sentence in ``language`` ("en", "de")."""
-        return self.sentence if self.words is None else _say(language, *self.words)
+        return self.sentence if self.message is None else self.message.render(language)
 
 
 def _labels(values: Any, name: str) -> np.ndarray:
@@ -198,8 +199,8 @@ def compare_in_words(
     significant = p < alpha
     direction = _direction(result)
     if not significant or direction == 0:
-        words = ("same", {"name_a": name_a, "name_b": name_b, "p": format_p(p)})
-        return Comparison(None, p, False, _say("en", *words), words)
+        said = Message("evaluation.stats.no_difference", {"name_a": name_a, "name_b": name_b, "p": format_p(p)})
+        return Comparison(None, p, False, said.render("en"), said)
     if (acc_b - acc_a) * direction < 0:
         raise ValueError(
             f"The scores ({acc_a:.3f} for {name_a}, {acc_b:.3f} for {name_b}) point the other way from the test; "
@@ -208,25 +209,24 @@ def compare_in_words(
     better, worse, acc_better, acc_worse = (
         (name_b, name_a, acc_b, acc_a) if direction > 0 else (name_a, name_b, acc_a, acc_b)
     )
-    fields = {
-        "better": better,
-        "worse": worse,
-        "better_score": number(acc_better, 3),
-        "worse_score": number(acc_worse, 3),
-    }
-    if isinstance(result, McNemarResult):
-        fields |= {"where": "rows", "count": result.rows}
-    else:
-        fields |= {"where": "folds", "count": result.folds}
-    if comparative is not None:
-        fields["comparative"] = comparative
-    elif metric is not None:
-        fields["metric"] = metric
-    elif what != "accurate":
-        fields["comparative"] = f"is more {what} than"
-    fields["p"] = format_p(p)
-    words = ("better", fields)
-    return Comparison(better, p, True, _say("en", *words), words)
+    rows = isinstance(result, McNemarResult)
+    where = Message(
+        "evaluation.stats.on_rows" if rows else "evaluation.stats.across_folds",
+        {
+            "count": result.rows if rows else result.folds,
+            "better": number(acc_better, 3),
+            "worse": number(acc_worse, 3),
+        },
+    )
+    if comparative is None and what != "accurate" and metric is None:
+        comparative = f"is more {what} than"
+    # words of the caller's own read the same in every language; a metric's phrase is each language's
+    phrase = comparative if comparative is not None else partial(comparative_phrase, metric or "accuracy")
+    said = Message(
+        "evaluation.stats.significant",
+        {"better": better, "comparative": phrase, "worse": worse, "where": where, "p": format_p(p)},
+    )
+    return Comparison(better, p, True, said.render("en"), said)
 
 
 def comparative_phrase(metric: str, language: str | None = None) -> str:
@@ -240,26 +240,3 @@ def comparative_phrase(metric: str, language: str | None = None) -> str:
 def metric_phrase(metric: str, language: str | None = None) -> str:
     """How a score reads inside a sentence: "accuracy", "macro F1", "balanced accuracy"."""
     return translate(f"evaluation.metric_phrase.{metric}", language or current_language())
-
-
-def _say(language: str, kind: str, fields: dict) -> str:
-    """A verdict sentence in ``language`` from its kind ("same" or "better") and fields."""
-    if kind == "same":
-        return translate("evaluation.stats.no_difference", language, **fields)
-    where_key = "evaluation.stats.on_rows" if fields["where"] == "rows" else "evaluation.stats.across_folds"
-    where = translate(
-        where_key, language, count=fields["count"], better=fields["better_score"], worse=fields["worse_score"]
-    )
-    if "comparative" in fields:  # words of the caller's own, the same in every language
-        comparative = fields["comparative"]
-    else:
-        comparative = comparative_phrase(fields.get("metric", "accuracy"), language)
-    return translate(
-        "evaluation.stats.significant",
-        language,
-        better=fields["better"],
-        comparative=comparative,
-        worse=fields["worse"],
-        where=where,
-        p=fields["p"],
-    )

@@ -30,8 +30,17 @@ import numpy as np
 import pandas as pd
 
 from core.common.errors import WorkbenchError
+from core.common.i18n import (
+    DEFAULT_LANGUAGE,
+    Message,
+    current_language,
+    number,
+    percent,
+    plural_category,
+    significant,
+    tr,
+)
 from core.data import roles as roles_mod
-from core.common.i18n import DEFAULT_LANGUAGE, current_language, number, percent, plural_category, significant, tr, translate
 
 if TYPE_CHECKING:  # pandera costs ~0.6 s to import; only the functions that need it import it
     import pandera.pandas as pa
@@ -83,32 +92,14 @@ def _value(value: object) -> str:
     return f"'{text if len(text) <= 40 else text[:39] + '…'}'"
 
 
-@dataclass(frozen=True)
-class _Text:
-    """A ``validation.<key>`` text, rendered in a language when the finding is made. A value may be another
-    ``_Text`` or a function of the language (e.g. a role's reason); anything else is filled in as it is."""
-
-    key: str
-    values: dict[str, object]
-
-    def render(self, language: str) -> str:
-        values = {name: _render(value, language) for name, value in self.values.items()}
-        return translate(f"validation.{self.key}", language, **values)
+def _text(key: str, /, **values: object) -> Message:
+    """A ``validation.<key>`` text, rendered in a language when the finding is made."""
+    return Message(f"validation.{key}", values)
 
 
-def _render(value: object, language: str) -> object:
-    if isinstance(value, _Text):
-        return value.render(language)
-    if callable(value):
-        return value(language)
-    return value
-
-
-def _text(key: str, /, **values: object) -> _Text:
-    return _Text(key, values)
-
-
-def _finding(check: str, severity: str, text: _Text, column: str | None = None, rows: tuple[int, ...] = ()) -> Finding:
+def _finding(
+    check: str, severity: str, text: Message, column: str | None = None, rows: tuple[int, ...] = ()
+) -> Finding:
     """A finding whose message is in the reader's language, with its English kept for the store."""
     english = text.render(DEFAULT_LANGUAGE)
     language = current_language()
@@ -123,7 +114,7 @@ def _positions(mask: pd.Series | np.ndarray) -> tuple[int, ...]:
     return tuple(int(i) for i in hits)
 
 
-def _rows_text(rows: Iterable[int], total: int | None = None) -> _Text:
+def _rows_text(rows: Iterable[int], total: int | None = None) -> Message:
     """'row 3' / 'rows 3, 17, 40' (1-based, as in the file's data rows), with 'e.g.' when there are more."""
     rows = list(rows)
     shown = ", ".join(str(r + 1) for r in rows[:SHOWN_ROWS])
@@ -132,12 +123,12 @@ def _rows_text(rows: Iterable[int], total: int | None = None) -> _Text:
     return _text("for_example", rows=text) if more else text
 
 
-def _count(n: int, what: str) -> _Text:
+def _count(n: int, what: str) -> Message:
     """'1 row' / '3 rows': ``what`` names a pair of keys ``count.<what>_one`` and ``count.<what>_other``."""
     return _text(f"count.{what}_{plural_category(n)}", n=n)
 
 
-def _and_more(shown: str, more: int) -> _Text | str:
+def _and_more(shown: str, more: int) -> Message | str:
     """A shortened list and how many were left out ('a, b and 3 more')."""
     return _text("and_more", shown=shown, n=more) if more > 0 else shown
 
@@ -500,7 +491,7 @@ def _check_target(frame: pd.DataFrame, target: str, cv_folds: int, test_size: fl
     return findings
 
 
-def _class_list(counts: pd.Series) -> _Text | str:
+def _class_list(counts: pd.Series) -> Message | str:
     shown = ", ".join(f"{_value(c)} ({n})" for c, n in counts.iloc[:5].items())
     return _and_more(shown, len(counts) - 5)
 

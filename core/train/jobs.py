@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from core.common.config import active_store
 from core.common.errors import describe
-from core.common.i18n import DEFAULT_LANGUAGE
+from core.common.i18n import DEFAULT_LANGUAGE, Message
 from core.common.provenance import TAG_OWNER, owner_is_gone
-from core.train.tuning import ABORT, Message, Progress, SearchConfig, SearchResult, Trial, message_text, run_search
+from core.train.tuning import ABORT, Progress, SearchConfig, SearchResult, Trial, run_search
 
 SHUTDOWN_WAIT_S = 15.0
 _jobs: dict[str, SearchJob] = {}
@@ -119,9 +119,9 @@ class SearchJob:
                 on_start=self._on_start,
             )
         except Exception as exc:  # noqa: BLE001 — a background thread has nobody else to tell
-            message = ("search.could_not_run", {"error": describe(exc)})
+            message = Message("search.could_not_run", {"error": describe(exc)})
             with self._state_lock:
-                self._status, self._error, self._message = "failed", message_text(message, DEFAULT_LANGUAGE), message
+                self._status, self._error, self._message = "failed", message.render(DEFAULT_LANGUAGE), message
             return
         with self._state_lock:
             self._result, self._status, self._error = result, result.status, result.error

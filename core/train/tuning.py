@@ -9,6 +9,7 @@ worker.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import time
@@ -19,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 import pandas as pd
 
 from core.common.errors import WorkbenchError, one_line
-from core.common.i18n import DEFAULT_LANGUAGE, plural_category, tr, translate
+from core.common.i18n import DEFAULT_LANGUAGE, Message, plural_category, tr, translate
 from core.question.kpis import METRICS
 from core.train.algorithms import build_pipeline, choice_text, get_algorithm
 from core.train.features import FeatureSteps
@@ -182,22 +183,17 @@ class SearchResult:
     message: Message | None = None  # the error as catalogue key and fields, to show in the reader's language
 
 
-Message = tuple[str, dict[str, object]]
+def trials_message(key: str, count: int, **fields: object) -> Message:
+    """A search's message with its ``count`` of trials, which reads '1 trial' / '3 trials' as ``{trials}``."""
+    return Message(key, {**fields, "count": count, "trials": functools.partial(_trials, count)})
 
 
-def message_text(message: Message, language: str) -> str:
-    """A search's message (catalogue key and fields) in a language; a ``count`` field of trials reads
-    '1 trial' / '3 trials' in it."""
-    key, fields = message
-    if "count" in fields:
-        count = int(fields["count"])
-        counted = translate(f"search.trials_{plural_category(count, language)}", language, count=count)
-        fields = {**fields, "trials": counted}
-    return translate(key, language, **fields)
+def _trials(count: int, language: str) -> str:
+    return translate(f"search.trials_{plural_category(count, language)}", language, count=count)
 
 
 def _english(message: Message | None) -> str | None:
-    return message_text(message, DEFAULT_LANGUAGE) if message else None
+    return message.render(DEFAULT_LANGUAGE) if message else None
 
 
 def _init_worker() -> None:
@@ -468,10 +464,10 @@ def run_search(
                     break
         except StoreError as exc:
             status, open_trial = "store_error", exc.run_id
-            message = ("search.store_stopped", {"count": len(trials), "error": str(exc)})
+            message = trials_message("search.store_stopped", len(trials), error=str(exc))
             error = _english(message)
         except Exception as exc:  # noqa: BLE001 — e.g. the worker pool broke: end cleanly, say why
-            message = ("search.search_failed", {"count": len(trials), "error": one_line(exc)})
+            message = trials_message("search.search_failed", len(trials), error=one_line(exc))
             status, error = "failed", _english(message)
             if should_stop and should_stop() == ABORT:  # the pool is torn down at shutdown: expected, not a fault
                 status, error, message = "aborted", None, None
@@ -510,12 +506,12 @@ def run_search(
                     .result()
                 )
             except Exception as exc:  # noqa: BLE001 — the store failed while the best model was logged
-                message = ("search.refit_failed", {"error": one_line(exc)})
+                message = Message("search.refit_failed", {"error": one_line(exc)})
                 error = _english(message)
                 _end_unfinished(mlflow, [parent_id], "FAILED", error)
                 return ended("store_error", None)
         else:
-            message = ("search.no_trial_finished", {})
+            message = Message("search.no_trial_finished")
             error = _english(message)  # also the tag: the store keeps English
             mlflow.set_tag(TAG_ERROR, error)
     return ended(status, model_uri)

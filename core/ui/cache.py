@@ -24,15 +24,16 @@ class Later(str):
     only when a cache miss shows the spinner, in the script run of the session being served; that is when this
     text is looked up. Anywhere else it reads as the English text."""
 
-    key: str
+    message: i18n.Message
 
     def __new__(cls, key: str) -> Later:
-        text = super().__new__(cls, i18n.translate(key, i18n.DEFAULT_LANGUAGE))
-        text.key = key
+        message = i18n.Message(key)
+        text = super().__new__(cls, message.render(i18n.DEFAULT_LANGUAGE))
+        text.message = message
         return text
 
     def __str__(self) -> str:
-        return i18n.tr(self.key)  # the session's language once the UI installed its resolver, else English
+        return self.message.render()  # the session's language once the UI installed its resolver, else English
 
 
 def in_language(cached):

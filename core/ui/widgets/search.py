@@ -13,7 +13,7 @@ from core.train import jobs
 from core.train.algorithms import ALGORITHMS, choice_text
 from core.train.features import IMPUTERS, SCALERS, FeatureSteps
 from core.train.search_space import METHODS, grid_size, space_from_table, space_table
-from core.train.tuning import message_text, trials_frame
+from core.train.tuning import trials_frame
 from core.ui import keys
 from core.ui.charts import search as search_charts
 from core.ui.common import error_message, inert_chart, plain, show_table
@@ -181,7 +181,7 @@ def show_search(job: jobs.SearchJob, metric: str) -> None:
     status = t(f"search.status_{view.status}") if view.status in ENDINGS else view.status
     best = view.result.best if view.result else None
     if view.status in ("store_error", "failed", "aborted") or best is None:
-        error = message_text(view.message, language()) if view.message else view.error or ""
+        error = view.message.render(language()) if view.message else view.error or ""
         st.error(t("search.ended", status=status, error=error).strip())
     else:
         params = ", ".join(f"{k}={choice_text(v)}" for k, v in best.values.items())
