@@ -23,7 +23,7 @@ thread, and by own time. ``--gc-freeze`` (diagnostic) calls ``gc.freeze()`` afte
 after start-up, to show what Python's cyclic collector costs while 500 runs' ORM rows are built.
 
 Run by hand:
-    MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python bench/bench_compare.py [--repeat 3] [--runs 500]
+    MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python -m bench.bench_compare [--repeat 3] [--runs 500]
 """
 
 from __future__ import annotations
@@ -36,14 +36,12 @@ import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench.common import ROOT, print_profile, profiled
 
 TRAINED = {  # the real trained runs: algorithm -> hyperparameters (small forest: the store, not the fit, matters)
     "random_forest": {"n_estimators": 50},
@@ -277,54 +275,6 @@ def timed(action) -> tuple[float, object]:
 # -------------------------------------------------------------------------------------------------- the profile
 
 
-def profiled(action) -> tuple[float, list[tuple[str, object]]]:
-    """Run ``action`` with a cProfile in every thread it starts (AppTest runs the script in its own thread)."""
-    import cProfile
-
-    profilers: list[tuple[str, cProfile.Profile]] = []
-
-    def start_in_thread(*_):
-        sys.setprofile(None)
-        profiler = cProfile.Profile()
-        profilers.append((threading.current_thread().name, profiler))
-        profiler.enable()
-
-    threading.setprofile(start_in_thread)
-    try:
-        elapsed = action()
-    finally:
-        threading.setprofile(None)
-    for _, profiler in profilers:
-        profiler.disable()
-    return elapsed, profilers
-
-
-def print_profile(title: str, elapsed: float, profilers: list, top: int) -> None:
-    """The top entries by cumulative time in core/ and pages/, in mlflow, in the script thread; by own time."""
-    import pstats
-
-    if not profilers:
-        print(f"\nno profile of {title}: AppTest started no thread")
-        return
-    every = pstats.Stats(*(p for _, p in profilers))  # helper threads too (MLflow downloads artifacts in a pool)
-    script_threads = [p for n, p in profilers if "script" in n.lower()] or [profilers[0][1]]
-    script = pstats.Stats(*script_threads)
-    print(f"\n### cProfile of {title}: {elapsed:.2f} s under the profiler ({len(profilers)} threads)")
-    for part, stats, keep in (
-        ("core/ and pages/", every, lambda f: f.startswith((str(ROOT / "core"), str(ROOT / "pages")))),
-        ("mlflow", every, lambda f: "/mlflow/" in f),
-        ("everything in the script thread", script, lambda f: True),
-        ("by own time, everything in the script thread", script, lambda f: True),
-    ):
-        by = 2 if part.startswith("by own") else 3  # stats values: (cc, nc, own, cumulative, callers)
-        entries = sorted(stats.stats.items(), key=lambda item: item[1][by], reverse=True)
-        heading = part if by == 2 else f"cumulative, {part}"
-        print(f"\ntop {top} {heading}:\n\n| cumulative s | own s | calls | function |\n|---|---|---|---|")
-        for (filename, line, name), (_, calls, own, cumulative, _) in [e for e in entries if keep(e[0][0])][:top]:
-            where = filename.replace(str(ROOT) + "/", "").split("site-packages/")[-1]
-            print(f"| {cumulative:.3f} | {own:.3f} | {calls} | `{where}:{line}({name})` |")
-
-
 def profile_page(experiment_id: str, others: list[str], top: int) -> None:
     """cProfile one more cold first render and the rerun after choosing other runs (not in the medians)."""
     at = fresh_app(experiment_id)
@@ -458,7 +408,7 @@ def measure(args: argparse.Namespace, folder: Path) -> None:
         verdict = "met" if medians[name] <= target else "NOT met"
         print(f"target {name} ≤ {target} s: {verdict} ({medians[name]:.2f} s)")
     print(
-        "\ncommand: MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python bench/bench_compare.py "
+        "\ncommand: MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python -m bench.bench_compare "
         + " ".join(sys.argv[1:])
     )
     if args.profile:

@@ -2,7 +2,7 @@
 
 Baselines measured in the same run: a bare ``pd.read_csv`` of the same bytes (loading) and the first
 profile build (second look). Run by hand:
-    MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python bench/bench_data_phase.py [--rows 100000]
+    MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python -m bench.bench_data_phase [--rows 100000]
 """
 
 from __future__ import annotations
@@ -11,14 +11,11 @@ import argparse
 import io
 import os
 import statistics
-import sys
 import tempfile
 import time
 import warnings
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench.common import ROOT
 
 
 def timed(action, repeat: int = 1) -> tuple[float, object]:

@@ -10,7 +10,7 @@ workbench's Predict page:
   workbench   ``streamlit run Home.py`` deep-linked to /predict on a seeded store (bench_predict's store)
 
 Each ``--repeat`` times, the variants interleaved, a fresh server each; medians. Run by hand:
-    MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python bench/bench_floor.py [--repeat 5]
+    MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python -m bench.bench_floor [--repeat 5]
 """
 
 from __future__ import annotations
@@ -24,21 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench.bench_handout import HANDOUT_PAGE  # noqa: E402 — after the path is set
-from bench.bench_load import seed_store  # noqa: E402
-from bench.bench_predict import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    WORKBENCH_PAGE,
-    BenchFailure,
-    first_prediction,
-    load,
-    start_server,
-    stop_server,
-)
+from bench.bench_handout import HANDOUT_PAGE
+from bench.bench_load import seed_store
+from bench.bench_predict import WORKBENCH_PAGE, first_prediction
+from bench.common import CHROMIUM, CHROMIUM_ARGS, ROOT, BenchFailure, load, start_server, stop_server
 
 VARIANTS = ("bare", "imports", "workbench")
 
@@ -113,7 +102,7 @@ def main() -> int:
         )
     print(f"\nload after {load()}; failed starts: {failures or 'none'}")
     print(
-        "command: MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python bench/bench_floor.py "
+        "command: MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python -m bench.bench_floor "
         + " ".join(sys.argv[1:])
     )
     return 1 if failures else 0

@@ -33,7 +33,7 @@ a temporary folder. Each part runs both sides alternately, ``--repeat`` times, a
              params and metrics, as ``train.py`` does), and the workbench's ``run_search``.
 
 Run by hand (``--json`` also writes every raw figure):
-    MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python bench/bench_handout.py --repeat 3 [--clicks 30]
+    MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python -m bench.bench_handout --repeat 3 [--clicks 30]
 """
 
 from __future__ import annotations
@@ -52,23 +52,8 @@ import time
 import warnings
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench.bench_predict import (  # noqa: E402 — after the path is set
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    MODEL,
-    WORKBENCH_PAGE,
-    BenchFailure,
-    PredictPage,
-    first_prediction,
-    load,
-    percentile,
-    start_server,
-    stop_server,
-    warm_clicks,
-)
+from bench.bench_predict import WORKBENCH_PAGE, PredictPage, first_prediction, warm_clicks
+from bench.common import CHROMIUM, CHROMIUM_ARGS, MODEL, ROOT, BenchFailure, load, percentile, start_server, stop_server
 
 HANDOUT = ROOT / "bench" / "handout"
 HANDOUT_MODEL = "iris-classifier"
@@ -144,7 +129,7 @@ def child_log_ours(store: Path) -> dict:
 
 def child_seed_ours(store: Path) -> dict:
     """bench_predict's store: the example project, Iris, the random forest as iris-classifier v1 @production."""
-    from bench.bench_predict import build_store
+    from bench.common import build_store
 
     built = build_store()
     return {"version": built["version"], "params": {k: str(v) for k, v in built["params"].items()}}
@@ -204,9 +189,10 @@ def run_child(kind: str, store: Path) -> dict:
     side = kind.split("-")[1]
     store.mkdir(parents=True, exist_ok=True)
     out = store / f"{kind}.json"
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", kind, "--store", str(store), "--out", str(out)]
+    command = [sys.executable, "-m", "bench.bench_handout", "--child", kind, "--store", str(store), "--out", str(out)]
     env = {k: v for k, v in os.environ.items() if k not in {"MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"}}
     env |= {"MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false", "PYTHONWARNINGS": "ignore", **store_env(side, store)}
+    env["PYTHONPATH"] = str(ROOT)  # the handout's side runs from its store folder: ``-m bench…`` needs the repository
     cwd = store if side == "theirs" else ROOT
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S)
     if done.returncode != 0 or not out.exists():
@@ -339,7 +325,8 @@ def search_part(args, folder: Path) -> dict:
     out = folder / "search.json"
     command = [
         sys.executable,
-        str(ROOT / "bench" / "bench_search.py"),
+        "-m",
+        "bench.bench_search",
         "--repeat",
         str(args.search_repeat or args.repeat),
         "--trials",
@@ -583,7 +570,7 @@ def measure(args, folder: Path) -> None:
     results["summary"] = rows
     report(rows, results, args)
     print(
-        "\ncommand: MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python bench/bench_handout.py "
+        "\ncommand: MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python -m bench.bench_handout "
         + " ".join(sys.argv[1:])
     )
     if args.json:

@@ -14,7 +14,7 @@ with the page's own controls, where the tour's box says which. It counts:
   wall       the browser's own wall clock from the first request to the tour's closing message (a robot's pace)
 
 Targets: the person's total ≤ 5 minutes, the machine's waiting ≤ 60 s. Run by hand on an idle machine:
-    MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python bench/bench_journey.py --repeat 3 [--json out.json]
+    MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python -m bench.bench_journey --repeat 3 [--json out.json]
 """
 
 from __future__ import annotations
@@ -28,11 +28,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench.bench_predict import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server, wait_ready  # noqa: E402
-from tests.e2e.journey import walk_tour  # noqa: E402
+from bench.common import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server, wait_ready
+from tests.e2e.journey import walk_tour
 
 TARGET_PERSON_S = 300.0
 TARGET_WAITED_S = 60.0

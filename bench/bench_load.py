@@ -50,7 +50,7 @@ threads, the searches' live view, Predict clicks, Streamlit's post-run ``gc.coll
 starts the app through bench_predict's launcher, which times every script run and its post-run gc.
 
 Run by hand (results also as JSON in ``--json``):
-    MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python bench/bench_load.py [--store both] [--trials 10] \\
+    MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python -m bench.bench_load [--store both] [--trials 10] \\
         [--py-spy "$(command -v py-spy)" --trace-runs]
 """
 
@@ -73,21 +73,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench.bench_predict import (  # noqa: E402 — after the path is set
-    ALERT,
+from bench.bench_predict import ALERT, IDLE_JS, INSTRUMENT_JS, KEYS, MARK_JS, OPPOSITE, SETTLE_MS, SLIDERS
+from bench.common import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    IDLE_JS,
-    INSTRUMENT_JS,
-    KEYS,
-    MARK_JS,
     MODEL,
-    OPPOSITE,
-    SETTLE_MS,
-    SLIDERS,
+    ROOT,
     BenchFailure,
     build_store,
     load,
@@ -296,7 +287,7 @@ def seed_store(store: Path, extra_env: dict[str, str]) -> dict:
     """bench_predict's build_store in a child process (core keeps its store for the process's life)."""
     env = {k: v for k, v in os.environ.items() if k not in {"MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"}}
     env.update(QUA3CK_DATA_DIR=str(store), MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR="false", **extra_env)
-    command = [sys.executable, str(Path(__file__).resolve()), "--seed-child"]
+    command = [sys.executable, "-m", "bench.bench_load", "--seed-child"]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     lines = [line for line in done.stdout.splitlines() if line.startswith("SEEDED ")]
     if done.returncode or not lines:
@@ -1447,7 +1438,7 @@ def main() -> int:
         else:
             shutil.rmtree(folder, ignore_errors=True)
     report(results, args)
-    command = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python bench/bench_load.py " + " ".join(
+    command = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python -m bench.bench_load " + " ".join(
         sys.argv[1:]
     )
     print(f"\ncommand: {command}")

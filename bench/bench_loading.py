@@ -2,7 +2,7 @@
 
 The file is generated in memory: 100,000 rows × 20 mixed columns (floats, integers, text with umlauts, True/False),
 semicolon separator, decimal comma, cp1252. Both variants run in the same process, so the ratio is what counts.
-Run by hand:  .venv/bin/python bench/bench_loading.py [--rows 100000] [--repeat 3]
+Run by hand:  .venv/bin/python -m bench.bench_loading [--rows 100000] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -10,12 +10,8 @@ from __future__ import annotations
 import argparse
 import io
 import statistics
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def make_content(rows: int) -> bytes:

@@ -1,20 +1,17 @@
 """Benchmark: logging a fitted pipeline the workbench's way vs. mlflow.sklearn.log_model defaults.
 
 Both run in the same process against the same throw-away SQLite store, so the ratio is what counts.
-Run by hand:  .venv/bin/python bench/bench_model_logging.py [--repeat 3]
+Run by hand:  .venv/bin/python -m bench.bench_model_logging [--repeat 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 import warnings
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main() -> None:

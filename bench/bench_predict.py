@@ -37,7 +37,7 @@ always stopped (terminate, then kill) and the temporary folder removed.
     AppTest, by phase, then again under cProfile (imports and model load).
 
 Run by hand:
-    MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python bench/bench_predict.py [--repeat 3] [--clicks 50]
+    MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python -m bench.bench_predict [--repeat 3] [--clicks 50]
 """
 
 from __future__ import annotations
@@ -50,33 +50,31 @@ import platform
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench.common import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    MODEL,
+    ROOT,
+    STARTUP_TIMEOUT_S,
+    BenchFailure,
+    Server,
+    build_store,
+    load,
+    percentile,
+    start_server,
+    stop_server,
+    wait_ready,
+)
 
-MODEL = "iris-classifier"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [  # as in tests/e2e/conftest.py
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-STARTUP_TIMEOUT_S = 120
 CLICK_TIMEOUT_MS = 60_000
 SETTLE_MS = 400  # after the key presses: longer than the slider's debounce, so the form submits the new value
 TARGET_P50_MS = 150.0
@@ -230,71 +228,6 @@ WORKBENCH_PAGE = PredictPage()
 # --profile only: `streamlit run` started through this launcher, which times every script run of the server
 # (ScriptRunner._run_script, in the script thread) and, while the file ``profile-on`` exists in BENCH_RUNS_DIR,
 # keeps a cProfile of each run there. The app itself is not changed.
-LAUNCHER = """
-import cProfile, gc, os, runpy, sys, threading, time
-from streamlit.runtime.scriptrunner import script_runner
-
-folder = os.environ["BENCH_RUNS_DIR"]
-original = script_runner.ScriptRunner._run_script
-lock = threading.Lock()
-counter = [0]
-collected = threading.local()  # seconds of the post-run gc.collect (runner.postScriptGC) in this thread's run
-
-
-class TimedGC:  # script_runner's gc module, with collect() timed
-    def __getattr__(self, name):
-        return getattr(gc, name)
-
-    def collect(self, *args):
-        begun = time.perf_counter()
-        try:
-            return gc.collect(*args)
-        finally:
-            collected.seconds = getattr(collected, "seconds", 0.0) + time.perf_counter() - begun
-
-
-script_runner.gc = TimedGC()
-
-
-def timed(self, *args, **kwargs):
-    with lock:
-        counter[0] += 1
-        number = counter[0]
-    profiler = cProfile.Profile() if os.path.exists(os.path.join(folder, "profile-on")) else None
-    collected.seconds = 0.0
-    started, clock = time.time(), time.perf_counter()
-    if profiler is not None:
-        profiler.enable()
-    try:
-        return original(self, *args, **kwargs)
-    finally:
-        elapsed = time.perf_counter() - clock
-        if profiler is not None:
-            profiler.disable()
-            profiler.dump_stats(os.path.join(folder, f"run-{number:04d}.prof"))
-        with open(os.path.join(folder, "runs.tsv"), "a") as runs:
-            fields = (number, f"{started * 1000:.1f}", f"{elapsed * 1000:.1f}", int(profiler is not None))
-            runs.write("\\t".join(map(str, fields)) + f"\\t{collected.seconds * 1000:.1f}\\n")
-
-
-script_runner.ScriptRunner._run_script = timed
-sys.argv = ["streamlit", *sys.argv[1:]]
-runpy.run_module("streamlit", run_name="__main__", alter_sys=True)
-"""
-
-
-class BenchFailure(RuntimeError):
-    """The page or the store is not in a state worth measuring; reported in one line."""
-
-
-def load() -> str:
-    return "/".join(f"{v:.2f}" for v in os.getloadavg())
-
-
-def percentile(values: list[float], q: float) -> float:
-    import numpy as np
-
-    return float(np.percentile(values, q))
 
 
 def ms(seconds: float) -> str:
@@ -308,128 +241,7 @@ def verdict(ok: bool) -> str:
 # --------------------------------------------------------------------------------------------------- the store
 
 
-def build_store() -> dict:
-    """Example project, iris data, a random forest registered as v1 with @production on it."""
-    from core.data import datastore, sets
-    from core.question import projects
-    from core.registry import governance, model_registry
-    from core.train import training
-
-    project = projects.ensure_example_project()
-    record = datastore.record_dataset(project.experiment_id, sets.load_builtin("iris"), "iris", "species")
-    run = training.train_model(project.experiment_id, record, "random_forest")
-    version = model_registry.register(run.run_id, MODEL)
-    governance.move_alias(
-        MODEL,
-        "production",
-        version.version,
-        governance.Actor("bench"),
-        override=True,
-        reason="benchmark, not evaluated",
-    )
-    return {"experiment_id": project.experiment_id, "version": version.version, "params": run.params}
-
-
 # -------------------------------------------------------------------------------------------------- the server
-
-
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen
-    log_path: Path
-    started: float  # time.time() just before Popen
-
-    def tail(self) -> str:
-        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-        lines = [line.strip() for line in text.splitlines() if line.strip()]
-        return lines[-1][:200] if lines else "(empty log)"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200 and response.read().decode().strip() == "ok"
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def start_server(
-    store: Path,
-    folder: Path,
-    log_switch: str | None,
-    number: int,
-    runs_dir: Path | None = None,
-    extra_env: dict[str, str] | None = None,
-    script: str = "Home.py",
-    cwd: Path = ROOT,
-) -> Server:
-    """``streamlit run Home.py`` as tests/e2e/conftest.py starts it; returns at once (not yet ready). With
-    ``runs_dir``, through LAUNCHER (script runs timed there); ``extra_env`` is set last (e.g. another store's
-    MLFLOW_TRACKING_URI: bench/bench_load.py); ``script`` and ``cwd``: another app, run from another folder
-    (the handout's app in its own project folder: bench/bench_handout.py)."""
-    env = {k: v for k, v in os.environ.items() if k not in {"MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"}}
-    env["QUA3CK_DATA_DIR"] = str(store)
-    env["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
-    env["PYTHONUNBUFFERED"] = "1"
-    env.pop("QUA3CK_PREDICTION_LOG", None)
-    if log_switch is not None:
-        env["QUA3CK_PREDICTION_LOG"] = log_switch
-    port = free_port()
-    if runs_dir is not None:
-        env["BENCH_RUNS_DIR"] = str(runs_dir)
-    env.update(extra_env or {})
-    command = [
-        sys.executable,
-        *(["-c", LAUNCHER] if runs_dir is not None else ["-m", "streamlit"]),
-        "run",
-        script,
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    log_path = folder / f"server-{number}.log"
-    with log_path.open("wb") as log:
-        started = time.time()
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    return Server(f"http://127.0.0.1:{port}", process, log_path, started)
-
-
-def wait_ready(server: Server) -> float:
-    """Seconds from Popen until the health endpoint answers (polled every 20 ms)."""
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while not healthy(server.url):
-        if server.process.poll() is not None:
-            raise BenchFailure(f"streamlit exited with code {server.process.returncode}: {server.tail()}")
-        if time.monotonic() > deadline:
-            raise BenchFailure(f"streamlit did not answer within {STARTUP_TIMEOUT_S} s: {server.tail()}")
-        time.sleep(0.02)
-    return time.time() - server.started
-
-
-def stop_server(server: Server) -> None:
-    process = server.process
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=15)
 
 
 # ------------------------------------------------------------------------------------------------- the browser
@@ -764,7 +576,7 @@ def profile_page(top: int, reruns: int = 20) -> None:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from bench.bench_compare import print_profile, profiled
+    from bench.common import print_profile, profiled
 
     for name in ("error_util", "runtime.caching.cache_data_api", "runtime.scriptrunner_utils.script_run_context"):
         logging.getLogger(f"streamlit.{name}").disabled = True
@@ -828,7 +640,7 @@ def cold_child(top: int) -> None:
         ("first click on Predict", first_click),
     ):
         if top:
-            from bench.bench_compare import print_profile, profiled
+            from bench.common import print_profile, profiled
 
             elapsed, profilers = profiled(phase)
             print(f"{what}: {elapsed:.2f} s under the profiler")
@@ -845,7 +657,7 @@ def profile_cold(top: int) -> None:
     """``cold_child`` twice in fresh interpreters: timed, then profiled."""
     env = {k: v for k, v in os.environ.items() if k not in {"MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"}}
     for flags in ([], ["--profile", str(top)]):
-        command = [sys.executable, str(Path(__file__).resolve()), "--cold-child", *flags]
+        command = [sys.executable, "-m", "bench.bench_predict", "--cold-child", *flags]
         done = subprocess.run(command, cwd=ROOT, env=env, stdout=sys.stdout, stderr=subprocess.PIPE, text=True)
         sys.stdout.flush()
         if done.returncode:
@@ -858,7 +670,7 @@ def profile_server(store: Path, folder: Path, clicks: int, seed: int, top: int) 
     as many with each run under cProfile; the server's own view of the runs the clicks started."""
     from playwright.sync_api import sync_playwright
 
-    from bench.bench_compare import print_profile
+    from bench.common import print_profile
 
     runs_dir = folder / "server-runs"
     runs_dir.mkdir()
@@ -1193,7 +1005,7 @@ def measure(args: argparse.Namespace, folder: Path) -> None:
     report_one_row(one_row, args.reps)
     report_batch(rounds, args.repeat, args.rows, len(content), records_s)
     print(
-        "\ncommand: MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python bench/bench_predict.py "
+        "\ncommand: MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python -m bench.bench_predict "
         + " ".join(sys.argv[1:])
     )
     if args.profile:

@@ -14,7 +14,7 @@ Imports, the first CV and the first model logging happen before the timings, in 
 ``warm_up_workers``, as the A³ page calls it) in the workers: a long-running app pays them once.
 
 Run by hand:
-    MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python bench/bench_search.py [--repeat 3] [--trials 30]
+    MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR=false .venv/bin/python -m bench.bench_search [--repeat 3] [--trials 30]
 """
 
 from __future__ import annotations
@@ -23,14 +23,10 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 import warnings
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 ALGORITHM = "random_forest"
 TARGET_RATIO = 0.75
