@@ -11,11 +11,13 @@ them); values from the data or from people (names, descriptions, notes, tags, re
 
 from __future__ import annotations
 
-import html
+import functools
 import math
 import re
 import time
 from dataclasses import dataclass, field
+
+from markupsafe import Markup
 
 from core.common.errors import WorkbenchError, describe, describe_in_document
 from core.common.i18n import (
@@ -82,18 +84,15 @@ class ModelCard:
         return "\n\n".join(out) + "\n"
 
     def html(self) -> str:
-        """A standalone HTML document (inline CSS, no external resources); every value is escaped."""
-        body = []
-        for i, section in enumerate(self.sections):
-            tag = "h1" if i == 0 else "h2"
-            body.append(f"<section><{tag}>{_e(section.title)}</{tag}>")
-            body.extend(_html_block(block) for block in section.blocks)
-            body.append("</section>")
+        """A standalone HTML document (inline CSS, no external resources); every value is escaped (Jinja2's
+        autoescaping: nothing from the store reaches the page as markup)."""
         heading = self.sections[0].title if self.sections else f"{self.name} v{self.version}"
-        title = _e(translate("card.html_title", self.language, title=heading))
-        return (
-            f'<!DOCTYPE html>\n<html lang="{_e(self.language)}"><head><meta charset="utf-8">'
-            f"<title>{title}</title><style>{_CSS}</style></head>\n<body>\n" + "\n".join(body) + "\n</body></html>\n"
+        sections = [(s.title, [(_kind(b), b) for b in s.blocks]) for s in self.sections]
+        return _html_template().render(
+            language=self.language,
+            title=translate("card.html_title", self.language, title=heading),
+            css=Markup(_CSS),  # our own constant
+            sections=sections,
         )
 
 
@@ -104,10 +103,6 @@ _CSS = (
     "font-weight:600;padding:.25rem 0}th,td{border:1px solid #ccc;padding:.2rem .5rem;text-align:left}"
     "th{background:#f3f3f3}ul{padding-left:1.2rem}"
 )
-
-
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
 
 
 def _md_cell(value: object) -> str:
@@ -126,16 +121,40 @@ def _md_block(block: Block) -> str:
     return block
 
 
-def _html_block(block: Block) -> str:
-    if isinstance(block, Table):
-        caption = f"<caption>{_e(block.caption)}</caption>" if block.caption else ""
-        head = "".join(f"<th>{_e(c)}</th>" for c in block.columns)
-        rows = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in block.rows)
-        return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
-    if isinstance(block, dict):
-        items = "".join(f"<li><strong>{_e(k)}:</strong> {_e(v)}</li>" for k, v in block.items())
-        return f"<ul>{items}</ul>"
-    return f"<p>{_e(block)}</p>"
+def _kind(block: Block) -> str:
+    return "table" if isinstance(block, Table) else "facts" if isinstance(block, dict) else "text"
+
+
+# The card's page. Autoescaped: titles, cells, facts and paragraphs are text, whatever they hold
+_HTML = """<!DOCTYPE html>
+<html lang="{{ language }}"><head><meta charset="utf-8"><title>{{ title }}</title><style>{{ css }}</style></head>
+<body>
+{% for title, blocks in sections %}
+{% set tag = "h1" if loop.first else "h2" %}
+<section><{{ tag }}>{{ title }}</{{ tag }}>
+{% for kind, block in blocks %}
+{% if kind == "table" %}
+<table>{% if block.caption %}<caption>{{ block.caption }}</caption>{% endif %}<thead><tr>
+{%- for c in block.columns %}<th>{{ c }}</th>{% endfor %}</tr></thead><tbody>
+{%- for row in block.rows %}<tr>{% for c in row %}<td>{{ c }}</td>{% endfor %}</tr>{% endfor %}</tbody></table>
+{% elif kind == "facts" %}
+<ul>{% for k, v in block.items() %}<li><strong>{{ k }}:</strong> {{ v }}</li>{% endfor %}</ul>
+{% else %}
+<p>{{ block }}</p>
+{% endif %}
+{% endfor %}
+</section>
+{% endfor %}
+</body></html>
+"""
+
+
+@functools.cache
+def _html_template():
+    import jinja2
+
+    environment = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    return environment.from_string(_HTML)
 
 
 def _table(columns: list[str], rows: list[list[object]], caption: str = "") -> Table:
