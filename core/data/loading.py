@@ -32,13 +32,13 @@ DECIMALS = {".": "point", ",": "comma"}
 ENCODINGS = {
     "utf-8": "UTF-8",
     "utf-8-sig": "UTF-8 with BOM",
-    "utf-16": "UTF-16 (Excel's Unicode Text)",
+    "utf-16": "UTF-16, Excel's Unicode Text",
     "utf-16-le": "UTF-16 little-endian, without BOM",
     "utf-16-be": "UTF-16 big-endian, without BOM",
     "cp1252": "Latin-1 / Windows-1252",
-    "cp1250": "Windows-1250 (Central Europe)",
-    "cp1251": "Windows-1251 (Cyrillic)",
-    "mac_roman": "Mac OS Roman",
+    "cp1250": "Windows-1250, Central Europe",
+    "cp1251": "Windows-1251, Cyrillic",
+    "mac_roman": "Mac OS Roman, older Mac files",
 }
 # The single-byte code pages a file that is not UTF-8 is tried in, commonest first (ties go to the earlier one)
 SINGLE_BYTE = ("cp1252", "cp1250", "cp1251", "mac_roman")
@@ -200,7 +200,10 @@ def _single_byte_encoding(content: bytes) -> str:
     calm = [(name, coherence) for name, chaos, coherence in scored if chaos == least]
     if len(calm) > 1:
         calm = [(name, coherence) for name, coherence in calm if name != "mac_roman"]
-    best = max(calm, key=lambda entry: (entry[1], -rank[entry[0]]))[0]
+    # charset-normalizer scores similar code pages (Windows-1250 and -1252) alike; one language's alphabet
+    # explaining every accented letter decides between them (Czech reads as Czech in 1250, as a medley in 1252)
+    fit = {name: _alphabet_fit(excerpt.decode(name, errors="replace")) for name, _ in calm}
+    best = max(calm, key=lambda entry: (fit[entry[0]], entry[1], -rank[entry[0]]))[0]
     if best != SINGLE_BYTE[0]:
         text = excerpt.decode(best, errors="replace")
         if excerpt.decode(SINGLE_BYTE[0], errors="replace") == text:
@@ -225,6 +228,33 @@ def _non_ascii_lines(content: bytes, most: int = 64_000) -> bytes:
         if size >= most:
             break
     return b"\n".join(lines)
+
+
+# The accented letters of the languages the Latin code pages serve: a decoding whose letters all belong to one of
+# them reads as that language; a wrong code page scatters its letters over several
+_ALPHABETS = (
+    "àâäçéèêëîïôöùûüÿœæ",  # French
+    "áéíóúüñ",  # Spanish
+    "áâãàçéêíóôõú",  # Portuguese
+    "àèéìíòóù",  # Italian
+    "äöüß",  # German
+    "æøåäöé",  # Danish, Norwegian, Swedish, Finnish
+    "áčďéěíňóřšťúůýž",  # Czech
+    "áäčďéíĺľňóôŕšťúýž",  # Slovak
+    "ąćęłńóśźż",  # Polish
+    "áéíóöőúüű",  # Hungarian
+    "ăâîșşțţ",  # Romanian
+    "čćđšž",  # Croatian, Slovene, Bosnian
+)
+
+
+def _alphabet_fit(text: str) -> float:
+    """The largest share of the text's distinct accented letters that one language's alphabet holds (1.0: a
+    single language explains them all; no accented letters: 1.0)."""
+    letters = {ch for ch in set(text.lower()) if ord(ch) > 127 and ch.isalpha()}
+    if not letters:
+        return 1.0
+    return max(len(letters & set(alphabet)) for alphabet in _ALPHABETS) / len(letters)
 
 
 def _plausible(text: str) -> bool:
