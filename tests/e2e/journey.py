@@ -84,7 +84,8 @@ class Walk:
     def next(self, title: str) -> None:
         self.click(self.box().get_by_role("button", name=f"Next step: {title}"), f"next: {title}")
         # the heading, not the button: until the rerun ends, the box may still hold "Next step: <title>"
-        expect(self.box().get_by_text(re.compile(rf"step \d+ of \d+: {re.escape(title)}$"))).to_be_visible(timeout=IDLE_MS)
+        heading = self.box().get_by_text(re.compile(rf"step \d+ of \d+: {re.escape(title)}$"))
+        expect(heading).to_be_visible(timeout=IDLE_MS)
         self.tally.pages += 1
 
     def button(self, name: str, exact: bool = True):
