@@ -50,7 +50,7 @@ def main() -> None:
     check, (roles, features, findings) = timed(lambda: datastore.check_dataset(table.frame, "Art"), 3)
     print(f"  bare pandas read (baseline)          {base:6.2f} s")
     print(f"  load (detect + read + checks)        {load:6.2f} s   ({load / base:.1f}x baseline)")
-    print(f"  roles + pandera validation           {check:6.2f} s   ({len(findings)} findings)")
+    print(f"  roles + validation                   {check:6.2f} s   ({len(findings)} findings)")
     print(f"  load + validation                    {load + check:6.2f} s   (target ≤ 3 s)")
 
     project = projects.create_project("bench")

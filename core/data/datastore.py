@@ -116,7 +116,7 @@ def record_dataset(
     import mlflow
 
     from core.data import profiling
-    from core.data.validation import blocking, blocking_message, build_schema, with_severity
+    from core.data.validation import blocking, blocking_message, check_spec, with_severity
 
     roles, features, findings = check_dataset(frame, target, roles, excluded, test_size)
     errors = blocking(findings)
@@ -134,6 +134,7 @@ def record_dataset(
     active_store()
     record = DatasetRecord("", name, target, digest, frame, split, roles, excluded_sorted)
     schema = record.schema()
+    check_spec(schema)  # a spec that would not check a batch is a bug: refuse it before anything is logged
     tags = {TAG_KIND: "data", TAG_DIGEST: digest, TAG_TARGET: target, TAG_DATASET: name}
     with mlflow.start_run(experiment_id=experiment_id, run_name=f"data: {name}", tags=tags) as run:
         mlflow.log_params(
@@ -168,7 +169,6 @@ def record_dataset(
             mlflow.log_artifacts(tmp, ARTIFACT_DIR)
         if profile_html:
             profiling.store_profile(run.info.run_id, profile_html, profile_digest or digest)
-    build_schema(schema)  # the stored spec must build; a failure here is a bug, not a user error
     projects.set_data_run(experiment_id, run.info.run_id)
     return DatasetRecord(run.info.run_id, name, target, digest, frame, split, roles, excluded_sorted)
 
