@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.question import projects
 from core.common.config import active_store
-from core.data.sets import DEFAULT_SEED, DEFAULT_TEST_SIZE, DataError, Split, dataset_digest, feature_stats, make_split
 from core.common.i18n import tr
 from core.data.roles import USABLE_ROLES, coerce_for_roles, feature_columns_for, infer_roles
+from core.data.sets import DEFAULT_SEED, DEFAULT_TEST_SIZE, DataError, Split, dataset_digest, feature_stats, make_split
+from core.question import projects
 
 TAG_KIND = "qua3ck.kind"
 TAG_DIGEST = "qua3ck.data_digest"
@@ -152,9 +152,7 @@ def record_dataset(
         )
         source = f"{run.info.artifact_uri}/{ARTIFACT_DIR}/data.parquet"
         mlflow.log_input(mlflow_dataset(frame, name, target, digest, source), context="full")
-        mlflow.log_metrics(
-            {"validation_errors": 0, "validation_warnings": len(with_severity(findings, "warning"))}
-        )
+        mlflow.log_metrics({"validation_errors": 0, "validation_warnings": len(with_severity(findings, "warning"))})
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             frame.to_parquet(folder / "data.parquet", index=False)
@@ -217,19 +215,24 @@ def _same(run, digest, name, target, test_size, seed, roles, excluded) -> bool:
     )
 
 
-def current_dataset_run(experiment_id: str):
-    """The MLflow run holding the project's current data, or None."""
+def live_run(run_id: str | None):
+    """The MLflow run, or None when there is no id, no such run, or it was deleted."""
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
-    run_id = projects.get_project(experiment_id).data_run_id
     if not run_id:
         return None
+    active_store()
     try:
         run = MlflowClient().get_run(run_id)
     except MlflowException:
         return None
     return run if run.info.lifecycle_stage == "active" else None
+
+
+def current_dataset_run(experiment_id: str):
+    """The MLflow run holding the project's current data, or None."""
+    return live_run(projects.get_project(experiment_id).data_run_id)
 
 
 def load_dataset(run_id: str, frame: pd.DataFrame | None = None) -> DatasetRecord:

@@ -22,9 +22,9 @@ from pathlib import PurePath
 import numpy as np
 import pandas as pd
 
-from core.data.sets import DataError
 from core.common.errors import one_line
 from core.common.i18n import plural_category, tr
+from core.data.sets import DataError
 
 # Names in English; shown translated as loading.separator.<name>, loading.decimal.<name>, loading.encoding.<code>
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -513,7 +513,7 @@ def _check_is_text(content: bytes, filename: str, encoding: str) -> None:
 
 
 def _utf16_without_bom(content: bytes) -> str | None:
-    """"le" or "be" for UTF-16 text without a BOM: in Latin text every other byte is NUL, the bytes between them
+    """ "le" or "be" for UTF-16 text without a BOM: in Latin text every other byte is NUL, the bytes between them
     never are; else None."""
     sample = content[:1024]
     if len(sample) < 4:

@@ -6,7 +6,8 @@ Two jobs share one module because they share one vocabulary (:class:`Finding`):
   training (errors) or quietly hurt the model (warnings), with the column, example rows and what to do.
 - :func:`infer_schema` records what the training data looked like as a JSON-serialisable spec (logged next to
   the data set); :func:`check_batch` checks a prediction or monitoring batch against it. Column presence and
-  "can this be read as a number" are errors (the batch cannot be scored); drift-like symptoms (out of range, unseen categories, missing values) are warnings computed with pandas,
+  "can this be read as a number" are errors (the batch cannot be scored); drift-like symptoms (out of range,
+  unseen categories, missing values) are warnings,
   because the pipeline copes with them (imputation, ``handle_unknown="ignore"``) and the batch should still
   be scored.
 
@@ -107,6 +108,24 @@ def _positions(mask: pd.Series | np.ndarray) -> tuple[int, ...]:
     """The first example positions where ``mask`` is true."""
     hits = np.flatnonzero(np.asarray(mask, dtype=bool))[:MAX_EXAMPLE_ROWS]
     return tuple(int(i) for i in hits)
+
+
+def _rows_finding(
+    check: str,
+    severity: str,
+    key: str,
+    unit: str,
+    mask: pd.Series | np.ndarray,
+    where: str | None,
+    /,
+    **fields: object,
+) -> Finding:
+    """A finding about the rows where ``mask`` holds: ``validation.<key>`` with their ``count`` (in ``unit``,
+    see :func:`_count`) and the first of them as ``rows``, besides ``fields``."""
+    example = _positions(mask)
+    n = int(np.count_nonzero(np.asarray(mask, dtype=bool)))
+    text = _text(key, count=_count(n, unit), rows=_rows_text(example, n), **fields)
+    return _finding(check, severity, text, where, example)
 
 
 def _rows_text(rows: Iterable[int], total: int | None = None) -> Message:
@@ -242,22 +261,10 @@ def _check_features(frame: pd.DataFrame, features: list[str], roles: dict[str, s
             findings.append(_finding("all_missing_feature", "error", _text("all_missing_feature", column=name), column))
             continue
         if n_missing:
-            mask = values.isna()
-            example = _positions(mask)
+            fields = {"column": name, "share": percent(n_missing / rows, 1)}
+            missing = values.isna()
             findings.append(
-                _finding(
-                    "missing_values",
-                    "warning",
-                    _text(
-                        "missing_values",
-                        column=name,
-                        count=_count(n_missing, "missing_value"),
-                        share=percent(n_missing / rows, 1),
-                        rows=_rows_text(example, n_missing),
-                    ),
-                    column,
-                    example,
-                )
+                _rows_finding("missing_values", "warning", "missing_values", "missing_value", missing, column, **fields)
             )
         if role == "numeric":
             findings.extend(_check_numeric(values, column))
@@ -274,23 +281,8 @@ def _infinite(array: np.ndarray, column: str, consequence: str) -> list[Finding]
     infinite = np.isinf(array)
     if not infinite.any():
         return []
-    example = _positions(infinite)
-    n = int(infinite.sum())
-    return [
-        _finding(
-            "infinite_values",
-            "error",
-            _text(
-                "infinite_values",
-                column=_name(column),
-                count=_count(n, "infinite_value"),
-                rows=_rows_text(example, n),
-                consequence=_text(consequence),
-            ),
-            column,
-            example,
-        )
-    ]
+    fields = {"column": _name(column), "consequence": _text(consequence)}
+    return [_rows_finding("infinite_values", "error", "infinite_values", "infinite_value", infinite, column, **fields)]
 
 
 def _check_numeric(values: pd.Series, column: str) -> list[Finding]:
@@ -310,42 +302,14 @@ def _check_numeric(values: pd.Series, column: str) -> list[Finding]:
     low, high = q1 - 1.5 * iqr, q3 + 1.5 * iqr
     outside = ((array < low) | (array > high)) & np.isfinite(array)
     far = ((array < q1 - FAR_OUTLIER_IQR * iqr) | (array > q3 + FAR_OUTLIER_IQR * iqr)) & np.isfinite(array)
-    n_out, n_far = int(outside.sum()), int(far.sum())
-    share = n_out / len(finite)
+    share = int(outside.sum()) / len(finite)
     if share > OUTLIER_SHARE:
-        example = _positions(outside)
+        fields = {"column": _name(column), "share": percent(share, 1), "low": significant(low, 4)}
+        fields["high"] = significant(high, 4)
+        findings.append(_rows_finding("outliers", "warning", "outliers", "value", outside, column, **fields))
+    elif far.any():
         findings.append(
-            _finding(
-                "outliers",
-                "warning",
-                _text(
-                    "outliers",
-                    column=_name(column),
-                    count=_count(n_out, "value"),
-                    share=percent(share, 1),
-                    low=significant(low, 4),
-                    high=significant(high, 4),
-                    rows=_rows_text(example, n_out),
-                ),
-                column,
-                example,
-            )
-        )
-    elif n_far:
-        example = _positions(far)
-        findings.append(
-            _finding(
-                "outliers",
-                "info",
-                _text(
-                    "far_outliers",
-                    column=_name(column),
-                    count=_count(n_far, "extreme_value"),
-                    rows=_rows_text(example, n_far),
-                ),
-                column,
-                example,
-            )
+            _rows_finding("outliers", "info", "far_outliers", "extreme_value", far, column, column=_name(column))
         )
     return findings
 
@@ -383,20 +347,7 @@ def _check_duplicates(frame: pd.DataFrame) -> list[Finding]:
     n = int(duplicated.sum())
     if not n:
         return []
-    example = _positions(duplicated)
-    return [
-        _finding(
-            "duplicate_rows",
-            "warning",
-            _text(
-                f"duplicate_rows_{plural_category(n)}",
-                count=_count(n, "row"),
-                rows=_rows_text(example, n),
-            ),
-            None,
-            example,
-        )
-    ]
+    return [_rows_finding("duplicate_rows", "warning", f"duplicate_rows_{plural_category(n)}", "row", duplicated, None)]
 
 
 def _check_target(frame: pd.DataFrame, target: str, cv_folds: int, test_size: float) -> list[Finding]:
@@ -406,21 +357,7 @@ def _check_target(frame: pd.DataFrame, target: str, cv_folds: int, test_size: fl
     n_missing = int(missing.sum())
     name = _name(target)
     if n_missing:
-        example = _positions(missing)
-        findings.append(
-            _finding(
-                "missing_target",
-                "error",
-                _text(
-                    "missing_target",
-                    column=name,
-                    count=_count(n_missing, "row"),
-                    rows=_rows_text(example, n_missing),
-                ),
-                target,
-                example,
-            )
-        )
+        findings.append(_rows_finding("missing_target", "error", "missing_target", "row", missing, target, column=name))
     present = labels[~missing].astype(str)
     counts = present.value_counts()
     if len(counts) < 2:
@@ -636,24 +573,9 @@ def _schema_findings(frame: pd.DataFrame, entries: dict[str, dict]) -> list[Find
         unreadable = values.notna() & ~_number_mask(values)
         if not unreadable.any():
             continue
-        positions = np.flatnonzero(unreadable.to_numpy())
-        examples = ", ".join(_value(v) for v in values[unreadable].unique()[:3])
-        example = tuple(int(i) for i in positions[:MAX_EXAMPLE_ROWS])
-        findings.append(
-            _finding(
-                "not_numeric",
-                "error",
-                _text(
-                    f"not_numeric_{plural_category(len(positions))}",
-                    column=_name(column),
-                    count=_count(len(positions), "value"),
-                    examples=examples,
-                    rows=_rows_text(example, len(positions)),
-                ),
-                column,
-                example,
-            )
-        )
+        key = f"not_numeric_{plural_category(int(unreadable.sum()))}"
+        fields = {"column": _name(column), "examples": ", ".join(_value(v) for v in values[unreadable].unique()[:3])}
+        findings.append(_rows_finding("not_numeric", "error", key, "value", unreadable, column, **fields))
     return findings
 
 
@@ -689,22 +611,9 @@ def check_batch(frame: pd.DataFrame, spec: dict) -> list[Finding]:
         missing = values.isna()
         n_missing = int(missing.sum())
         if n_missing:
-            example = _positions(missing)
-            findings.append(
-                _finding(
-                    "missing_values",
-                    "warning",
-                    _text(
-                        "batch_missing" if entry.get("nullable") else "batch_missing_new",
-                        column=_name(name),
-                        count=_count(n_missing, "missing_value"),
-                        share=percent(n_missing / rows, 1),
-                        rows=_rows_text(example, n_missing),
-                    ),
-                    name,
-                    example,
-                )
-            )
+            key = "batch_missing" if entry.get("nullable") else "batch_missing_new"
+            fields = {"column": _name(name), "share": percent(n_missing / rows, 1)}
+            findings.append(_rows_finding("missing_values", "warning", key, "missing_value", missing, name, **fields))
         if entry.get("role") == "numeric":
             findings.extend(_batch_numeric(values, name, entry))
         elif entry.get("role") in ("categorical", "boolean") and entry.get("categories_complete", True):
@@ -720,25 +629,9 @@ def _batch_numeric(values: pd.Series, name: str, entry: dict) -> list[Finding]:
     if low is None or high is None:
         return findings
     outside = ((array < low) | (array > high)) & np.isfinite(array)
-    n = int(outside.sum())
-    if n:
-        example = _positions(outside)
-        findings.append(
-            _finding(
-                "out_of_range",
-                "warning",
-                _text(
-                    "out_of_range",
-                    column=_name(name),
-                    count=_count(n, "value"),
-                    low=significant(low, 6),
-                    high=significant(high, 6),
-                    rows=_rows_text(example, n),
-                ),
-                name,
-                example,
-            )
-        )
+    if outside.any():
+        fields = {"column": _name(name), "low": significant(low, 6), "high": significant(high, 6)}
+        findings.append(_rows_finding("out_of_range", "warning", "out_of_range", "value", outside, name, **fields))
     return findings
 
 

@@ -129,19 +129,6 @@ def _run_path(experiment_id: str, run_id: str) -> str:
     return f"#/experiments/{experiment_id}/runs/{run_id}"
 
 
-def _live_run(run_id: str | None):
-    """The run, or None when it does not exist or was deleted."""
-    from mlflow.exceptions import MlflowException
-
-    if not run_id:
-        return None
-    try:
-        run = _client().get_run(run_id)
-    except MlflowException:
-        return None
-    return run if run.info.lifecycle_stage == "active" else None
-
-
 def _score(value: object) -> str:
     return number(float(value), 3) if isinstance(value, int | float) and value == value else "—"
 
@@ -206,7 +193,7 @@ def _do_question(found: _Found, actor: governance.Actor) -> None:
 
 def _find_data(found: _Found) -> Outcome | None:
     found.project = projects.get_project(found.project.experiment_id)  # recording the data re-tags the experiment
-    run = _live_run(found.project.data_run_id)
+    run = datastore.live_run(found.project.data_run_id)
     found.data_run = run
     if run is None:
         return None
@@ -305,7 +292,7 @@ def _do_search(found: _Found, actor: governance.Actor) -> None:
 
 
 def _evaluated(run_id: str | None):
-    run = _live_run(run_id)
+    run = datastore.live_run(run_id)
     return run if run is not None and run.data.tags.get(TAG_VERDICT) else None
 
 

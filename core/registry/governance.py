@@ -433,15 +433,9 @@ def alias_story(name: str, alias: str, run_id: str | None) -> str:
     return f"{said} · {moved}" + (f" ({last.reason})" if last.reason else "")
 
 
-_VERDICT_KEYS = {
-    "pass": "governance.verdict_pass",
-    "fail": "governance.verdict_fail",
-    "none": "governance.verdict_none",
-    "not evaluated": "governance.verdict_not_evaluated",
-}
+VERDICTS = ("pass", "fail", "none", "not evaluated")  # as stored; shown as governance.verdict_<verdict>
 
 
 def verdict_word(verdict: str) -> str:
     """A KPI verdict as shown to people (the stored value stays pass, fail, none or 'not evaluated')."""
-    key = _VERDICT_KEYS.get(verdict)
-    return tr(key) if key else verdict
+    return tr(f"governance.verdict_{verdict.replace(' ', '_')}") if verdict in VERDICTS else verdict

@@ -60,18 +60,7 @@ def _confusion(labels, colours, text, counts, hover: str, title: str, zmax: floa
 
 def roc_curves(curves: dict, title: str = "") -> go.Figure:
     """One-vs-rest ROC curve per class (AUC in the legend) and the chance diagonal."""
-    fig = go.Figure()
-    for i, (cls, curve) in enumerate(curves.get("curves", {}).items()):
-        fig.add_trace(
-            go.Scatter(
-                x=curve["fpr"],
-                y=curve["tpr"],
-                mode="lines",
-                name=f"{cls} (AUC {number(curve['auc'], 3)})",
-                line={"color": CLASS_COLORS[i % len(CLASS_COLORS)]},
-                hovertemplate=f"{cls}<br>" + tr("charts.roc_hover"),
-            )
-        )
+    fig = _class_curves(curves, "fpr", "tpr", "AUC", "auc", "charts.roc_hover")
     fig.add_trace(
         go.Scatter(
             x=[0, 1],
@@ -87,20 +76,26 @@ def roc_curves(curves: dict, title: str = "") -> go.Figure:
 
 def precision_recall_curves(curves: dict, title: str = "") -> go.Figure:
     """One-vs-rest precision-recall curve per class, average precision in the legend."""
+    fig = _class_curves(curves, "recall", "precision", "AP", "average_precision", "charts.pr_hover", line_shape="hv")
+    return _curve_layout(fig, title, tr("charts.recall"), tr("charts.precision"))
+
+
+def _class_curves(curves: dict, x: str, y: str, score: str, key: str, hover: str, **trace: object) -> go.Figure:
+    """A figure with one line per class of ``curves`` (core.compare.diagnostics), its ``score`` in the legend."""
     fig = go.Figure()
     for i, (cls, curve) in enumerate(curves.get("curves", {}).items()):
         fig.add_trace(
             go.Scatter(
-                x=curve["recall"],
-                y=curve["precision"],
+                x=curve[x],
+                y=curve[y],
                 mode="lines",
-                line_shape="hv",
-                name=f"{cls} (AP {number(curve['average_precision'], 3)})",
+                name=f"{cls} ({score} {number(curve[key], 3)})",
                 line={"color": CLASS_COLORS[i % len(CLASS_COLORS)]},
-                hovertemplate=f"{cls}<br>" + tr("charts.pr_hover"),
+                hovertemplate=f"{cls}<br>" + tr(hover),
+                **trace,
             )
         )
-    return _curve_layout(fig, title, tr("charts.recall"), tr("charts.precision"))
+    return fig
 
 
 def _curve_layout(fig: go.Figure, title: str, x_title: str, y_title: str) -> go.Figure:

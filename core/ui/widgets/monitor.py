@@ -41,16 +41,11 @@ DRIFT_COLUMNS = {
 }
 KINDS = {"numeric": "drift.kind_numeric", "categorical": "drift.kind_categorical"}
 TESTS = {"Kolmogorov–Smirnov": "drift.test_ks", "chi-square": "drift.test_chi_square"}
-VERDICTS = {
-    "drift": "drift.verdict_drift",
-    "moderate": "drift.verdict_moderate",
-    "ok": "drift.verdict_ok",
-    "skipped": "drift.verdict_skipped",
-}
 
 
 def verdict_label(verdict: str) -> str:
-    return t(VERDICTS[verdict]) if verdict in VERDICTS else verdict
+    """A feature's drift verdict as shown (drift.verdict_<verdict>); an unknown one as it is."""
+    return t(f"drift.verdict_{verdict}") if verdict in drift.VERDICTS else verdict
 
 
 @st.cache_data(show_spinner=Later("monitor.spinner_reference"), max_entries=16)

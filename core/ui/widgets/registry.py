@@ -268,20 +268,15 @@ def model_card_section(name: str, versions: list[dict], aliases: dict[str, str])
         st.form_submit_button(t("registry.card_save"), on_click=run_action, args=(save, "card"))
     show_outcome(slot="card")
     left, middle, right = st.columns(3)
-    left.download_button(
-        t("registry.card_markdown"),
-        card.markdown(),
-        model_card.filename(name, version, "md"),
-        mime="text/markdown",
-        key="registry_card_md",
-    )
-    middle.download_button(
-        t("registry.card_html"),
-        card.html(),
-        model_card.filename(name, version, "html"),
-        mime="text/html",
-        key="registry_card_html",
-    )
+    downloads = (("markdown", "md", card.markdown, "text/markdown"), ("html", "html", card.html, "text/html"))
+    for column, (label, suffix, render, mime) in zip((left, middle), downloads, strict=True):
+        column.download_button(
+            t(f"registry.card_{label}"),
+            render(),
+            model_card.filename(name, version, suffix),
+            mime=mime,
+            key=f"registry_card_{suffix}",
+        )
 
     def log() -> str:
         paths = model_card.log_card(name, version, model_card.build_card(name, version, history))
