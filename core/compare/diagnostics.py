@@ -14,6 +14,7 @@ import pandas as pd
 
 from core.common.errors import WorkbenchError
 from core.common.i18n import tr
+from core.train.search_space import Dimension
 
 # Columns of core.train.tuning.trials_frame that are not hyperparameters.
 TRIAL_META_COLUMNS = ("trial", "status", "± std", "best so far", "seconds", "error", "run")
@@ -207,12 +208,15 @@ def hyperparameter_importance_method(trials: pd.DataFrame, score: str) -> str:
     return tr("evaluation.diagnostics.spearman")
 
 
-def hyperparameter_importance(trials: pd.DataFrame, params: list[str], score: str) -> dict[str, float]:
+def hyperparameter_importance(
+    trials: pd.DataFrame, params: list[str], score: str, space: tuple[Dimension, ...] = ()
+) -> dict[str, float]:
     """Share of the score's variation due to each hyperparameter, summing to 1, largest first.
 
-    fANOVA on an in-memory Optuna study rebuilt from the finished trials; with fewer than MIN_TRIALS_FOR_FANOVA
-    of them, absolute Spearman correlation (a categorical ranked by its mean score). Fewer than two finished
-    trials, or no parameters: an empty dict.
+    fANOVA on an in-memory Optuna study rebuilt from the finished trials, each hyperparameter with the
+    distribution its search ``space`` gave it (one it lacks, as a search logged by other code, is guessed from
+    the values seen); with fewer than MIN_TRIALS_FOR_FANOVA of them, absolute Spearman correlation (a
+    categorical ranked by its mean score). Fewer than two finished trials, or no parameters: an empty dict.
     """
     finished = finished_trials(trials, score)
     params = [p for p in params if p in finished.columns]
@@ -221,7 +225,8 @@ def hyperparameter_importance(trials: pd.DataFrame, params: list[str], score: st
     scores = pd.to_numeric(finished[score]).astype(float)
     columns = {p: _param_values(finished[p]) for p in params}
     if len(finished) >= MIN_TRIALS_FOR_FANOVA:
-        raw = _fanova(columns, scores)
+        searched = {d.name: d for d in space}
+        raw = _fanova({p: _in_space(searched.get(p), finished[p]) or _guessed(columns[p]) for p in params}, scores)
     else:
         raw = {p: _abs_spearman(values, scores) for p, values in columns.items()}
     total = sum(raw.values())
@@ -238,17 +243,39 @@ def _param_values(column: pd.Series) -> pd.Series:
     return column.map(lambda v: "(none)" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
 
 
-def _fanova(columns: dict[str, pd.Series], scores: pd.Series) -> dict[str, float]:
-    import optuna
+def _in_space(dimension: Dimension | None, column: pd.Series) -> tuple[object, list] | None:
+    """The dimension's Optuna distribution and the trials' values in it; None when a value does not fit it."""
+    if dimension is None:
+        return None
+    distribution = dimension.distribution()
+    try:
+        if dimension.kind == "choice":
+            values = [str(v) for v in column]
+            fits = all(v in distribution.choices for v in values)
+        else:
+            numbers = [float(v) for v in column]
+            values = [int(round(v)) for v in numbers] if dimension.kind == "int" else numbers
+            fits = all(distribution.low <= v <= distribution.high for v in values)
+    except (TypeError, ValueError):
+        return None
+    return (distribution, values) if fits else None
+
+
+def _guessed(values: pd.Series) -> tuple[object, list]:
+    """A distribution guessed from the values seen (numbers as floats over their range, else categories)."""
     from optuna.distributions import CategoricalDistribution, FloatDistribution
+
+    if pd.api.types.is_float_dtype(values):
+        return FloatDistribution(float(values.min()), float(values.max())), [_plain(v) for v in values]
+    return CategoricalDistribution(sorted(values.unique())), [_plain(v) for v in values]
+
+
+def _fanova(columns: dict[str, tuple[object, list]], scores: pd.Series) -> dict[str, float]:
+    """fANOVA importance of each hyperparameter: ``columns`` maps it to its distribution and one value per trial."""
+    import optuna
     from optuna.importance import FanovaImportanceEvaluator
 
-    distributions = {}
-    for name, values in columns.items():
-        if pd.api.types.is_float_dtype(values):
-            distributions[name] = FloatDistribution(float(values.min()), float(values.max()))
-        else:
-            distributions[name] = CategoricalDistribution(sorted(values.unique()))
+    distributions = {name: distribution for name, (distribution, _) in columns.items()}
     verbosity = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # create_study announces itself at INFO
     try:
@@ -256,7 +283,7 @@ def _fanova(columns: dict[str, pd.Series], scores: pd.Series) -> dict[str, float
         study.add_trials(
             [
                 optuna.trial.create_trial(
-                    params={name: _plain(values.iloc[i]) for name, values in columns.items()},
+                    params={name: values[i] for name, (_, values) in columns.items()},
                     distributions=distributions,
                     value=float(scores.iloc[i]),
                 )

@@ -14,7 +14,8 @@ from core.compare.evaluation import TAG_VERDICT
 from core.compare.evidence import conclusion_text
 from core.data.datastore import TAG_KIND
 from core.question.kpis import SCORE_METRICS
-from core.train.recipe import RecipeError, read_search_json
+from core.train.recipe import RecipeError, read_search_json, search_config_from_dict
+from core.train.search_space import Dimension
 from core.train.training import TAG_ALGORITHM, TAG_DATA_RUN, TAG_MODEL_URI
 
 PAGE_SIZE = 500
@@ -260,6 +261,11 @@ _TRIAL_NAME = re.compile(r"trial-(\d+)$")
 def search_trials(parent_run_id: str, metric: str) -> tuple[pd.DataFrame, list[str]]:
     """A search's trials read back from MLflow as core.train.tuning.trials_frame's table, and the searched
     hyperparameters (from its search.json; else the params that vary between trials)."""
+    trials, searched, _ = _search_trials(parent_run_id, metric)
+    return trials, searched
+
+
+def _search_trials(parent_run_id: str, metric: str) -> tuple[pd.DataFrame, list[str], tuple[Dimension, ...]]:
     from mlflow import MlflowClient
 
     from core.train.tuning import TAG_ERROR, Trial, trials_frame
@@ -269,7 +275,7 @@ def search_trials(parent_run_id: str, metric: str) -> tuple[pd.DataFrame, list[s
     parent = client.get_run(parent_run_id)
     experiment_id = parent.info.experiment_id
     runs = list(_pages(experiment_id, f"tags.`{TAG_PARENT}` = '{parent_run_id}'", 20000))
-    searched = _searched_names(parent_run_id, runs)
+    searched, space = _searched(parent_run_id, runs)
     trials = []
     for i, run in enumerate(sorted(runs, key=lambda r: r.info.start_time)):
         match = _TRIAL_NAME.search(run.info.run_name or "")
@@ -287,18 +293,20 @@ def search_trials(parent_run_id: str, metric: str) -> tuple[pd.DataFrame, list[s
                 run_id=run.info.run_id,
             )
         )
-    return trials_frame(trials, metric), searched
+    return trials_frame(trials, metric), searched, space
 
 
-def _searched_names(parent_run_id: str, runs) -> list[str]:
+def _searched(parent_run_id: str, runs) -> tuple[list[str], tuple[Dimension, ...]]:
+    """The searched hyperparameters and their space, from the search's search.json; a search other code logged
+    has none: the params that vary between its trials, with no space."""
     try:
-        names = [d["name"] for d in read_search_json(parent_run_id).get("space", [])]
-    except (RecipeError, KeyError, TypeError):  # a search other code logged has no search.json: use the trials
-        names = []
-    if names:
-        return names
+        space = search_config_from_dict(read_search_json(parent_run_id)).space
+    except RecipeError:
+        space = ()
+    if space:
+        return [d.name for d in space], space
     keys = sorted({k for run in runs for k in run.data.params})
-    return [k for k in keys if len({run.data.params.get(k) for run in runs}) > 1]
+    return [k for k in keys if len({run.data.params.get(k) for run in runs}) > 1], ()
 
 
 @dataclass(frozen=True)
@@ -317,9 +325,9 @@ def search_insight(parent_run_id: str, metric: str) -> SearchInsight:
     """A search's trials read back from MLflow with its hyperparameter importance."""
     from core.compare import diagnostics
 
-    trials, searched = search_trials(parent_run_id, metric)
+    trials, searched, space = _search_trials(parent_run_id, metric)
     score = f"CV {metric}"
     finished = len(diagnostics.finished_trials(trials, score)) if not trials.empty else 0
-    importance = diagnostics.hyperparameter_importance(trials, searched, score) if finished >= 2 else {}
+    importance = diagnostics.hyperparameter_importance(trials, searched, score, space) if finished >= 2 else {}
     method = diagnostics.hyperparameter_importance_method(trials, score) if importance else ""
     return SearchInsight(trials, searched, finished, importance, method)

@@ -4,7 +4,7 @@ and the model card."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from core.common.errors import WorkbenchError
 from core.common.i18n import tr
@@ -88,9 +88,7 @@ def search_config_from_dict(data: dict) -> SearchConfig:
         specs = {p.name: p for p in get_algorithm(algorithm).params}
         space = []
         for d in data.get("space") or []:
-            spec = specs[d["name"]]
-            choices = tuple(choice_value(spec, c) for c in d.get("choices") or ())
-            space.append(replace(Dimension(**{**d, "choices": ()}), choices=choices))
+            space.append(Dimension.from_dict(d, specs[d["name"]]))
         base = {name: typed_value(specs[name], value) for name, value in (data.get("base_params") or {}).items()}
         known = set(SearchConfig.__dataclass_fields__) - {"algorithm", "space", "base_params", "steps"}
         config = SearchConfig(

@@ -6,7 +6,7 @@ import itertools
 import math
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import pandas as pd
 
@@ -65,13 +65,35 @@ class Dimension:
             value = rng.uniform(self.low, self.high)
         return int(round(value)) if self.kind == "int" else value
 
-    def suggest(self, trial) -> object:
-        """The value an Optuna trial suggests (choices travel as their text: Optuna stores primitives only)."""
+    def distribution(self):
+        """This dimension as an Optuna distribution, the one form the Bayesian search and the fANOVA importance
+        share (choices as their text: Optuna stores primitives only)."""
+        from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
         if self.kind == "choice":
-            return trial.suggest_categorical(self.name, [choice_text(c) for c in self.choices])
+            return CategoricalDistribution([choice_text(c) for c in self.choices])
         if self.kind == "int":
-            return trial.suggest_int(self.name, int(self.low), int(self.high), log=self.log)
-        return trial.suggest_float(self.name, self.low, self.high, log=self.log)
+            return IntDistribution(int(self.low), int(self.high), log=self.log)
+        return FloatDistribution(float(self.low), float(self.high), log=self.log)
+
+    def suggest(self, trial) -> object:
+        """The value an Optuna trial suggests from :meth:`distribution`."""
+        found = self.distribution()
+        if self.kind == "choice":
+            return trial.suggest_categorical(self.name, found.choices)
+        if self.kind == "int":
+            return trial.suggest_int(self.name, found.low, found.high, log=found.log)
+        return trial.suggest_float(self.name, found.low, found.high, log=found.log)
+
+    def as_dict(self) -> dict:
+        """The dimension as stored in a search's search.json (choices as their text); read by :meth:`from_dict`."""
+        return {**asdict(self), "choices": [choice_text(c) for c in self.choices]}
+
+    @classmethod
+    def from_dict(cls, data: dict, param: Param) -> Dimension:
+        """A dimension stored by :meth:`as_dict`, its choices typed again by the hyperparameter's catalogue entry."""
+        choices = tuple(choice_value(param, c) for c in data.get("choices") or ())
+        return cls(**{**data, "choices": choices})
 
     def describe(self) -> str:
         if self.kind == "choice":

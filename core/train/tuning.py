@@ -110,7 +110,7 @@ class SearchConfig:
 
     def as_dict(self) -> dict:
         data = asdict(self)
-        data["space"] = [{**asdict(d), "choices": [choice_text(c) for c in d.choices]} for d in self.space]
+        data["space"] = [d.as_dict() for d in self.space]
         data["base_params"] = {k: choice_text(v) for k, v in self.base_params.items()}
         return data
 

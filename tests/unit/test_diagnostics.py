@@ -341,3 +341,40 @@ def test_hyperparameter_importance_fallback_numeric_and_constant():
 )
 def test_hyperparameter_importance_nothing_to_say(trials, params):
     assert diagnostics.hyperparameter_importance(trials, params, "score") == {}
+
+
+def test_fanova_takes_each_hyperparameters_distribution_from_the_search_space():
+    """Integers stay integers and a log range stays logarithmic (guessed from the values, both became plain
+    floats over the range seen); a value outside the space, as other code may log, falls back to the guess."""
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+    from core.train.search_space import Dimension
+
+    trees = Dimension("n_estimators", "int", 10, 300)
+    rate = Dimension("learning_rate", "float", 0.001, 1.0, log=True)
+    kind = Dimension("criterion", "choice", choices=("gini", "entropy"))
+    distribution, values = diagnostics._in_space(trees, pd.Series(["10", "250", "99"]))
+    assert distribution == IntDistribution(10, 300) and values == [10, 250, 99]
+    assert all(type(v) is int for v in values)
+    distribution, values = diagnostics._in_space(rate, pd.Series(["0.01", "0.5"]))
+    assert distribution == FloatDistribution(0.001, 1.0, log=True) and values == [0.01, 0.5]
+    distribution, _ = diagnostics._in_space(kind, pd.Series(["gini", "entropy"]))
+    assert distribution == CategoricalDistribution(["gini", "entropy"])
+    assert diagnostics._in_space(trees, pd.Series(["10", "500"])) is None  # outside the space
+    assert diagnostics._in_space(kind, pd.Series(["log_loss"])) is None
+    assert diagnostics._in_space(None, pd.Series(["1"])) is None
+
+    rng = np.random.default_rng(3)
+    n = rng.integers(10, 300, 24)
+    trials = pd.DataFrame(
+        {
+            "n_estimators": [str(v) for v in n],
+            "learning_rate": [str(v) for v in rng.uniform(0.001, 1.0, 24)],
+            "criterion": rng.choice(["gini", "entropy"], 24),
+            "score": n / 300,
+        }
+    )
+    params = ["n_estimators", "learning_rate", "criterion"]
+    importances = diagnostics.hyperparameter_importance(trials, params, "score", (trees, rate, kind))
+    assert max(importances, key=importances.get) == "n_estimators"
+    assert sum(importances.values()) == pytest.approx(1.0)
