@@ -8,17 +8,19 @@ differs; with ``--log`` it logs the refit model as a new run tagged with the run
 
 Everything the workbench decided at training time (which columns are numbers, how far selection and PCA were
 capped, how many folds the smallest class allowed, which seed a search used) is computed here with the same
-core functions and written into the script, so the script needs no workbench code to agree with it.
+core functions and written into the script, so the script needs no workbench code to agree with it. The
+script's text is the template core/codegen/templates/train_script.py.j2, which writes every value as a Python
+literal (core.codegen.render).
 """
 
 from __future__ import annotations
 
 import math
 import re
-import textwrap
 import time
 from dataclasses import dataclass, field
 
+from core.codegen.render import Code, call, literal, render
 from core.common.config import active_store
 from core.common.errors import WorkbenchError
 from core.common.i18n import tr
@@ -34,7 +36,6 @@ TAG_REPRODUCES = "qua3ck.reproduces"
 TAG_PARENT = "mlflow.parentRunId"
 PRIMARY_METRIC = "cv_accuracy"
 TOLERANCE = 1e-9
-LINE = 120  # the repository's ruff line length; the script passes ruff with the project's settings
 
 
 class ExportError(WorkbenchError):
@@ -341,117 +342,12 @@ def shareable_uri(uri: str) -> str:
 
 # ------------------------------------------------------------------------------------------- writing the code
 
-
-def _literal(value: object) -> str:
-    """Python source for a value, strings in double quotes as ruff format writes them."""
-    if isinstance(value, str):
-        text = repr(value)
-        if text.startswith("'") and '"' not in value:
-            text = '"' + text[1:-1].replace("\\'", "'") + '"'
-        return text
-    if isinstance(value, float):
-        return repr(float(value))
-    if isinstance(value, list):
-        return "[" + ", ".join(_literal(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, tuple):
-        inner = ", ".join(_literal(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
-    return repr(value)
+_KIND_WORDS = {"train": "training", "search": "search", "trial": "trial"}
+_SCALERS = {"standard": "StandardScaler", "minmax": "MinMaxScaler", "robust": "RobustScaler"}
 
 
-def _assign(name: str, values: list | dict) -> str:
-    """``NAME = [...]`` laid out as ruff format would: on one line when it fits, else one item per line."""
-    lines = _pretty(values, 0, f"{name} = ").split("\n")
-    # a single string longer than a line cannot be split; say so rather than fail the lint
-    return "\n".join(line + "  # noqa: E501" if len(line) > LINE else line for line in lines)
-
-
-def _pretty(value: object, indent: int, prefix: str = "", suffix: str = "") -> str:
-    """A literal at this indent: flat when it fits, else its brackets exploded, recursively (black's rule)."""
-    flat = " " * indent + prefix + _literal(value) + suffix
-    if len(flat) <= LINE or not isinstance(value, list | dict) or not value:
-        return flat
-    if isinstance(value, dict):
-        items = [_pretty(v, indent + 4, f"{_literal(k)}: ", ",") for k, v in value.items()]
-        opening, closing = "{", "}"
-    else:
-        items = [_pretty(v, indent + 4, "", ",") for v in value]
-        opening, closing = "[", "]"
-    pad = " " * indent
-    return "\n".join([pad + prefix + opening, *items, pad + closing + suffix])
-
-
-def _call(function: str, args: list[str], indent: int, prefix: str = "") -> str:
-    """``prefix function(a, b=1)`` on one line when it fits at this indent, else one argument per line."""
-    one_line = f"{prefix}{function}({', '.join(args)})"
-    if indent + len(one_line) <= LINE:
-        return one_line
-    function = prefix + function
-    pad = " " * (indent + 4)
-    return f"{function}(\n" + "".join(f"{pad}{a},\n" for a in args) + " " * indent + ")"
-
-
-def _doc(text: str, limit: int = 80) -> str:
-    """A name as it may appear in the docstring: printable, short, no backslash or triple quote."""
-    text = "".join(ch for ch in str(text) if ch.isprintable()).replace("\\", "/").replace('"""', "'''")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _wrap(line: str, indent: str = "") -> str:
-    return textwrap.fill(line, LINE - 4, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
-
-
-def _docstring(spec: ExportSpec, filename: str) -> str:
-    d = spec.dataset
-    lines = [
-        f'"""Reproduce the QUA³CK Workbench {_KIND_WORDS[spec.kind]} run "{_doc(spec.run_name, 40)}" '
-        "with plain scikit-learn.",
-        "",
-        _wrap(f"Run:          {spec.run_id}, a {spec.description}", " " * 14),
-        _wrap(f'Experiment:   "{_doc(spec.experiment_name, 60)}" (id {_doc(spec.experiment_id, 40)})', " " * 14),
-        _wrap(f"Algorithm:    {spec.algorithm.label} ({spec.algorithm.estimator})", " " * 14),
-        _wrap(f"Features:     {spec.steps.describe(spec.algorithm.needs_scaling)}", " " * 14),
-        _wrap(
-            f'Data:         "{_doc(d.name, 60)}" from data run {d.run_id}: {len(d.split.train)} training rows, '
-            f'{len(d.features)} features, target "{_doc(d.target, 40)}"',
-            " " * 14,
-        ),
-        f"Recorded CV:  {spec.folds}-fold stratified, seed {spec.seed}",
-    ]
-    for m in SCORE_METRICS:
-        if f"cv_{m}" in spec.recorded:
-            std = spec.recorded.get(f"cv_{m}_std", float("nan"))
-            lines.append(f"    {m:<20}{spec.recorded[f'cv_{m}']:.4f} ± {std:.4f}")
-    if not spec.recorded:
-        lines.append("    (no CV scores were recorded)")
-    lines += [
-        "",
-        _wrap(
-            "The script downloads the data run's rows and split from MLflow, rebuilds the pipeline, cross-validates "
-            "it, prints each score next to the recorded one (exit status 1 when accuracy differs by more than "
-            f"{TOLERANCE:g}) and fits it on the whole training split. With --log it logs the refit model as a new "
-            f"run in the same experiment, tagged {TAG_REPRODUCES}={spec.run_id}."
-        ),
-        "",
-        f"    MLFLOW_TRACKING_URI=<tracking URI> python {filename} [--log]",
-        "",
-        "Without MLFLOW_TRACKING_URI it uses the store it was exported from:",
-        "",
-        f"    {_doc(spec.tracking_uri, 10_000)}",
-        "",
-        _wrap(
-            f"Needs mlflow, pandas and scikit-learn (and skops for --log). Exported by the QUA³CK Workbench on "
-            f"{time.strftime('%Y-%m-%d %H:%M')}."
-        ),
-        '"""',
-    ]
-    return "\n".join(lines)
-
-
-def _imports(spec: ExportSpec) -> str:
-    """The import block, sorted as ruff's isort rules want it."""
+def _sklearn_imports(spec: ExportSpec) -> list[tuple[str, list[str]]]:
+    """The script's scikit-learn imports, modules and their members sorted as ruff's isort rules want them."""
     sklearn: dict[str, set[str]] = {
         "sklearn.compose": {"ColumnTransformer"},
         "sklearn.impute": {"SimpleImputer"},
@@ -481,156 +377,29 @@ def _imports(spec: ExportSpec) -> str:
         rank = 0 if member.isupper() else 1 if member[:1].isupper() else 2
         return rank, member.lower()
 
-    lines = [
-        "from __future__ import annotations",
-        "",
-        "import argparse",
-        "import json",
-        "import os",
-        "import sys",
-        "import tempfile",
-        "from pathlib import Path",
-        "",
-        "import mlflow",
-        "import pandas as pd",
-        "from mlflow.models import infer_signature",
-    ]
-    for module in sorted(sklearn):
-        lines.append(f"from {module} import {', '.join(sorted(sklearn[module], key=member_order))}")
-    return "\n".join(lines)
+    return [(module, sorted(sklearn[module], key=member_order)) for module in sorted(sklearn)]
 
 
-_KIND_WORDS = {"train": "training", "search": "search", "trial": "trial"}
-_SCALERS = {"standard": "StandardScaler", "minmax": "MinMaxScaler", "robust": "RobustScaler"}
-
-
-def _constants(spec: ExportSpec) -> str:
-    d = spec.dataset
-    run_tags = {
-        TAG_KIND: "train",
-        TAG_ALGORITHM: spec.algorithm.key,
-        TAG_DIGEST: d.digest,
-        TAG_DATA_RUN: d.run_id,
-        TAG_REPRODUCES: spec.run_id,
-    }
-    exported_from = f"EXPORTED_FROM = {_literal(spec.tracking_uri)}"
-    if len(exported_from) > LINE:  # ruff format keeps a long string on one line; a URI is worth it
-        exported_from += "  # noqa: E501"
-    lines = [
-        "# Where the runs live: the store this was exported from, unless MLFLOW_TRACKING_URI says otherwise.",
-        exported_from,
-        'TRACKING_URI = os.environ.get("MLFLOW_TRACKING_URI") or EXPORTED_FROM',
-        f"EXPERIMENT_ID = {_literal(spec.experiment_id)}",
-        f"SOURCE_RUN_ID = {_literal(spec.run_id)}  # the run this script reproduces",
-        f"DATA_RUN_ID = {_literal(d.run_id)}  # the workbench's data run: rows, split, column roles",
-        f"TARGET = {_literal(d.target)}",
-        _assign("FEATURES", list(d.features)),
-        "# The feature columns by dtype, as the workbench grouped them when it built the pipeline.",
-        _assign("NUMERIC", spec.numeric),
-        _assign("BOOLEAN", spec.boolean),
-        _assign("CATEGORICAL", spec.categorical),
-        *_category_constants(spec),
-        f"SEED = {spec.seed}  # random_state of the CV folds, the classifier and PCA",
-        f"CV_FOLDS = {spec.folds}",
-        _assign("SCORING", list(SCORE_METRICS)),
-        "# The CV scores the run recorded: mean and standard deviation over the folds.",
-        _assign("RECORDED", spec.recorded),
-        f"PRIMARY = {_literal(PRIMARY_METRIC)}",
-        f"TOLERANCE = {TOLERANCE!r}",
-        "# What the new run logs with --log: the params and tags of a workbench training run.",
-        _assign("RUN_PARAMS", spec.log_params()),
-        _assign("RUN_TAGS", run_tags),
-    ]
-    return "\n".join(lines)
-
-
-_LOAD = '''
-def column_kinds(X: pd.DataFrame) -> tuple[list[str], list[str], list[str]]:
-    """Numeric, boolean and other (categorical) columns, by dtype, as the workbench groups them."""
-    numeric = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])]
-    boolean = [c for c in X.columns if pd.api.types.is_bool_dtype(X[c])]
-    categorical = [c for c in X.columns if c not in numeric and c not in boolean]
-    return numeric, boolean, categorical
-
-
-def download_data(folder: str) -> Path:
-    """The data run's stored files: data.parquet, split.json, roles.json, feature_stats.json, schema.json."""
-    return Path(mlflow.artifacts.download_artifacts(run_id=DATA_RUN_ID, artifact_path="dataset", dst_path=folder))
-
-
-def training_split(data: Path) -> tuple[pd.DataFrame, pd.Series]:
-    """The training rows of the stored split: feature columns and target, read as the workbench reads them.
-
-    The stored frame already has the column types the workbench gave it by role (numbers as numbers,
-    categories and flags as text); Parquet returns missing text as None, which the imputers only
-    recognise as NaN.
-    """
-    frame = pd.read_parquet(data / "data.parquet")
-    for column in frame.select_dtypes(include="object").columns:
-        frame[column] = frame[column].where(frame[column].notna(), float("nan"))
-    split = json.loads((data / "split.json").read_text())
-    rows = frame.iloc[split["train"]]
-    X, y = rows[FEATURES], rows[TARGET]
-    if column_kinds(X) != (NUMERIC, BOOLEAN, CATEGORICAL):
-        raise SystemExit(f"The columns of data run {DATA_RUN_ID} do not have the types the pipeline was built for.")
-    return X, y
-'''
-
-
-def _category_constants(spec: ExportSpec) -> list[str]:
-    lines = []
-    for group in ("boolean", "categorical"):
-        if spec.categories.get(group) is not None:
-            lines.append(_assign(f"{group.upper()}_CATEGORIES", spec.categories[group]))
-    if lines:
-        lines.insert(
-            0,
-            "# Every category of each column, fixed from the whole training split: with PCA every CV fold must "
-            "give\n# the same width, and a fold may lack a rare category.",
-        )
-    return lines
-
-
-def _build_function(spec: ExportSpec) -> str:
+def _pipeline_code(spec: ExportSpec) -> dict[str, object]:
+    """The pieces of the script's build_pipeline that depend on the run, as code for the template."""
     steps = spec.steps
     scaling = steps.effective_scaling(spec.algorithm.needs_scaling)
-    numeric_steps = [f'("impute", SimpleImputer(strategy={_literal(steps.impute)}))']
+    numeric_steps = [f'("impute", SimpleImputer(strategy={literal(steps.impute)}))']
     if scaling != "none":
         numeric_steps.append(f'("scale", {_SCALERS[scaling]}())')
 
-    def onehot(group: str) -> str:
+    def onehot(group: str) -> Code:
         fixed = f"categories={group.upper()}_CATEGORIES, " if spec.categories.get(group) is not None else ""
-        return f'OneHotEncoder({fixed}handle_unknown="ignore", sparse_output=False)'
+        return Code(f'OneHotEncoder({fixed}handle_unknown="ignore", sparse_output=False)')
 
-    body: list[str] = []
-    transformers: list[str] = []
-    if spec.numeric:
-        body.append("    " + _call("Pipeline", ["[" + ", ".join(numeric_steps) + "]"], 4, "numeric = "))
-        transformers.append('("numeric", numeric, NUMERIC)')
-    if spec.boolean:
-        body.append("    # a bool column has no missing values, and scikit-learn's imputers refuse the dtype")
-        body.append(f"    boolean = {onehot('boolean')}")
-        transformers.append('("boolean", boolean, BOOLEAN)')
-    if spec.categorical:
-        body += [
-            "    categorical = Pipeline(",
-            "        [",
-            '            ("impute", SimpleImputer(strategy="most_frequent")),',
-            f'            ("onehot", {onehot("categorical")}),',
-            "        ]",
-            "    )",
-        ]
-        transformers.append('("categorical", categorical, CATEGORICAL)')
-    body += ["    prepare = ColumnTransformer(", "        ["]
-    body += [f"            {t}," for t in transformers]
-    body += ["        ]", "    )"]
+    groups = [("numeric", spec.numeric), ("boolean", spec.boolean), ("categorical", spec.categorical)]
+    transformers = [Code(f'("{group}", {group}, {group.upper()})') for group, columns in groups if columns]
 
-    kwargs = [f"{name}={_literal(value)}" for name, value in spec.params.items()]
-    kwargs += [f"{name}={_literal(value)}" for name, value in spec.algorithm.fixed]
+    kwargs = [f"{name}={literal(value)}" for name, value in spec.params.items()]
+    kwargs += [f"{name}={literal(value)}" for name, value in spec.algorithm.fixed]
     if spec.algorithm.seeded:
         kwargs.append("random_state=SEED")
     classname = spec.algorithm.estimator.rpartition(".")[2]
-    body.append("    " + _call(classname, kwargs, 4, "classifier = "))
 
     stages = ['("prepare", prepare)']
     if steps.poly_degree > 1:
@@ -649,127 +418,51 @@ def _build_function(spec: ExportSpec) -> str:
             )
         stages.append(f'("pca", PCA(n_components={spec.pca}, random_state=SEED))')
     stages.append('("classifier", classifier)')
-    body += ["    return Pipeline(", "        ["]
-    body += [f"            {s}" if s.startswith("#") else f"            {s}," for s in stages]
-    body += ["        ]", "    )"]
-
-    summary = spec.steps.describe(spec.algorithm.needs_scaling)
-    doc = _wrap(f'    """The run\'s pipeline, step by step: {summary[0].lower()}{summary[1:]}', "    ")
-    header = [
-        "def build_pipeline() -> Pipeline:",
-        doc,
-        "",
-        "    It takes raw rows, like the model the workbench logged; nothing else is needed at predict time.",
-        '    """',
-    ]
-    return "\n".join(header + body)
-
-
-_MAIN = '''
-def cross_validated(pipeline: Pipeline, X: pd.DataFrame, y: pd.Series) -> dict[str, float]:
-    """Stratified k-fold CV as the workbench runs it: each score's mean and standard deviation over the folds."""
-    cv = StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=SEED)
-    scores = cross_validate(pipeline, X, y, cv=cv, scoring=SCORING, error_score="raise")
-    metrics = {}
-    for name in SCORING:
-        metrics[f"cv_{name}"] = float(scores[f"test_{name}"].mean())
-        metrics[f"cv_{name}_std"] = float(scores[f"test_{name}"].std())
-    metrics["cv_fit_seconds"] = float(scores["fit_time"].mean())
-    return metrics
-
-
-def report(metrics: dict[str, float]) -> bool:
-    """Print every CV score next to the recorded one; whether the primary score is reproduced."""
-    print(f"{'score':<20}{'reproduced':>20}{'recorded':>20}")
-    for name in SCORING:
-        key = f"cv_{name}"
-        mine = f"{metrics[key]:.4f} ± {metrics[key + '_std']:.4f}"
-        if key in RECORDED:
-            theirs = f"{RECORDED[key]:.4f} ± {RECORDED.get(key + '_std', float('nan')):.4f}"
-            same = "same" if abs(metrics[key] - RECORDED[key]) <= TOLERANCE else "DIFFERENT"
-        else:
-            theirs, same = "not recorded", ""
-        print(f"{name:<20}{mine:>20}{theirs:>20}  {same}")
-    value, recorded = metrics[PRIMARY], RECORDED.get(PRIMARY)
-    if recorded is None:
-        print(f"{PRIMARY} = {value!r}; the run recorded none to compare with.")
-        return True
-    reproduced = abs(value - recorded) <= TOLERANCE
-    verdict = "reproduces" if reproduced else "does NOT reproduce"
-    print(f"{PRIMARY} = {value!r} {verdict} the recorded {recorded!r} (tolerance {TOLERANCE:g}).")
-    return reproduced
-
-
-def log_run(pipeline: Pipeline, X: pd.DataFrame, metrics: dict[str, float], data: Path) -> str:
-    """Log the fitted pipeline as a new run of the experiment, with the workbench's params, tags and files."""
-    import skops.io
-
-    run_name = f"{RUN_PARAMS['algorithm']}-reproduces-{SOURCE_RUN_ID[:8]}"
-    with mlflow.start_run(experiment_id=EXPERIMENT_ID, run_name=run_name, tags=RUN_TAGS) as run:
-        mlflow.log_params(RUN_PARAMS)
-        mlflow.log_metrics(metrics)
-        for name in ("feature_stats.json", "schema.json"):  # what the workbench checks prediction inputs against
-            if (data / name).exists():
-                mlflow.log_artifact(str(data / name))
-        info = mlflow.sklearn.log_model(
-            pipeline,
-            name="model",
-            signature=infer_signature(X, pipeline.predict(X.head(50))),
-            input_example=X.head(5),
-            serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_SKOPS,
-            # skops loads only types it is told to trust; these all come from the pipeline built above
-            skops_trusted_types=skops.io.get_untrusted_types(data=skops.io.dumps(pipeline)),
-            # explicit requirements: MLflow's inference runs a slow subprocess
-            pip_requirements=mlflow.sklearn.get_default_pip_requirements(include_skops=True),
-        )
-        mlflow.set_tag("qua3ck.model_uri", info.model_uri)
-    print(f"Logged run {run.info.run_id} with the model {info.model_uri}.")
-    return run.info.run_id
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=f"Reproduce the QUA³CK Workbench run {SOURCE_RUN_ID}.")
-    parser.add_argument("--log", action="store_true", help="log the refit model as a new run in the experiment")
-    args = parser.parse_args(argv)
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # keep the output to the scores
-    mlflow.set_tracking_uri(TRACKING_URI)
-    with tempfile.TemporaryDirectory() as folder:
-        data = download_data(folder)
-        X, y = training_split(data)
-        print(f"Run {SOURCE_RUN_ID}: {len(X)} training rows, {CV_FOLDS}-fold stratified CV, seed {SEED}")
-        pipeline = build_pipeline()
-        metrics = cross_validated(pipeline, X, y)
-        reproduced = report(metrics)
-        pipeline.fit(X, y)  # the model: the same pipeline fitted on the whole training split
-        print(f"Fitted on all {len(X)} training rows.")
-        if args.log:
-            log_run(pipeline, X, metrics, data)
-    return 0 if reproduced else 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())
-'''
+    summary = steps.describe(spec.algorithm.needs_scaling)
+    return {
+        "numeric": call("Pipeline", ["[" + ", ".join(numeric_steps) + "]"], 4, "numeric = ") if spec.numeric else None,
+        "onehot": {"boolean": onehot("boolean"), "categorical": onehot("categorical")},
+        "transformers": transformers,
+        "classifier": call(classname, kwargs, 4, "classifier = "),
+        "stages": [Code(s if s.startswith("#") else s + ",") for s in stages],
+        "steps_described": summary[0].lower() + summary[1:],
+    }
 
 
 def render_script(spec: ExportSpec) -> str:
-    """The script's source for an export spec."""
-    filename = f"train_{spec.algorithm.key}_{spec.run_id[:8]}.py"
-    parts = [
-        _docstring(spec, filename),
-        "",
-        _imports(spec),
-        "",
-        _constants(spec),
-        "",
-        _LOAD.rstrip("\n"),
-        "",
-        "",
-        _build_function(spec),
-        "",
-        _MAIN.rstrip("\n"),
+    """The script's source for an export spec (core/codegen/templates/train_script.py.j2)."""
+    d = spec.dataset
+    recorded_cv = [
+        (m, spec.recorded[f"cv_{m}"], spec.recorded.get(f"cv_{m}_std", float("nan")))
+        for m in SCORE_METRICS
+        if f"cv_{m}" in spec.recorded
     ]
-    return "\n".join(parts) + "\n"
+    return render(
+        "train_script.py.j2",
+        spec=spec,
+        data=d,
+        kind_word=_KIND_WORDS[spec.kind],
+        features_described=spec.steps.describe(spec.algorithm.needs_scaling),
+        recorded_cv=recorded_cv,
+        tolerance=TOLERANCE,
+        tag_reproduces=TAG_REPRODUCES,
+        filename=f"train_{spec.algorithm.key}_{spec.run_id[:8]}.py",
+        exported_at=time.strftime("%Y-%m-%d %H:%M"),
+        sklearn_imports=_sklearn_imports(spec),
+        category_groups=[
+            (g, spec.categories[g]) for g in ("boolean", "categorical") if spec.categories.get(g) is not None
+        ],
+        scoring=list(SCORE_METRICS),
+        primary=PRIMARY_METRIC,
+        run_tags={
+            TAG_KIND: "train",
+            TAG_ALGORITHM: spec.algorithm.key,
+            TAG_DIGEST: d.digest,
+            TAG_DATA_RUN: d.run_id,
+            TAG_REPRODUCES: spec.run_id,
+        },
+        **_pipeline_code(spec),
+    )
 
 
 __all__ = ["ExportError", "ExportSpec", "export_script", "export_spec", "render_script", "script_filename"]

@@ -262,9 +262,9 @@ def _check_features(frame: pd.DataFrame, features: list[str], roles: dict[str, s
             continue
         if n_missing:
             fields = {"column": name, "share": percent(n_missing / rows, 1)}
-            missing = values.isna()
+            gaps = values.isna()
             findings.append(
-                _rows_finding("missing_values", "warning", "missing_values", "missing_value", missing, column, **fields)
+                _rows_finding("missing_values", "warning", "missing_values", "missing_value", gaps, column, **fields)
             )
         if role == "numeric":
             findings.extend(_check_numeric(values, column))

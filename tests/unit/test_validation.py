@@ -568,3 +568,20 @@ def test_a_large_frame_is_validated_quickly():
     assert not blocking(findings)
     assert batch_findings == []
     assert elapsed < 30  # only catches a pathological slowdown
+
+
+def test_missing_values_in_two_feature_columns_are_each_reported():
+    """A column with gaps before another feature column (the count per column must not be overwritten by the
+    first column's mask)."""
+    frame = pd.DataFrame(
+        {
+            "a": [1.0, None, 3.0, 4.0, 5.0, 6.0] * 5,
+            "b": [1.0, 2.0, None, 4.0, 5.0, 6.0] * 5,
+            "c": [float(i) for i in range(30)],
+            "label": ["x", "y"] * 15,
+        }
+    )
+    findings = [
+        f for f in validate_training_data(frame, "label", infer_roles(frame, "label")) if f.check == "missing_values"
+    ]
+    assert [(f.column, f.rows[:2]) for f in findings] == [("a", (1, 7)), ("b", (2, 8))]

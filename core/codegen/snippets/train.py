@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 
-from core.codegen.export import _SCALERS, _call, _literal, _onehot_categories
+from core.codegen.export import _SCALERS, _onehot_categories
+from core.codegen.render import call, literal
 from core.codegen.snippets import join, tracking_lines
 from core.data.datastore import ARTIFACT_DIR, DatasetRecord
 from core.question.kpis import SCORE_METRICS
@@ -37,8 +38,8 @@ def training(experiment_name: str, dataset: DatasetRecord, results: list[TrainRe
         logged = {name: choice_text(value) for name, value in result.params.items()}
         classifier = _classifier(algorithm, clean_params(algorithm.key, result.params), seed)
         runs += [
-            f"    {_literal(algorithm.key)}: (",
-            f"        {_literal(logged)},",
+            f"    {literal(algorithm.key)}: (",
+            f"        {literal(logged)},",
             f"        {classifier},",
             "    ),",
         ]
@@ -61,16 +62,16 @@ def training(experiment_name: str, dataset: DatasetRecord, results: list[TrainRe
         *runs,
         "}",
         *(
-            [f"scaled = {_literal(sorted(k for k, s in scalings.items() if s != 'none'))}  # A2 scales for these"]
+            [f"scaled = {literal(sorted(k for k, s in scalings.items() if s != 'none'))}  # A2 scales for these"]
             if mixed
             else []
         ),
-        f"settings = {_literal(_settings(dataset, steps, folds, seed))}",
+        f"settings = {literal(_settings(dataset, steps, folds, seed))}",
         "for algorithm, (hyperparameters, classifier) in runs.items():",
         f'    pipeline = Pipeline([*{prepare}, ("classifier", classifier)])',
         "    with mlflow.start_run(run_name=algorithm):",
         '        mlflow.log_params({"algorithm": algorithm, **hyperparameters, **settings})',
-        f"        mlflow.log_input({_input(dataset)}, context={_literal('training')})",
+        f"        mlflow.log_input({_input(dataset)}, context={literal('training')})",
         "        mlflow.log_metrics(cross_validated(pipeline))",
         "        pipeline.fit(X, y)  # the model: the pipeline fitted on the whole training split",
         *_log_model("pipeline", 8),
@@ -114,17 +115,17 @@ def search(experiment_name: str, dataset: DatasetRecord, config: SearchConfig) -
         "",
         f"# A3: the {config.method} search over {'; '.join(d.describe() for d in config.space)}",
         *proposals,
-        f"base = {_literal(base)}  # the hyperparameters not searched",
-        f"settings = {_literal(_settings(dataset, config.steps, folds, seed))}",
+        f"base = {literal(base)}  # the hyperparameters not searched",
+        f"settings = {literal(_settings(dataset, config.steps, folds, seed))}",
         "",
         "",
         "def pipeline(hyperparameters: dict) -> Pipeline:",
         f'    return Pipeline([*features(), ("classifier", {_classifier(algorithm, None, seed)})])',
         "",
         "",
-        f"with mlflow.start_run(run_name={_literal(f'{config.method}-search-{algorithm.key}')}):",
-        f"    mlflow.log_params({_literal(search_params)})",
-        f"    mlflow.log_input({_input(dataset)}, context={_literal('training')})",
+        f"with mlflow.start_run(run_name={literal(f'{config.method}-search-{algorithm.key}')}):",
+        f"    mlflow.log_params({literal(search_params)})",
+        f"    mlflow.log_input({_input(dataset)}, context={literal('training')})",
         "    trials = []",
         *(["    started = time.monotonic()"] if timed else []),
         f"    {loop}",
@@ -137,13 +138,13 @@ def search(experiment_name: str, dataset: DatasetRecord, config: SearchConfig) -
         "        hyperparameters = {**base, **values}",
         "        metrics = cross_validated(pipeline(hyperparameters))",
         '        with mlflow.start_run(run_name=f"trial-{number:03d}", nested=True):  # every trial is a run',
-        f'            mlflow.log_params({{"algorithm": {_literal(algorithm.key)}, **settings, **hyperparameters}})',
+        f'            mlflow.log_params({{"algorithm": {literal(algorithm.key)}, **settings, **hyperparameters}})',
         "            mlflow.log_metrics(metrics)",
-        *([f"        study.tell(trial, metrics[{_literal(score)}])"] if config.method == "optuna" else []),
+        *([f"        study.tell(trial, metrics[{literal(score)}])"] if config.method == "optuna" else []),
         "        trials.append((metrics, hyperparameters))",
         "    # the best trial's configuration, refit on the whole training split, is the search's model",
-        f"    metrics, best = max(trials, key=lambda trial: trial[0][{_literal(score)}])",
-        f'    mlflow.log_params({{"algorithm": {_literal(algorithm.key)}, **settings, **best}})',
+        f"    metrics, best = max(trials, key=lambda trial: trial[0][{literal(score)}])",
+        f'    mlflow.log_params({{"algorithm": {literal(algorithm.key)}, **settings, **best}})',
         "    mlflow.log_metrics(metrics)",
         "    model = pipeline(best).fit(X, y)",
         *_log_model("model", 4),
@@ -193,7 +194,7 @@ def _with_imports(
 def _setup(experiment_name: str) -> list[str]:
     return [
         *[line for line in tracking_lines() if line.startswith("mlflow.")],
-        f"mlflow.set_experiment({_literal(experiment_name)})",
+        f"mlflow.set_experiment({literal(experiment_name)})",
     ]
 
 
@@ -201,8 +202,8 @@ def _data(dataset: DatasetRecord) -> list[str]:
     numeric, boolean, categorical = column_kinds(dataset.train_xy()[0])
     lines = [
         "# the project's training rows: the data run's stored table and its fixed split",
-        f"folder = Path(mlflow.artifacts.download_artifacts(run_id={_literal(dataset.run_id)}, "
-        f"artifact_path={_literal(ARTIFACT_DIR)}))",
+        f"folder = Path(mlflow.artifacts.download_artifacts(run_id={literal(dataset.run_id)}, "
+        f"artifact_path={literal(ARTIFACT_DIR)}))",
         'frame = pd.read_parquet(folder / "data.parquet")',
     ]
     if categorical:
@@ -212,7 +213,7 @@ def _data(dataset: DatasetRecord) -> list[str]:
         ]
     lines += [
         'train = frame.iloc[json.loads((folder / "split.json").read_text())["train"]]',
-        f"X, y = train[{_literal(list(dataset.features))}], train[{_literal(dataset.target)}]",
+        f"X, y = train[{literal(list(dataset.features))}], train[{literal(dataset.target)}]",
     ]
     return lines
 
@@ -240,20 +241,20 @@ def _features(
         numeric_steps = '[("impute", SimpleImputer(strategy={})), ("scale", ' + _SCALERS[scaling] + "())]"
     else:
         numeric_steps = '[("impute", SimpleImputer(strategy={}))]'
-    numeric_steps = numeric_steps.replace("{}", _literal(steps.impute), 1)
+    numeric_steps = numeric_steps.replace("{}", literal(steps.impute), 1)
 
     def onehot(group: str) -> str:
-        fixed = f"categories={_literal(categories[group])}, " if categories.get(group) is not None else ""
+        fixed = f"categories={literal(categories[group])}, " if categories.get(group) is not None else ""
         return f'OneHotEncoder({fixed}handle_unknown="ignore", sparse_output=False)'
 
     transformers = []
     if numeric:
-        transformers.append(f'("numeric", Pipeline({numeric_steps}), {_literal(numeric)})')
+        transformers.append(f'("numeric", Pipeline({numeric_steps}), {literal(numeric)})')
     if boolean:
-        transformers.append(f'("boolean", {onehot("boolean")}, {_literal(boolean)})')
+        transformers.append(f'("boolean", {onehot("boolean")}, {literal(boolean)})')
     if categorical:
         encode = f'[("impute", SimpleImputer(strategy="most_frequent")), ("onehot", {onehot("categorical")})]'
-        transformers.append(f'("categorical", Pipeline({encode}), {_literal(categorical)})')
+        transformers.append(f'("categorical", Pipeline({encode}), {literal(categorical)})')
     stages = ['("prepare", ColumnTransformer(transformers))']
     if "poly" in named:
         stages.append(f'("poly", PolynomialFeatures(degree={steps.poly_degree}, include_bias=False))')
@@ -279,7 +280,7 @@ def _cross_validation(folds: int, seed: int) -> list[str]:
         "def cross_validated(pipeline: Pipeline) -> dict:",
         '    """Stratified k-fold CV on the training rows: mean and standard deviation of each score."""',
         f"    cv = StratifiedKFold(n_splits={folds}, shuffle=True, random_state={seed})",
-        f"    scoring = {_literal(list(SCORE_METRICS))}",
+        f"    scoring = {literal(list(SCORE_METRICS))}",
         "    scores = cross_validate(pipeline, X, y, cv=cv, scoring=scoring)",
         '    metrics = {f"cv_{m}": scores[f"test_{m}"].mean() for m in scoring}',
         '    metrics |= {f"cv_{m}_std": scores[f"test_{m}"].std() for m in scoring}',
@@ -295,7 +296,7 @@ def _log_model(variable: str, indent: int) -> list[str]:
     return [
         f"{pad}mlflow.sklearn.log_model(",
         f"{pad}    {variable},",
-        f"{pad}    name={_literal(MODEL_NAME)},",
+        f"{pad}    name={literal(MODEL_NAME)},",
         f"{pad}    input_example=X.head(5),",
         f"{pad}    serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_SKOPS,",
         f"{pad}    skops_trusted_types=skops.io.get_untrusted_types(data=skops.io.dumps({variable})),",
@@ -306,7 +307,7 @@ def _log_model(variable: str, indent: int) -> list[str]:
 def _input(dataset: DatasetRecord) -> str:
     """The training rows as the run's input data set (the workbench names it and links its data run)."""
     name = f"{dataset.name} (train split)"
-    return f"mlflow.data.from_pandas(train, targets={_literal(dataset.target)}, name={_literal(name)})"
+    return f"mlflow.data.from_pandas(train, targets={literal(dataset.target)}, name={literal(name)})"
 
 
 def _settings(dataset: DatasetRecord, steps: FeatureSteps, folds: int, seed: int) -> dict[str, object]:
@@ -325,13 +326,13 @@ def _settings(dataset: DatasetRecord, steps: FeatureSteps, folds: int, seed: int
 def _classifier(algorithm: Algorithm, params: dict[str, object] | None, seed: int) -> str:
     """The estimator's constructor call: its hyperparameters (``None``: ``**hyperparameters``), fixed settings
     and seed."""
-    args = [f"{name}={_literal(value)}" for name, value in (params or {}).items()]
+    args = [f"{name}={literal(value)}" for name, value in (params or {}).items()]
     if params is None:
         args.append("**hyperparameters")
-    args += [f"{name}={_literal(value)}" for name, value in algorithm.fixed]
+    args += [f"{name}={literal(value)}" for name, value in algorithm.fixed]
     if algorithm.seeded:
         args.append(f"random_state={seed}")
-    return _call(algorithm.estimator.rpartition(".")[2], args, 8)
+    return call(algorithm.estimator.rpartition(".")[2], args, 8)
 
 
 def _sampler(config: SearchConfig, seed: int, budget: int | None) -> tuple[list[str], str, list[str]]:
@@ -344,7 +345,7 @@ def _sampler(config: SearchConfig, seed: int, budget: int | None) -> tuple[list[
         first = "" if budget is None else f"[:{budget}]"
         return (
             [
-                f"grid = {_literal(grid)}",
+                f"grid = {literal(grid)}",
                 f"proposals = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]{first}",
             ],
             "for number, values in enumerate(proposals):",
@@ -352,10 +353,10 @@ def _sampler(config: SearchConfig, seed: int, budget: int | None) -> tuple[list[
         )
     loop = f"for number in range({budget}):" if budget else "for number in itertools.count():"
     if config.method == "random":
-        entries = [f"{inner}    {_literal(d.name)}: {_random_value(d)}," for d in space]
+        entries = [f"{inner}    {literal(d.name)}: {_random_value(d)}," for d in space]
         return [f"rng = random.Random({seed})"], loop, [f"{inner}values = {{", *entries, f"{inner}}}"]
     startup = min(10, max(3, len(space) * 2))
-    entries = [f"{inner}    {_literal(d.name)}: {_suggest(d)}," for d in space]
+    entries = [f"{inner}    {literal(d.name)}: {_suggest(d)}," for d in space]
     return (
         [
             f"sampler = optuna.samplers.TPESampler(seed={seed}, n_startup_trials={startup})",
@@ -368,7 +369,7 @@ def _sampler(config: SearchConfig, seed: int, budget: int | None) -> tuple[list[
 
 def _random_value(d: Dimension) -> str:
     if d.kind == "choice":
-        return f"rng.choice({_literal(list(d.choices))})"
+        return f"rng.choice({literal(list(d.choices))})"
     if d.log:
         value = f"math.exp(rng.uniform(math.log({d.low!r}), math.log({d.high!r})))"
     else:
@@ -379,10 +380,10 @@ def _random_value(d: Dimension) -> str:
 def _suggest(d: Dimension) -> str:
     if d.kind == "choice":
         texts = [choice_text(c) for c in d.choices]
-        call = f"trial.suggest_categorical({_literal(d.name)}, {_literal(texts)})"
+        suggested = f"trial.suggest_categorical({literal(d.name)}, {literal(texts)})"
         if any(isinstance(c, tuple) for c in d.choices):  # Optuna stores text: "50,50" -> (50, 50)
-            return f"tuple(int(n) for n in {call}.split(','))"
-        return call
+            return f"tuple(int(n) for n in {suggested}.split(','))"
+        return suggested
     if d.kind == "int":
-        return f"trial.suggest_int({_literal(d.name)}, {int(d.low)}, {int(d.high)}, log={d.log})"
-    return f"trial.suggest_float({_literal(d.name)}, {float(d.low)!r}, {float(d.high)!r}, log={d.log})"
+        return f"trial.suggest_int({literal(d.name)}, {int(d.low)}, {int(d.high)}, log={d.log})"
+    return f"trial.suggest_float({literal(d.name)}, {float(d.low)!r}, {float(d.high)!r}, log={d.log})"
