@@ -4,6 +4,7 @@ who acts."""
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sys
@@ -52,7 +53,6 @@ def progress_stream(args):
 
 def who_acts(args):
     """Who acts: --by, else $QUA3CK_USER, else the login name; checked before anything is written."""
-    import getpass
 
     from core.registry import governance
 

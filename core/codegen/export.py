@@ -19,9 +19,12 @@ import math
 import re
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
+
+import numpy as np
 
 from core.codegen.render import Code, call, literal, render
-from core.common.config import active_store
+from core.common.config import SECRET_PARAMS, active_store, looks_like_login
 from core.common.errors import WorkbenchError
 from core.common.i18n import tr
 from core.data.datastore import TAG_DIGEST, TAG_KIND, DatasetRecord, load_dataset
@@ -125,7 +128,6 @@ def check_script(source: str, spec: ExportSpec) -> None:
 
 def _settings(value):
     """Every parameter of an estimator, recursively, as plain comparable values (arrays as lists)."""
-    import numpy as np
 
     if hasattr(value, "get_params") and not isinstance(value, type):
         return type(value).__name__, {k: _settings(v) for k, v in value.get_params(deep=False).items()}
@@ -311,7 +313,6 @@ def _onehot_categories(pipeline) -> dict[str, list | None]:
 
 def _plain(values) -> list:
     """Categories as plain Python values (numpy arrays of str/bool/float become lists of str/bool/float)."""
-    import numpy as np
 
     return np.asarray(values, dtype=object).tolist() if not isinstance(values, list) else values
 
@@ -319,9 +320,6 @@ def _plain(values) -> list:
 def shareable_uri(uri: str) -> str:
     """The tracking URI without credentials (a script gets shared; they come from the environment): no password,
     no token in the user part (``https://<token>@host``), no secret query values (``?token=…``)."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    from core.common.config import SECRET_PARAMS, looks_like_login
 
     try:
         parts = urlsplit(uri)

@@ -12,6 +12,8 @@ import functools
 import textwrap
 from pathlib import Path
 
+import jinja2
+
 LINE = 120  # the repository's ruff line length; generated code passes ruff with the project's settings
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -90,7 +92,6 @@ def _finalize(value: object) -> str:
 
 @functools.cache
 def _environment():
-    import jinja2
 
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -127,9 +129,6 @@ def unreachable(config: StoreConfig, timeout: float = PROBE_TIMEOUT_S) -> str | 
 
     A quick ``GET <uri>/health``: MLflow's own client retries a dead server for minutes before it gives up, so the
     pages ask this first and say what is wrong at once."""
-    import urllib.error
-    import urllib.request
-
     if config.embedded or urlsplit(config.tracking_uri).scheme not in ("http", "https"):
         return None  # a file or a database URI: its errors come from the call itself, quickly
     where = _redact(config.tracking_uri)

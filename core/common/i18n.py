@@ -13,6 +13,7 @@ installs a resolver that reads the person's choice from the session.
 
 from __future__ import annotations
 
+import datetime
 import math
 import numbers
 import re
@@ -22,6 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_datetime
+from babel.numbers import format_decimal, format_percent, get_decimal_symbol, get_group_symbol
 
 LANGUAGES = {"en": "English", "de": "Deutsch"}
 DEFAULT_LANGUAGE = "en"
@@ -92,7 +97,6 @@ _SPEC = re.compile(r"^(?P<group>,)?(?:\.(?P<digits>\d+))?(?P<kind>[dfg%])?$")
 
 
 def _locale(language: str | None):
-    from babel import Locale
 
     return Locale.parse(BABEL_LOCALES.get(language or current_language(), BABEL_LOCALES[DEFAULT_LANGUAGE]))
 
@@ -104,7 +108,6 @@ def _is_number(value: object) -> bool:
 def number(value: float, decimals: int | None = None, language: str | None = None, grouping: bool = True) -> str:
     """``value`` as the language writes it: 1,234.5 / 1.234,5. ``decimals``: exactly that many (None: up to three,
     trailing zeros dropped); integers get none."""
-    from babel.numbers import format_decimal
 
     whole = isinstance(value, numbers.Integral) or (decimals == 0)
     fraction = "" if whole else "." + ("0" * decimals if decimals is not None else "###")
@@ -114,7 +117,6 @@ def number(value: float, decimals: int | None = None, language: str | None = Non
 
 def percent(share: float, decimals: int = 0, language: str | None = None) -> str:
     """A share as a percentage with the language's sign and spacing: 97% / 97 %."""
-    from babel.numbers import format_percent
 
     locale = _locale(language)
     pattern = locale.percent_formats[None].pattern
@@ -125,7 +127,6 @@ def percent(share: float, decimals: int = 0, language: str | None = None) -> str
 
 def significant(value: float, digits: int = 2, language: str | None = None) -> str:
     """``value`` to ``digits`` significant digits (as ``{:.2g}`` does), in the language's notation."""
-    from babel.numbers import format_decimal
 
     if value == 0:  # CLDR's significant-digit patterns write zero as "0.0"
         return "0"
@@ -134,9 +135,6 @@ def significant(value: float, digits: int = 2, language: str | None = None) -> s
 
 def when(ms: float | None, language: str | None = None) -> str:
     """A moment (milliseconds since the epoch) as date and time in UTC, as the language writes them."""
-    import datetime
-
-    from babel.dates import format_datetime
 
     if ms is None:
         return "—"
@@ -161,7 +159,6 @@ def plural(count: float, forms: list[str], language: str | None = None) -> str:
 
 def chart_separators(language: str | None = None) -> str:
     """Plotly's ``layout.separators`` for the language: its decimal sign, then its thousands separator."""
-    from babel.numbers import get_decimal_symbol, get_group_symbol
 
     locale = _locale(language)
     return get_decimal_symbol(locale) + get_group_symbol(locale)

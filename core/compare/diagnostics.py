@@ -8,6 +8,7 @@ that need them, keeping `import core.compare.diagnostics` cheap.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -317,7 +318,6 @@ def _text(values) -> np.ndarray:
 
 def _label_scorer(scoring: str):
     """A scorer comparing labels as text for the workbench's metric names, else None."""
-    from functools import partial
 
     from sklearn import metrics
 

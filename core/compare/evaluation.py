@@ -15,6 +15,7 @@ from core.common.config import active_store
 from core.common.errors import WorkbenchError, one_line
 from core.common.i18n import tr
 from core.compare import diagnostics
+from core.compare.diagnostics import NO_PROBABILITIES
 from core.data import datastore
 from core.question.kpis import KPI, KPIResult, check_kpis, primary_metric, verdict
 from core.train.training import TAG_DATA_RUN, TAG_MODEL_URI
@@ -51,7 +52,6 @@ def verdict_label(verdict: str) -> str:
 def stored_reason(reason: str | None) -> str | None:
     """A reason stored with an evaluation (no probabilities, no importance) in the current language; a reason
     the workbench does not know (from an older version) as it was stored."""
-    from core.compare.diagnostics import NO_PROBABILITIES
 
     if reason == NO_IMPORTANCE_BEFORE:
         return tr("evaluation.no_importance_before")

@@ -12,11 +12,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.common.config import active_store
 from core.common.errors import WorkbenchError, describe
 from core.common.i18n import tr
-from core.compare import diagnostics, stats
-from core.compare.evaluation import NO_IMPORTANCE_BEFORE, Evaluation, stored_reason
+from core.compare import cv_compare, diagnostics, stats
+from core.compare.evaluation import NO_IMPORTANCE_BEFORE, Evaluation, evaluate_run, load_evaluation, stored_reason
+from core.data import datastore
 from core.data.datastore import DatasetRecord
+from core.question.kpis import SCORE_METRICS
+from core.train.training import TAG_DATA_RUN
 
 REEVALUATE = "it was evaluated before the workbench stored predictions per test row"  # English: the catalogue's text
 
@@ -35,9 +39,6 @@ class RunEvidence:
 def data_run_of(run_id: str) -> str | None:
     """The data run a model run was trained on (None for runs other code logged)."""
     from mlflow import MlflowClient
-
-    from core.common.config import active_store
-    from core.train.training import TAG_DATA_RUN
 
     active_store()
     return MlflowClient().get_run(run_id).data.tags.get(TAG_DATA_RUN)
@@ -118,8 +119,6 @@ def record_conclusion(run_id: str, verdict: str, note: str = "") -> str:
     """Store a person's conclusion on a run as tags (shown in the registry phase); returns a confirmation."""
     from mlflow import MlflowClient
 
-    from core.common.config import active_store
-
     if verdict not in CONCLUSIONS:
         raise WorkbenchError(tr("evaluation.conclusion.unknown", choices=", ".join(CONCLUSIONS), verdict=verdict))
     note = note.strip()
@@ -145,8 +144,6 @@ def run_metrics(run_ids: list[str]) -> dict[str, dict[str, float]]:
     """The MLflow metrics of each run (test_* and cv_*), for the metric bars with CV error bars."""
     from mlflow import MlflowClient
 
-    from core.common.config import active_store
-
     active_store()
     client = MlflowClient()
     return {run_id: dict(client.get_run(run_id).data.metrics) for run_id in run_ids}
@@ -158,7 +155,6 @@ def evaluate_many(
     """Evaluate each run on its held-out rows; the ones evaluated, and for each that could not be, why.
     ``on_run(number, run_id)`` hears before each run (1-based), to say what the wait is for; the data runs the
     runs share are read once."""
-    from core.compare.evaluation import evaluate_run
 
     done, failed, datasets = [], {}, {}
     for number, run_id in enumerate(run_ids, start=1):
@@ -186,10 +182,6 @@ class PromotionComparison:
 
 def promotion_comparison(candidate_run: str, current_run: str, metric: str) -> PromotionComparison:
     """Test metrics side by side with their change, and both paired tests, for a promotion decision."""
-    from core.compare import cv_compare
-    from core.compare.evaluation import load_evaluation
-    from core.data import datastore
-    from core.question.kpis import SCORE_METRICS
 
     candidate, current = load_evaluation(candidate_run), load_evaluation(current_run)
     names = (tr("evaluation.evidence.candidate"), tr("evaluation.evidence.current_holder"))

@@ -10,13 +10,16 @@ import pandas as pd
 
 from core.common.config import active_store
 from core.common.i18n import number
+from core.compare import diagnostics
 from core.compare.evaluation import TAG_VERDICT
 from core.compare.evidence import conclusion_text
 from core.data.datastore import TAG_KIND
 from core.question.kpis import SCORE_METRICS
+from core.train.algorithms import ALGORITHMS
 from core.train.recipe import RecipeError, read_search_json, search_config_from_dict
 from core.train.search_space import Dimension
 from core.train.training import TAG_ALGORITHM, TAG_DATA_RUN, TAG_MODEL_URI
+from core.train.tuning import TAG_ERROR, Trial, trials_frame
 
 PAGE_SIZE = 500
 TAG_PARENT = "mlflow.parentRunId"
@@ -86,7 +89,6 @@ def _kind(tags: dict[str, str]) -> str:
 
 def key_params(algorithm: str, params: dict[str, str], limit: int = KEY_PARAMS) -> str:
     """The few hyperparameters that tell runs of one algorithm apart, as 'name=value · …'."""
-    from core.train.algorithms import ALGORITHMS
 
     spec = ALGORITHMS.get(algorithm)
     names = [p.name for p in spec.params if p.tuned] if spec else []
@@ -268,8 +270,6 @@ def search_trials(parent_run_id: str, metric: str) -> tuple[pd.DataFrame, list[s
 def _search_trials(parent_run_id: str, metric: str) -> tuple[pd.DataFrame, list[str], tuple[Dimension, ...]]:
     from mlflow import MlflowClient
 
-    from core.train.tuning import TAG_ERROR, Trial, trials_frame
-
     active_store()
     client = MlflowClient()
     parent = client.get_run(parent_run_id)
@@ -323,7 +323,6 @@ class SearchInsight:
 
 def search_insight(parent_run_id: str, metric: str) -> SearchInsight:
     """A search's trials read back from MLflow with its hyperparameter importance."""
-    from core.compare import diagnostics
 
     trials, searched, space = _search_trials(parent_run_id, metric)
     score = f"CV {metric}"

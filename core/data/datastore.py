@@ -7,17 +7,29 @@ data set with its digest and schema.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from core.common.config import active_store
 from core.common.i18n import tr
+from core.data import profiling
 from core.data.roles import USABLE_ROLES, coerce_for_roles, feature_columns_for, infer_roles
 from core.data.sets import DEFAULT_SEED, DEFAULT_TEST_SIZE, DataError, Split, dataset_digest, feature_stats, make_split
+from core.data.validation import (
+    blocking,
+    blocking_message,
+    check_spec,
+    infer_schema,
+    validate_training_data,
+    with_severity,
+)
 from core.question import projects
 
 TAG_KIND = "qua3ck.kind"
@@ -61,7 +73,6 @@ class DatasetRecord:
 
     def schema(self) -> dict:
         """The validation schema of the model's inputs, inferred from the training rows."""
-        from core.data.validation import infer_schema
 
         return infer_schema(self.frame.iloc[self.split.train], self.features, self.roles_of_features())
 
@@ -83,7 +94,6 @@ def check_dataset(
     cv_folds: int = 5,
 ):
     """Roles (inferred when not given), the feature columns and every validation finding for this data."""
-    from core.data.validation import validate_training_data
 
     if target not in frame.columns:
         raise DataError(tr("data.errors.unknown_target", target=target))
@@ -114,9 +124,6 @@ def record_dataset(
     Raises DataError, and writes nothing, when validation finds an error.
     """
     import mlflow
-
-    from core.data import profiling
-    from core.data.validation import blocking, blocking_message, check_spec, with_severity
 
     roles, features, findings = check_dataset(frame, target, roles, excluded, test_size)
     errors = blocking(findings)
@@ -174,7 +181,6 @@ def record_dataset(
 def mlflow_dataset(frame: pd.DataFrame, name: str, target: str, digest: str, source: str | None):
     """An ``mlflow.data`` data set with digest and schema, and its stored Parquet file as source when MLflow
     knows how to describe that URI (it does for files; some artifact-store schemes have no resolver)."""
-    import warnings
 
     import mlflow
     from mlflow.exceptions import MlflowException
@@ -197,7 +203,6 @@ def data_source_uri(run_id: str) -> str:
 
 
 def _roles_digest(roles: dict[str, str], excluded: tuple[str, ...]) -> str:
-    import hashlib
 
     text = json.dumps({"roles": roles, "excluded": list(excluded)}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
@@ -272,7 +277,6 @@ def load_dataset(run_id: str, frame: pd.DataFrame | None = None) -> DatasetRecor
 
 def _missing_as_nan(frame: pd.DataFrame) -> pd.DataFrame:
     """Parquet gives missing text back as None; make it NaN, as it was when recorded (the imputers look for NaN)."""
-    import numpy as np
 
     for column in frame.select_dtypes(include="object").columns:
         if frame[column].isna().any():

@@ -21,6 +21,8 @@ from pathlib import PurePath
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq  # pandas' own Parquet engine
+from charset_normalizer import from_bytes
 
 from core.common.errors import one_line
 from core.common.i18n import plural_category, tr
@@ -185,7 +187,6 @@ def _single_byte_encoding(content: bytes) -> str:
     Roman only when it is strictly less chaotic (its letters sit where the Windows pages have other letters, so
     equal scores are no evidence for it); a Central-European pick that reads exactly as cp1252 is cp1252.
     Hungarian ő and ű tie between cp1250 and cp1252 and come out as cp1252: the page says what was detected."""
-    from charset_normalizer import from_bytes
 
     excerpt = _non_ascii_lines(content)
     scored = [
@@ -688,8 +689,6 @@ def _read_parquet(content: bytes, filename: str) -> pd.DataFrame:
     if not content.startswith(PARQUET_MAGIC):
         raise DataError(tr("loading.not_parquet", filename=filename, looks=_looks_like(content)))
     try:
-        import pyarrow.parquet as pq  # pandas' own Parquet engine; imported here to keep `import core` light
-
         # pandas' reader fails on duplicate names with an Arrow message about "FieldRef"; the footer's schema
         # tells us the names first, cheaply, so that the person reads which columns clash
         raw = pq.read_schema(io.BytesIO(content)).names

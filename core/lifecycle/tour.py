@@ -16,18 +16,23 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+import pandas as pd
+
 from core.common.config import active_store
 from core.common.errors import WorkbenchError
 from core.common.i18n import number, tr
 from core.compare import evaluation
 from core.compare.evaluation import TAG_VERDICT
+from core.compare.runs import training_runs
 from core.data import datastore, sets
 from core.question import projects
 from core.question.kpis import DEFAULT_KPIS, primary_metric
 from core.registry import governance, model_registry
 from core.serve import predict, prediction_log
 from core.train import jobs
+from core.train.algorithms import ALGORITHMS
 from core.train.search_space import default_space
+from core.train.training import train_model
 from core.train.tuning import TAG_SEARCH_STATUS, SearchConfig
 
 TAG_TOUR = "qua3ck.tour"  # experiment tag of a tour's project: started, skipped or finished
@@ -134,7 +139,6 @@ def _score(value: object) -> str:
 
 
 def _algorithm_label(key: str) -> str:
-    from core.train.algorithms import ALGORITHMS
 
     return ALGORITHMS[key].shown_label if key in ALGORITHMS else key
 
@@ -144,7 +148,6 @@ def _metric(found: _Found) -> str:
 
 
 def _table(found: _Found):
-    from core.compare.runs import training_runs
 
     if found.runs is None:
         found.runs = training_runs(found.project.experiment_id, _metric(found))
@@ -235,7 +238,6 @@ def _find_train(found: _Found) -> Outcome | None:
 
 
 def _do_train(found: _Found, actor: governance.Actor) -> None:
-    from core.train.training import train_model
 
     record = datastore.load_dataset(found.data_run.info.run_id)
     train_model(found.project.experiment_id, record, ALGORITHM, dict(HANDOUT_PARAMS))
@@ -418,7 +420,6 @@ def _find_predict(found: _Found) -> Outcome | None:
 
 
 def _do_predict(found: _Found, actor: governance.Actor) -> None:
-    import pandas as pd
 
     served = predict.load_served_model(found.model, found.served)
     # a real flower the model has never seen: the first held-out row of the project's data, with its true species

@@ -37,6 +37,7 @@ import pandas as pd
 
 from core.common.errors import WorkbenchError
 from core.common.i18n import percent, tr
+from core.data.roles import category_string
 
 EPSILON = 1e-4  # share given to an empty bin, so ln(actual / expected) stays finite
 MISSING = "(missing)"
@@ -316,7 +317,6 @@ def _numbers(values: pd.Series) -> np.ndarray:
 
 def _categories(values: pd.Series) -> pd.Series:
     """Values as category strings (1, 1.0 and '1' alike, as in training), missing as MISSING."""
-    from core.data.roles import category_string
 
     present = values.notna()
     out = pd.Series(MISSING, index=values.index, dtype=object)

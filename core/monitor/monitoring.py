@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -34,9 +35,19 @@ import pandas as pd
 
 from core.common.errors import WorkbenchError
 from core.common.i18n import plural_category, tr
-from core.data.validation import Finding
+from core.compare import evidence
+from core.compare.evaluation import score_predictions
+from core.data import datastore
+from core.data.loading import read_table
+from core.data.roles import category_string, coerce_for_roles
+from core.data.sets import DataError
+from core.data.validation import Finding, blocking, blocking_message, check_batch
 from core.monitor import drift
+from core.question import projects
 from core.question.kpis import KPI
+from core.registry import model_registry
+from core.serve import predict, prediction_log
+from core.serve.predict import predict_frame
 
 MIN_ROWS = drift.Thresholds().min_rows
 MAX_PERIODS = 24
@@ -236,7 +247,6 @@ class MonitorReport:
 
 def reference_for(name: str, alias: str) -> Reference:
     """The training data of the version ``models:/name@alias`` points at."""
-    from core.registry import model_registry
 
     version = model_registry.resolve_alias(name, alias)  # RegistryError names the aliases that exist
     return reference_for_version(name, version.version)
@@ -245,12 +255,6 @@ def reference_for(name: str, alias: str) -> Reference:
 def reference_for_version(name: str, version: str) -> Reference:
     """The training data of one model version (its source run's data run), with the project's KPIs."""
     from mlflow.exceptions import MlflowException
-
-    from core.compare import evidence
-    from core.data import datastore
-    from core.question import projects
-    from core.registry import model_registry
-    from core.serve import prediction_log
 
     info = model_registry.get_version(name, str(version))
     if not info.run_id:
@@ -293,7 +297,6 @@ def reference_for_version(name: str, version: str) -> Reference:
 
 def read_log(reference: Reference) -> pd.DataFrame:
     """The model's whole prediction log in its project (empty when nothing was logged)."""
-    from core.serve import prediction_log
 
     if not reference.experiment_id:
         return pd.DataFrame()
@@ -334,8 +337,6 @@ def current_from_log(
 
 def read_batch(content: bytes, filename: str, reference: Reference, min_rows: int = MIN_ROWS) -> Current:
     """An uploaded CSV/Parquet/Excel batch as current data (see :func:`current_from_batch`)."""
-    from core.data.loading import read_table
-    from core.data.sets import DataError
 
     try:
         frame = read_table(content, filename, min_rows=1, min_columns=1).frame
@@ -353,7 +354,6 @@ def current_from_batch(
     errors of :func:`core.data.validation.check_batch`). The target column, when present, holds the true labels; a
     column named like time/date that parses as dates orders the rows in time.
     """
-    from core.data.validation import blocking, blocking_message, check_batch
 
     if frame.empty:
         raise MonitorError(tr("monitor.batch_empty"))
@@ -373,8 +373,6 @@ def current_from_batch(
         raise MonitorError(tr(key, rows=len(frame), min_rows=min_rows))
     labels = None
     if reference.target in frame.columns and frame[reference.target].notna().any():
-        from core.data.roles import category_string
-
         labels = frame[reference.target].map(lambda v: np.nan if pd.isna(v) else category_string(v))
     times = _parse_times(frame[time_column]) if time_column else None
     return Current(
@@ -402,7 +400,6 @@ def detect_time_column(frame: pd.DataFrame, exclude: set[str] | frozenset[str] =
 
 
 def _parse_times(values: pd.Series) -> pd.Series:
-    import warnings
 
     if pd.api.types.is_datetime64_any_dtype(values):
         return pd.to_datetime(values, utc=True)
@@ -412,7 +409,6 @@ def _parse_times(values: pd.Series) -> pd.Series:
 
 
 def _typed(frame: pd.DataFrame, reference: Reference) -> pd.DataFrame:
-    from core.data.roles import coerce_for_roles
 
     return coerce_for_roles(frame, reference.roles).reset_index(drop=True)
 
@@ -462,7 +458,6 @@ def classes_over_time(predictions: pd.Series, periods: pd.Series) -> pd.DataFram
 
 def scores_over_time(labels: pd.Series, predictions: pd.Series, periods: pd.Series) -> pd.DataFrame:
     """The score metrics per period on the labelled rows (long format: period, metric, value, rows)."""
-    from core.compare.evaluation import score_predictions
 
     known = labels.notna().to_numpy()
     rows = []
@@ -495,7 +490,6 @@ def monitor(
 ) -> MonitorReport:
     """Drift per feature, predicted classes and KPIs over time (``model``: a core.serve.predict.ServedModel that
     predicts a batch; the log brings its own predictions)."""
-    from core.compare.evaluation import score_predictions
 
     thresholds = thresholds or drift.Thresholds()
     notes = [reference.note] if reference.note else []
@@ -507,8 +501,6 @@ def monitor(
     )
     predictions = current.predictions
     if predictions is None and model is not None:
-        from core.serve.predict import predict_frame
-
         predictions = predict_frame(model, current.frame)["prediction"].astype(str).reset_index(drop=True)
     periods, order, grouping = periods_of(current, thresholds.min_rows)
     classes = classes_over_time(predictions, periods) if predictions is not None else None
@@ -576,8 +568,6 @@ def monitor_file(
     name: str, alias: str, content: bytes, filename: str, thresholds: drift.Thresholds | None = None
 ) -> MonitorReport:
     """The whole check of a batch file against ``models:/name@alias`` (the CLI's path)."""
-    from core.registry import model_registry
-    from core.serve import predict
 
     thresholds = thresholds or drift.Thresholds()
     version = model_registry.resolve_alias(name, alias)

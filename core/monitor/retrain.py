@@ -27,15 +27,20 @@ import pandas as pd
 
 from core.common.errors import WorkbenchError
 from core.common.i18n import number, plural_category, tr, translate
+from core.compare import stats
+from core.compare.evaluation import evaluate_run, score_predictions, single_row_latency_ms
+from core.data import datastore
 from core.data.datastore import DatasetRecord
-from core.data.sets import DataError
+from core.data.sets import DataError, make_split
 from core.data.validation import blocking, blocking_message, check_batch, with_severity
+from core.question import projects
 from core.question.kpis import KPI, SCORE_METRICS, KPIResult, check_kpis, primary_metric, verdict
 from core.registry import governance, model_registry
 from core.registry.governance import Actor, GateDecision, GovernanceError
 from core.train.recipe import Recipe, RecipeError, recipe_of
 from core.train.recipe import search_config_from_dict as read_search_config
-from core.train.tuning import SearchConfig
+from core.train.training import TAG_DATA_RUN, train_model
+from core.train.tuning import SearchConfig, run_search
 
 COMBINE = {
     "append": "the champion's data set plus the new batch",
@@ -314,10 +319,6 @@ def plan_retrain(
     """
     from mlflow.exceptions import MlflowException
 
-    from core.data import datastore
-    from core.question import projects
-    from core.train.training import TAG_DATA_RUN
-
     if combine not in COMBINE:
         raise RetrainError(tr("retrain.err_combine", choices=", ".join(COMBINE), combine=combine))
     if not isinstance(batch, pd.DataFrame):
@@ -368,7 +369,6 @@ def plan_retrain(
         key = "retrain.err_batch_unusable" if combine == "replace" else "retrain.err_combined_unusable"
         raise RetrainError(tr(key, error=blocking_message(findings)))
     warnings += [f.message for f in with_severity(findings, "warning") if f.check != "duplicate_rows"]
-    from core.data.sets import make_split
 
     try:
         split = make_split(frame, base.target, base.split.test_size, base.split.seed)
@@ -405,8 +405,6 @@ def plan_retrain(
 def _record(plan: RetrainPlan) -> DatasetRecord:
     """The combined data as a new data run; the project keeps pointing at the data it had (the data page's
     choice is the person's, not the pipeline's)."""
-    from core.data import datastore
-    from core.question import projects
 
     before = projects.get_project(plan.experiment_id).data_run_id
     dataset = datastore.record_dataset(
@@ -426,7 +424,6 @@ def _record(plan: RetrainPlan) -> DatasetRecord:
 def _train(plan: RetrainPlan, dataset: DatasetRecord, on_progress, should_stop) -> str:
     """Rerun the recipe on the new training split; the run id of the new model."""
     if plan.recipe.kind == "search":
-        from core.train.tuning import run_search
 
         def on_trial(trial, progress) -> None:
             if on_progress:
@@ -439,7 +436,6 @@ def _train(plan: RetrainPlan, dataset: DatasetRecord, on_progress, should_stop) 
         if result.model_uri is None:
             raise RetrainError(result.error or tr("retrain.err_search_no_model", status=result.status))
         return result.run_id
-    from core.train.training import train_model
 
     if on_progress:
         on_progress(0.3, tr("retrain.progress_training", algorithm=plan.recipe.algorithm))
@@ -457,8 +453,6 @@ def score_version(
     Nothing is logged: a version's own stored evaluation (on its own data run) stays as it was.
     """
     import mlflow
-
-    from core.compare.evaluation import score_predictions, single_row_latency_ms
 
     info = model_registry.get_version(name, version)
     model = mlflow.pyfunc.load_model(f"models:/{name}/{version}")
@@ -480,7 +474,6 @@ def score_version(
 def _difference(y_true, champion: HeldOutScore, challenger: HeldOutScore) -> tuple[str, object]:
     """The paired test in English words (stored with the comparison), and the test itself (or why there is
     none) for showing it in the reader's language."""
-    from core.compare import stats
 
     try:
         result = stats.mcnemar(y_true, champion.predictions, challenger.predictions)
@@ -503,8 +496,6 @@ def run_retrain(
     score champion and challenger on the same held-out rows. ``on_progress(fraction, text)`` hears each step;
     ``should_stop`` is passed to a search (its trials so far are kept and the best is refit)."""
     import mlflow
-
-    from core.compare.evaluation import evaluate_run
 
     if not actor.name.strip():
         raise RetrainError(tr("retrain.err_who_first"))

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 
 from core.common.errors import one_line
 from core.common.i18n import tr, when
+from core.compare.evaluation import TAG_VERDICT
 from core.registry import model_registry
 from core.registry.model_registry import RegistryError
 
@@ -153,8 +154,6 @@ def set_protected_aliases(name: str, aliases: list[str], actor: Actor) -> tuple[
 def run_verdict(run_id: str | None) -> str:
     """The KPI verdict of a run on its held-out rows: pass, fail, none or 'not evaluated'."""
     from mlflow.exceptions import MlflowException
-
-    from core.compare.evaluation import TAG_VERDICT
 
     if not run_id:
         return "not evaluated"

@@ -17,6 +17,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
+import jinja2
 from markupsafe import Markup
 
 from core.common.errors import WorkbenchError, describe, describe_in_document
@@ -32,11 +33,15 @@ from core.common.i18n import (
     when,
 )
 from core.common.provenance import MLFLOW_COMMIT_TAG, TAG_COMMIT, TAG_VERSIONS
+from core.compare.evaluation import load_evaluation, stored_reason
 from core.compare.evidence import CONCLUSIONS, TAG_CONCLUSION, TAG_CONCLUSION_NOTE, conclusion_label
 from core.data import datastore
 from core.question import projects
 from core.question.kpis import METRICS, SCORE_METRICS
 from core.registry import model_registry
+from core.registry.governance import verdict_word
+from core.train.algorithms import ALGORITHMS
+from core.train.features import PARAM_PREFIX, FeatureSteps, column_kinds
 from core.train.recipe import read_search_json
 from core.train.training import TAG_ALGORITHM, TAG_DATA_RUN
 
@@ -151,7 +156,6 @@ _HTML = """<!DOCTYPE html>
 
 @functools.cache
 def _html_template():
-    import jinja2
 
     environment = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     return environment.from_string(_HTML)
@@ -230,7 +234,6 @@ class _Sources:
         data_run = self.tags.get(TAG_DATA_RUN)
         self.dataset = self._read("data", lambda: datastore.load_dataset(data_run)) if data_run else None
         self.data_source = self._read("data", lambda: datastore.data_source_uri(data_run)) if self.dataset else None
-        from core.compare.evaluation import load_evaluation
 
         # evaluate_run refuses runs other code logged, so only workbench runs can have an evaluation
         self.evaluation = self._read("evaluation", lambda: load_evaluation(run_id)) if self.workbench else None
@@ -346,7 +349,6 @@ def _data(s: _Sources) -> list[Block]:
             blocks.append(_table(columns, rows, tr("card.data.logged_caption")))
         return blocks
     frame = d.frame
-    from core.train.features import column_kinds
 
     numeric, boolean, categorical = column_kinds(frame.drop(columns=[d.target]))
     cells = frame.size or 1
@@ -400,8 +402,6 @@ def _data(s: _Sources) -> list[Block]:
 def _algorithm(s: _Sources) -> list[Block]:
     if s.run is None:
         return [s.not_known("algorithm")]
-    from core.train.algorithms import ALGORITHMS
-    from core.train.features import PARAM_PREFIX, FeatureSteps
 
     key = s.tags.get(TAG_ALGORITHM)
     if not key:
@@ -494,8 +494,6 @@ def _search(s: _Sources) -> list[Block] | None:
 
 
 def _test_results(s: _Sources) -> list[Block]:
-    from core.compare.evaluation import stored_reason
-    from core.registry.governance import verdict_word
 
     ev = s.evaluation
     if ev is None:

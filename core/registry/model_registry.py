@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from core.common.config import active_store
 from core.common.errors import WorkbenchError
 from core.common.i18n import tr
+from core.compare.evidence import conclusion_text
 from core.train.training import TAG_MODEL_URI
 
 STANDARD_ALIASES = ("challenger", "champion", "production")
@@ -283,8 +284,6 @@ def _quote(name: str) -> str:
 def versions_table(name: str) -> list[dict]:
     """Rows for the versions table: version, aliases, source run, test accuracy, KPI verdict, conclusion."""
     from mlflow.exceptions import MlflowException
-
-    from core.compare.evidence import conclusion_text
 
     client = _client()
     rows = []

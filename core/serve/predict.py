@@ -6,15 +6,21 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from core.common.config import active_store
 from core.common.errors import WorkbenchError, one_line
 from core.common.i18n import tr
+from core.data import datastore
+from core.data.loading import read_table
 from core.data.roles import coerce_for_roles
+from core.data.sets import DataError
 from core.data.validation import Finding, blocking, blocking_message, check_batch
+from core.question import projects
 
 # Types from these libraries are what a scikit-learn model is made of; anything else in a skops file
 # (a user's own class, os, subprocess, …) is refused.
@@ -112,11 +118,9 @@ def _raw(pyfunc):
 
 def _load_skops_trusting_libraries(uri: str):
     """Load a skops-serialised scikit-learn model whose MLmodel lists no trusted types."""
-    from pathlib import Path
 
     import mlflow
     import skops.io
-    import yaml
 
     local = Path(mlflow.artifacts.download_artifacts(uri))
     flavor = yaml.safe_load((local / "MLmodel").read_text())["flavors"]["sklearn"]
@@ -145,9 +149,6 @@ def _stats(run_id: str | None, features: list[str]) -> dict[str, dict]:
     """Training ranges: those logged with the run, else those of its project's data when the shape fits."""
     import mlflow
     from mlflow.exceptions import MlflowException
-
-    from core.data import datastore
-    from core.question import projects
 
     if not run_id:
         return {}
@@ -340,8 +341,6 @@ def check_rows(model: ServedModel, frame: pd.DataFrame) -> list:
 
 def read_batch(content: bytes, filename: str, model: ServedModel) -> tuple[pd.DataFrame, list]:
     """Read an uploaded batch (CSV, Parquet or Excel) and check it against what the model was trained on."""
-    from core.data.loading import read_table
-    from core.data.sets import DataError
 
     try:
         frame = read_table(content, filename, min_rows=1, min_columns=1).frame

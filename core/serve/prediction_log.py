@@ -19,11 +19,13 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
 from core.common.config import active_store
 from core.data.datastore import TAG_KIND
+from core.registry.model_registry import _quote
 
 TAG_SETTING = "qua3ck.prediction_log"
 TAG_MODEL = "qua3ck.model"
@@ -159,7 +161,6 @@ _writer = _Writer()
 
 
 def _filter(name: str) -> str:
-    from core.registry.model_registry import _quote
 
     return f"tags.`{TAG_KIND}` = '{KIND}' and tags.`{TAG_MODEL}` = '{_quote(name)}'"
 
@@ -179,8 +180,6 @@ def _log_run(client, experiment_id: str, name: str) -> str:
 
 
 def _write_part(tracking_uri: str, experiment_id: str, name: str, frame: pd.DataFrame) -> None:
-    import tempfile
-    from pathlib import Path
 
     client = _client(tracking_uri)
     run_id = _log_run(client, experiment_id, name)

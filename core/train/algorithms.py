@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import math
 from dataclasses import dataclass, replace
 
@@ -9,6 +10,7 @@ import pandas as pd
 
 from core.common.errors import WorkbenchError
 from core.common.i18n import tr
+from core.train.features import FeatureSteps, build_preprocessing
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,6 @@ class Algorithm:
 
     def factory(self, random_state: int | None = None, **params):
         """A fresh estimator with these hyperparameters."""
-        import importlib
 
         module, _, name = self.estimator.rpartition(".")
         cls = getattr(importlib.import_module(module), name)
@@ -304,8 +305,6 @@ def build_pipeline(key: str, params: dict[str, object], X: pd.DataFrame, seed: i
     It takes raw rows, so the logged model needs no preprocessing code at predict time.
     """
     from sklearn.pipeline import Pipeline
-
-    from core.train.features import FeatureSteps, build_preprocessing
 
     algorithm = get_algorithm(key)
     steps = steps or FeatureSteps()

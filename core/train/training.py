@@ -16,7 +16,7 @@ from core.common.provenance import provenance_tags
 from core.data.datastore import TAG_DIGEST, TAG_KIND, DatasetRecord, data_source_uri, mlflow_dataset
 from core.data.sets import dataset_digest
 from core.question.kpis import SCORE_METRICS
-from core.train.algorithms import build_pipeline, choice_text, clean_params, get_algorithm
+from core.train.algorithms import ALGORITHMS, build_pipeline, choice_text, clean_params, get_algorithm
 from core.train.features import FeatureSteps
 
 if TYPE_CHECKING:
@@ -270,7 +270,6 @@ def _log_skops_model(pipeline, X, trusted: list[str], run_id: str | None):
 
 def results_table(results: list[TrainResult], metric: str = "accuracy") -> pd.DataFrame:
     """Training results ranked by the CV score of ``metric``: mean ± std per score, fit time, parameters."""
-    from core.train.algorithms import ALGORITHMS, choice_text
 
     rows = []
     for r in results:

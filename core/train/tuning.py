@@ -13,14 +13,19 @@ import functools
 import math
 import os
 import time
+import warnings
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import asdict, dataclass, field
 
 import pandas as pd
+from joblib.externals.loky import get_reusable_executor
+from threadpoolctl import threadpool_limits
 
+from core.common.config import active_store
 from core.common.errors import WorkbenchError, one_line
 from core.common.i18n import DEFAULT_LANGUAGE, Message, plural_category, tr, translate
+from core.common.run_recovery import end_runs
 from core.question.kpis import METRICS
 from core.train.algorithms import build_pipeline, choice_text, get_algorithm
 from core.train.features import FeatureSteps
@@ -198,7 +203,6 @@ def _english(message: Message | None) -> str | None:
 
 def _init_worker() -> None:
     """One BLAS/OpenMP thread per worker (the workers already use every core), at a lower CPU priority."""
-    from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
     # a search is batch work: when people click Predict or open a page, the server answering them comes first
@@ -212,7 +216,6 @@ def evaluate_trial(
 ) -> tuple[dict[str, float] | None, dict[str, list[float]], str | None, float]:
     """Cross-validate one configuration (in a worker): metrics and per-fold scores, or the one-line error that
     failed it (then no metrics and no fold scores), and the seconds it took."""
-    import warnings
 
     started = time.perf_counter()
     try:
@@ -251,7 +254,6 @@ def refit_and_log(
 
 def _executor():
     """The process-wide pool of worker processes (one per core), kept warm between searches."""
-    from joblib.externals.loky import get_reusable_executor
 
     return get_reusable_executor(max_workers=os.cpu_count() or 1, initializer=_init_worker, timeout=WORKER_IDLE_S)
 
@@ -344,8 +346,6 @@ def run_search(
     """
     import mlflow
     from mlflow import MlflowClient
-
-    from core.common.config import active_store
 
     config.validate()
     active_store()
@@ -522,7 +522,6 @@ def _now_ms() -> int:
 
 
 def _done_future(value):
-    from concurrent.futures import Future
 
     future: Future = Future()
     future.set_result(value)
@@ -532,7 +531,6 @@ def _done_future(value):
 def _end_unfinished(mlflow, run_ids: list[str | None], status: str, reason: str | None) -> None:
     """End the search's open runs with ``status``; those the store does not take now are remembered and ended
     once it answers again (core.common.run_recovery), so none is left RUNNING."""
-    from core.common.run_recovery import end_runs
 
     # leave MLflow's active-run stack first, so the with-block does not retry a dead store for minutes
     active = mlflow.active_run()

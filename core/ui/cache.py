@@ -13,8 +13,9 @@ import streamlit as st
 from core.common import i18n
 from core.compare import evaluation, evidence, runs
 from core.data import datastore, loading, profiling, sets
-from core.registry import model_registry
-from core.serve import predict
+from core.registry import governance, model_registry
+from core.serve import predict, prediction_log
+from core.ui.i18n import language
 
 
 class Later(str):
@@ -42,7 +43,6 @@ def in_language(cached):
 
     @functools.wraps(cached)
     def call(*args):
-        from core.ui.i18n import language
 
         return cached(*args, language())
 
@@ -169,7 +169,6 @@ def promotion_comparison(
 @st.cache_data(show_spinner=False, ttl=30, max_entries=32)
 def alias_story(name: str, alias: str, version: str, run_id: str | None, language: str) -> str:
     """Keyed by the version the alias resolves to now, so a move shows at once; the TTL covers a move back."""
-    from core.registry import governance
 
     return governance.alias_story(name, alias, run_id)
 
@@ -187,13 +186,11 @@ def forget_models() -> None:
 
 @st.cache_data(show_spinner=False, ttl=15, max_entries=32)
 def prediction_log_enabled(name: str) -> bool:
-    from core.serve import prediction_log
 
     return prediction_log.enabled(name)
 
 
 def set_prediction_log(name: str, on: bool) -> None:
-    from core.serve import prediction_log
 
     prediction_log.set_enabled(name, on)
     prediction_log_enabled.clear()

@@ -7,9 +7,13 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from core.common.errors import describe
+from core.common.i18n import chart_separators
 from core.ui.i18n import t
 
 
@@ -33,7 +37,6 @@ def guarded_button(label: str, *, blocked: str | None, where=st, **kwargs) -> bo
 def localized_columns(frame, given: dict | None = None) -> dict:
     """A ``column_config`` that writes the frame's decimal numbers as the reader's browser writes them (0,967 in
     German); whole-number columns (versions, counts, years) and columns configured in ``given`` stay as they are."""
-    import pandas as pd
 
     config = dict(given or {})
     for column in frame.columns:
@@ -127,9 +130,6 @@ _PLOTLY_TAG = re.compile(r"<(?!(?:br\s*/?|/?extra)>)", re.IGNORECASE)
 def inert_figure(figure):
     """A copy of a plotly figure in which names and labels from data (column names, class labels, run names) are
     text: they can draw no link, markup or styled span in the chart. Our ``<br>`` and ``<extra>`` stay."""
-    import plotly.graph_objects as go
-
-    from core.common.i18n import chart_separators
 
     # the input figure was validated when it was built; validating the copy again cost ~11 ms per chart
     inert = go.Figure(_inert_value(figure.to_plotly_json()), _validate=False)
@@ -139,7 +139,6 @@ def inert_figure(figure):
 
 
 def _inert_value(value):
-    import numpy as np
 
     if isinstance(value, str):
         return _PLOTLY_TAG.sub("&lt;", value) if "<" in value else value

@@ -13,7 +13,9 @@ from __future__ import annotations
 import streamlit as st
 
 from core.question import projects
+from core.registry import model_registry
 from core.ui import keys
+from core.ui.i18n import t
 
 _LINK_SEEN = "context_link_seen"  # the deep-link parameters already applied in this session
 
@@ -41,7 +43,6 @@ def current_project() -> projects.Project | None:
 
 def require_project() -> projects.Project:
     """The project in focus, or stop the page with a pointer to the sidebar."""
-    from core.ui.i18n import t
 
     project = current_project()
     if project is None:
@@ -102,7 +103,6 @@ def apply_deep_link() -> None:
     params = {name: value for name, value in params.items() if value}
     if not params or st.session_state.get(_LINK_SEEN) == params:
         return
-    from core.registry import model_registry
 
     found = None
     if "project" in params:

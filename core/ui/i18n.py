@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.common import i18n
 
@@ -20,7 +21,6 @@ _last_seen = [i18n.DEFAULT_LANGUAGE]
 
 def language() -> str:
     """The session's language: its choice, else ``?lang=``, else the browser's locale, else English."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     if get_script_run_ctx(suppress_warning=True) is None:
         # outside a script run (AppTest formats options in the test's thread) the session is unknown: the
@@ -59,7 +59,6 @@ def labeller(labels: dict[str, str]) -> Callable[[str], str]:
 def _language_of_run() -> str:
     """Core's messages: the session's language inside a script run; English elsewhere (search threads write
     their messages into the store, which stays English)."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     return language() if get_script_run_ctx(suppress_warning=True) is not None else i18n.DEFAULT_LANGUAGE
 

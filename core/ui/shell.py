@@ -6,6 +6,8 @@ import contextlib
 import time
 
 import streamlit as st
+from streamlit import config
+from streamlit.runtime.pages_manager import PagesManager
 
 from core.common import run_recovery
 from core.common.config import activate_store, unreachable
@@ -85,8 +87,6 @@ def ensure_shell() -> None:
     inside the page instead makes the first click after a deep link get lost). AppTest resets the router
     before each run and drops clicks on such a rerun, so there the shell is built in place.
     """
-    from streamlit import config
-    from streamlit.runtime.pages_manager import PagesManager
 
     if not PagesManager.uses_pages_directory:
         return

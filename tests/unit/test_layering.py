@@ -102,3 +102,45 @@ def test_importing_core_creates_nothing_and_sets_no_tracking_uri(tmp_path):
     assert not missing.exists()
     assert not missing.parent.exists()
     assert list(workdir.iterdir()) == []  # no ./mlruns or ./mlflow.db either
+
+
+def _imports_inside_functions(path: Path) -> list[tuple[int, str, str]]:
+    """(line, top-level package, the line's text) of every import inside a function of this file."""
+    import ast
+
+    text = path.read_text()
+    lines = text.splitlines()
+    found = []
+    for function in ast.walk(ast.parse(text)):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.Import | ast.ImportFrom) and not getattr(node, "level", 0):
+                module = node.module if isinstance(node, ast.ImportFrom) else node.names[0].name
+                found.append((node.lineno, module.split(".")[0], lines[node.lineno - 1].strip()))
+    return sorted(set(found))
+
+
+def test_imports_inside_functions_are_only_the_measured_slow_ones():
+    """core/__init__.py's LAZY_IMPORTS (each ≥ 50 ms, measured), the CLI's commands importing their phase, and
+    imports made to warm a worker up (``noqa: F401``); everything else at the top of its module."""
+    from core import LAZY_IMPORTS
+
+    assert all(seconds >= 0.05 for seconds in LAZY_IMPORTS.values())
+    files = sorted(CORE.rglob("*.py")) + sorted((ROOT / "pages").glob("*.py")) + [ROOT / "Home.py"]
+    stray = [
+        f"{path.relative_to(ROOT)}:{line}: {text}"
+        for path in files
+        for line, package, text in _imports_inside_functions(path)
+        if package not in LAZY_IMPORTS
+        and "noqa: F401" not in text
+        and not (package == "core" and path.parent == CORE / "cli")
+    ]
+    assert stray == []
+    top_level = [
+        f"{path.relative_to(ROOT)}: {line}"
+        for path in files
+        for line in path.read_text().splitlines()
+        if line.startswith(("import ", "from ")) and line.split()[1].split(".")[0] in LAZY_IMPORTS
+    ]
+    assert top_level == []

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.common.i18n import number, significant, tr
-from core.monitor.drift import MISSING, FeatureDrift
+from core.monitor.drift import MISSING, FeatureDrift, category_counts
 from core.question.kpis import KPI, METRICS
 
 REFERENCE_COLOR = "#636EFA"
@@ -55,8 +55,6 @@ def distribution_overlay(
         fig.update_traces(opacity=0.55)
         fig.update_xaxes(title=feature)
     else:
-        from core.monitor.drift import category_counts
-
         table = category_counts(reference, current)
         shares = table / table.sum().replace(0, 1)
         top = shares.max(axis=1).sort_values(ascending=False).index[:MAX_CATEGORIES]

@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.common.i18n import percent, tr
+from core.compare.diagnostics import finished_trials, trial_params
 
 
 def search_progress(trials: pd.DataFrame, metric: str) -> go.Figure:
@@ -60,7 +61,6 @@ def parallel_coordinates(trials: pd.DataFrame, metric: str, params: list[str] | 
     ``trials`` is core.train.tuning.trials_frame's table (score column ``CV <metric>``); a plain ``metric`` column
     works too.
     """
-    from core.compare.diagnostics import finished_trials, trial_params
 
     score = f"CV {metric}" if f"CV {metric}" in trials.columns else metric
     finished = finished_trials(trials, score) if not trials.empty else trials

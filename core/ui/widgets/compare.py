@@ -7,9 +7,11 @@ import streamlit as st
 
 from core.codegen.snippets import compare as snippets
 from core.common.i18n import number
-from core.compare import diagnostics, evidence
+from core.compare import cv_compare, diagnostics, evidence
 from core.compare.evaluation import Evaluation, stored_reason
 from core.compare.evidence import RunEvidence
+from core.ui import cache
+from core.ui.actions import run_action, show_outcome
 from core.ui.charts import compare as compare_charts
 from core.ui.common import error_message, inert_chart, plain, show_code, show_table
 from core.ui.i18n import t
@@ -127,7 +129,6 @@ def _importance(evaluation: Evaluation, run_id: str) -> None:
 
 def collect_evidence(evaluated: dict[str, Evaluation]) -> tuple[dict[str, RunEvidence], dict[str, str | None], dict]:
     """Evidence per run from its stored evaluation and its own data set; a run without one gets a reason."""
-    from core.ui import cache
 
     found, data_runs, datasets = {}, {}, {}
     for run_id, evaluation in evaluated.items():
@@ -151,7 +152,6 @@ def show_difference(
 ) -> None:
     """For two runs: is the difference real? McNemar's test on the held-out rows, and the corrected paired
     t-test on their cross-validation folds when both were scored on the same folds."""
-    from core.compare import cv_compare
 
     (a, ev_a), (b, ev_b) = evaluated.items()
     name_a, name_b = labels[a].split(" · ")[0], labels[b].split(" · ")[0]
@@ -176,7 +176,6 @@ def _say(said) -> None:
 
 
 def _record_conclusion() -> str:
-    from core.ui import cache
 
     state = st.session_state
     said = evidence.record_conclusion(
@@ -193,7 +192,6 @@ def _record_conclusion() -> str:
 
 def conclusion_form(evaluated: dict[str, Evaluation], labels: dict) -> None:
     """Record the person's conclusion on one of the compared runs (tags on the run, shown in the registry)."""
-    from core.ui.actions import run_action, show_outcome
 
     st.subheader(t("compare.conclusion_header"))
     with st.form("compare_conclusion", border=True):

@@ -8,9 +8,13 @@ from typing import TYPE_CHECKING, TypeVar
 
 import streamlit as st
 
+from core.codegen import export
 from core.common.errors import describe
+from core.lifecycle import status
+from core.registry import model_registry
 from core.serve.predict import InputSpec
 from core.train.algorithms import Param, choice_text
+from core.ui import cache, context
 from core.ui.common import plain, stop_on_error
 from core.ui.i18n import t
 
@@ -104,7 +108,6 @@ def feature_input(feature: str, spec: InputSpec, key: str, values: dict[str, obj
 
 def export_button(run_id: str, key: str) -> None:
     """Download a run as a standalone Python script; the script is written only when clicked."""
-    from core.codegen import export
 
     try:
         file_name = export.script_filename(run_id)
@@ -130,9 +133,6 @@ def served_alias_picker(prefix: str):
     Says what to do and stops the page when no model has an alias or the alias cannot be resolved.
 
     Returns (name, alias, version). Widget keys: ``<prefix>_model`` and ``<prefix>_alias``."""
-    from core.lifecycle import status
-    from core.registry import model_registry
-    from core.ui import cache, context
 
     models = [m for m in model_registry.list_models() if m.aliases]
     if not models:

@@ -17,6 +17,7 @@ from core.ui.charts import data as data_charts
 from core.ui.charts import monitor as monitor_charts
 from core.ui.common import inert_chart, plain, show_table, stop_on_error
 from core.ui.i18n import language, t
+from core.ui.widgets.data import show_findings
 
 # the options stay English (widget state and tests use them); WINDOW_LABELS are their catalogue keys
 WINDOWS = {"all time": None, "last 24 hours": 1, "last 7 days": 7, "last 30 days": 30}
@@ -146,8 +147,6 @@ def _alerts(report: monitoring.MonitorReport, current: monitoring.Current) -> No
     for note in report.notes:
         st.info(plain(note))
     if current.findings:
-        from core.ui.widgets.data import show_findings
-
         show_findings(list(current.findings))  # its own expander
     counts = drift.summary(report.drift)
     cols = st.columns(4)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.codegen.snippets import registry as snippets
 from core.common.i18n import when
-from core.registry import governance, model_registry
+from core.registry import governance, model_card, model_registry
 from core.registry.governance import Actor
 from core.ui import cache, context
 from core.ui.actions import run_action, show_outcome
@@ -240,7 +240,6 @@ def protection_settings(name: str, actor: Actor) -> None:
 
 def model_card_section(name: str, versions: list[dict], aliases: dict[str, str]) -> None:
     """The K phase's documentation for one version: edit intended use and limitations, read, download, log."""
-    from core.registry import model_card
 
     st.subheader(t("registry.card_header"))
     numbers = [v["version"] for v in versions]

@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.codegen.snippets import registry as snippets
 from core.common.i18n import number
+from core.data.loading import read_table
 from core.data.sets import DataError
 from core.monitor import retrain
 from core.registry import model_registry
@@ -16,6 +17,7 @@ from core.ui import cache
 from core.ui.actions import run_action, show_outcome
 from core.ui.common import error_message, guarded_button, plain, show_code, show_table
 from core.ui.i18n import t
+from core.ui.identity import current_actor
 
 RESULT = "retrain_result"  # plain session key: the last RetrainResult of this session
 UPLOAD_TYPES = ["csv", "txt", "tsv", "parquet", "xlsx"]
@@ -29,7 +31,6 @@ def _base_aliases(aliases: dict[str, str]) -> list[str]:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _batch_frame(content: bytes, filename: str) -> pd.DataFrame:
-    from core.data.loading import read_table
 
     # one row is enough to read: retrain.plan_retrain says how many a retraining needs
     return read_table(content, filename, min_rows=1).frame
@@ -46,7 +47,6 @@ def retrain_panel(name: str, actor: Actor | None = None) -> None:
     """Retrain ``name`` with an uploaded labelled batch and promote the challenger through the gate.
 
     ``actor``: who acts (default: the session's identity, see core.ui.identity; the page shows its box)."""
-    from core.ui.identity import current_actor
 
     actor = actor if actor is not None else current_actor()
     st.subheader(t("retrain.header"))

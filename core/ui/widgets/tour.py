@@ -17,7 +17,8 @@ from core.registry import model_registry
 from core.registry.governance import Actor
 from core.ui import context
 from core.ui.common import error_message, plain
-from core.ui.i18n import t
+from core.ui.i18n import language, t
+from core.ui.identity import auth_configured, current_actor
 
 if TYPE_CHECKING:
     from streamlit.navigation.page import StreamlitPage
@@ -116,7 +117,6 @@ def _title(step: tour.Step) -> str:
 def _actor() -> Actor:
     """Who moves @production in *show me*: the signed-in person when authentication is configured (the gate's
     approver list then applies to the tour too), else the tour itself."""
-    from core.ui.identity import auth_configured, current_actor
 
     if auth_configured():
         return current_actor()
@@ -126,7 +126,6 @@ def _actor() -> Actor:
 def _hints(project_id: str) -> dict[str, object]:
     """What the *let me do it* instructions name: the handout's values and the names the pages will show (read
     once per tour and language)."""
-    from core.ui.i18n import language
 
     cached = st.session_state.get(HINTS)
     if cached and cached[0] == (project_id, language()):
