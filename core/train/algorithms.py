@@ -99,6 +99,14 @@ _LEAF = _int(
 )
 _TREES = _int("n_estimators", "Number of trees", 100, 10, 500, help="More trees: steadier, slower.", search=(50, 300))
 
+
+def _forest(key: str, label: str, description: str, estimator: str) -> Algorithm:
+    """A tree ensemble: trees, depth and leaf size, no scaling, one core per fit (the search parallelises trials)."""
+    return Algorithm(
+        key, label, description, (_TREES, _DEPTH, _LEAF), estimator, needs_scaling=False, fixed=(("n_jobs", 1),)
+    )
+
+
 ALGORITHMS: dict[str, Algorithm] = {
     a.key: a
     for a in (
@@ -173,24 +181,18 @@ ALGORITHMS: dict[str, Algorithm] = {
             "sklearn.tree.DecisionTreeClassifier",
             needs_scaling=False,
         ),
-        Algorithm(
+        _forest(
             "random_forest",
             "Random forest",
             "Many decision trees vote on the class. Robust, needs little tuning, handles non-linear patterns; "
             "slower to predict with many deep trees.",
-            (_TREES, _DEPTH, _LEAF),
             "sklearn.ensemble.RandomForestClassifier",
-            needs_scaling=False,
-            fixed=(("n_jobs", 1),),
         ),
-        Algorithm(
+        _forest(
             "extra_trees",
             "Extra trees",
             "Like a random forest with more randomly chosen split points: often as accurate, faster to train.",
-            (_TREES, _DEPTH, _LEAF),
             "sklearn.ensemble.ExtraTreesClassifier",
-            needs_scaling=False,
-            fixed=(("n_jobs", 1),),
         ),
         Algorithm(
             "hist_gradient_boosting",
