@@ -15,12 +15,18 @@ from core.ui.shell import phase_header
 from core.ui.widgets.data import csv_settings_input, explore, roles_editor, show_findings, target_select
 
 # The radio's values stay these English names (tests and bookmarks of the widget state use them); shown translated
-SOURCES = {"Built-in data set": "data.source_builtin", "Upload a file": "data.source_upload"}
+STORED = "The project's stored data"
+SOURCES = {
+    STORED: "data.source_stored",
+    "Built-in data set": "data.source_builtin",
+    "Upload a file": "data.source_upload",
+}
 
 
 phase_header("data")
 project = require_project()
 
+current = None
 if project.data_run_id:
     try:
         current = cache.dataset(project.data_run_id)
@@ -40,13 +46,21 @@ if project.data_run_id:
     except ValueError as exc:
         st.warning(plain(error_message(exc)))
 
-source = st.radio(t("data.source"), list(SOURCES), format_func=labeller(SOURCES), horizontal=True, key="data_source")
+# A new session (a reload, a link) opens on the data the project stores: an upload cannot be put back into the
+# file uploader, so it is offered as a source of its own, read from the data run; a built-in set is preselected.
+stored_builtin = current is not None and sets.is_builtin(current.name, current.digest)
+options = [s for s in SOURCES if s != STORED or (current is not None and not stored_builtin)]
+source = st.radio(t("data.source"), options, format_func=labeller(SOURCES), horizontal=True, key="data_source")
 frame, name, default_target = None, "", None
 builtin, upload, settings = None, None, None
-if source == "Built-in data set":
+if source == STORED:
+    frame, name, default_target = current.frame, current.name, current.target
+    st.caption(t("data.source_stored_caption", name=plain(current.name)))
+elif source == "Built-in data set":
     builtin = name = st.selectbox(
         t("data.dataset"),
         list(sets.BUILTIN_DATASETS),
+        index=list(sets.BUILTIN_DATASETS).index(current.name) if stored_builtin else 0,
         format_func=labeller({k: f"data.builtin.{k}" for k in sets.BUILTIN_DATASETS}),
         key="data_builtin",
     )
@@ -112,7 +126,7 @@ if guarded_button(t("data.use"), type="primary", key="data_use", blocked=t("data
         tuning.warm_up_workers()  # training and searching come next: their worker processes start now
     except ValueError as exc:
         st.error(plain(error_message(exc)))
-if not errors:  # the same load, split and data run in plain pandas, scikit-learn and MLflow
+if not errors and source != STORED:  # the same load, split and data run in plain pandas, scikit-learn and MLflow
     show_code(
         snippets.record_data(
             project.name,

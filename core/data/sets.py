@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -68,6 +69,16 @@ def validate_target(frame: pd.DataFrame, target: str, test_size: float = DEFAULT
 def feature_columns(frame: pd.DataFrame, target: str) -> list[str]:
     """The feature columns: every column but the target."""
     return [c for c in frame.columns if c != target]
+
+
+@functools.cache
+def _builtin_digest(name: str) -> str:
+    return dataset_digest(load_builtin(name))
+
+
+def is_builtin(name: str, digest: str) -> bool:
+    """Whether a data set of this name and digest is the built-in one (an upload may share its name)."""
+    return name in BUILTIN_DATASETS and _builtin_digest(name) == digest
 
 
 def dataset_digest(frame: pd.DataFrame) -> str:

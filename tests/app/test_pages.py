@@ -7,6 +7,7 @@ import io
 import pandas as pd
 import pytest
 from mlflow import MlflowClient
+from streamlit.testing.v1 import AppTest
 
 from core.data import datastore
 from core.data import sets as data
@@ -290,3 +291,28 @@ def test_quick_compare_trains_and_ranks_every_algorithm(app):
     runs = MlflowClient().search_runs([project.experiment_id], "tags.`qua3ck.kind` = 'train'")
     assert {r.data.tags["qua3ck.algorithm"] for r in runs} == set(ALGORITHMS)
     assert all(r.info.status == "FINISHED" for r in runs)
+
+
+def test_a_new_session_opens_the_data_page_on_the_projects_stored_data(app):
+    """Opened again (a reload, a link: a new session), U shows the data the project stores, not the first
+    built-in set: an upload as "the project's stored data", a built-in set preselected."""
+    project = example(app)
+    upload = data.load_builtin("iris").rename(columns={"species": "Art"}).head(120)
+    datastore.record_dataset(project.experiment_id, upload, "räder", "Art")
+    goto(app, "data")
+    no_exception(app)
+    source = app.radio(key="data_source")
+    assert source.options[0] == "The project's stored data" and source.value == "The project's stored data"
+    assert app.selectbox(key="data_target").value == "Art"
+    assert "120" in [m.value for m in app.metric]
+    app.button(key="data_use").click().run()  # storing it again changes nothing
+    no_exception(app)
+    assert datastore.load_dataset(projects.get_project(project.experiment_id).data_run_id).name == "räder"
+
+    datastore.record_dataset(project.experiment_id, data.load_builtin("wine"), "wine", "cultivar")
+    fresh = AppTest.from_file(app._script_path, default_timeout=180)
+    fresh.run()
+    goto(fresh, "data")
+    assert fresh.radio(key="data_source").options == ["Built-in data set", "Upload a file"]
+    assert fresh.selectbox(key="data_builtin").value == "wine"
+    assert fresh.selectbox(key="data_target").value == "cultivar"

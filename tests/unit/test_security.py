@@ -1,4 +1,4 @@
-"""Security settings and guards (docs/security.md): config, inert user text, data-only uploads, safe names, redaction."""
+"""Security settings and guards (docs/security.md): config, inert user text, data-only uploads, safe names."""
 
 from __future__ import annotations
 
