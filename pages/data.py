@@ -85,7 +85,7 @@ if frame is None:
     st.stop()
 
 digest = sets.dataset_digest(frame)
-target = target_select(frame, digest, default_target)
+target = target_select(frame, digest, default_target, "stored" if source == STORED else "builtin")
 left, right = st.columns(2)
 # whole percent: a slider writes its numbers with a decimal point in every language, a percentage needs none
 test_size = left.slider(t("data.test_size"), 10, 50, 20, 5, format="%d %%", key="data_test_size") / 100

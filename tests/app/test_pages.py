@@ -304,6 +304,7 @@ def test_a_new_session_opens_the_data_page_on_the_projects_stored_data(app):
     source = app.radio(key="data_source")
     assert source.options[0] == "The project's stored data" and source.value == "The project's stored data"
     assert app.selectbox(key="data_target").value == "Art"
+    assert "The target the project's data was stored with." in texts(app.caption)
     assert "120" in [m.value for m in app.metric]
     app.button(key="data_use").click().run()  # storing it again changes nothing
     no_exception(app)

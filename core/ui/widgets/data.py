@@ -59,16 +59,17 @@ def _target_picked() -> None:
     state[keys.DATA_TARGETS][state["data_target_digest"]] = (state["data_target"], None)
 
 
-def target_select(frame: pd.DataFrame, digest: str, builtin_target: str | None = None) -> str:
-    """The target column: the one chosen for this data (``digest``) in this session, else the built-in set's own,
-    else the inferred one (core.data.roles.infer_target), with why it was suggested. The select box always shows the
-    target every other part of the page uses: its state mirrors a plain key, so neither a previous file's choice
-    nor leaving the page can make the two differ."""
+def target_select(frame: pd.DataFrame, digest: str, builtin_target: str | None = None, given: str = "builtin") -> str:
+    """The target column: the one chosen for this data (``digest``) in this session, else the one the data comes
+    with (``builtin_target``: a built-in set's own, or with ``given="stored"`` the stored data's), else the inferred
+    one (core.data.roles.infer_target), with why it was suggested. The select box always shows the target every
+    other part of the page uses: its state mirrors a plain key, so neither a previous file's choice nor leaving
+    the page can make the two differ."""
     state = st.session_state
     chosen = state.setdefault(keys.DATA_TARGETS, {})
     if chosen.get(digest, ("",))[0] not in frame.columns:
         if builtin_target in frame.columns:
-            chosen[digest] = (builtin_target, "builtin")
+            chosen[digest] = (builtin_target, given)
         else:
             chosen[digest] = roles.infer_target(frame)
     target, reason = chosen[digest]
