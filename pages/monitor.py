@@ -64,7 +64,7 @@ except ValueError as exc:
     st.error(plain(error_message(exc)))
     st.stop()
 
-widgets.render_report(report, current)
+widgets.render_report(report)
 show_code(
     snippets.drift_check(
         reference,

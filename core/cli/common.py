@@ -36,6 +36,14 @@ def command(sub, name: str, help: str, description: str | None = None, epilog: s
     )
 
 
+def add_model(
+    parser, alias_required: bool = True, alias_help: str | None = None, alias_default: str | None = None
+) -> None:
+    """The --model NAME and --alias ALIAS options of a command about one registered model."""
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--alias", required=alias_required, default=alias_default, help=alias_help)
+
+
 def add_who(parser, does: str) -> None:
     """The --by NAME option of a command that records who did it."""
     parser.add_argument("--by", metavar="NAME", help=f"who {does} (default: $QUA3CK_USER, else the login name)")

@@ -9,6 +9,7 @@ from core.cli.common import (
     EXIT_KPI_FAILED,
     CLIError,
     GateRefused,
+    add_model,
     add_who,
     command,
     emit,
@@ -41,18 +42,19 @@ when the challenger's KPI verdict is not a pass or it does not beat the current 
 version registered as @challenger and moves nothing else."""
 
 
+MONITOR_SUMMARY = (
+    "drift of a batch (or the prediction log) against the training data, KPIs when it has labels; exit 1 "
+    "on drift or a KPI breach"
+)
+RETRAIN_SUMMARY = (
+    "retrain a model with a labelled batch, register it as @challenger, optionally promote it (exit 3 if refused)"
+)
+
+
 def register(sub) -> None:
     """Add this group's commands to the CLI's subparsers."""
-    monitor = command(
-        sub,
-        "monitor",
-        help="drift of a batch (or the prediction log) against the training data, KPIs when it has labels; exit 1 "
-        "on drift or a KPI breach",
-        description=MONITOR_HELP,
-        epilog=MONITOR_EXIT_CODES,
-    )
-    monitor.add_argument("--model", required=True)
-    monitor.add_argument("--alias", required=True)
+    monitor = command(sub, "monitor", MONITOR_SUMMARY, MONITOR_HELP, MONITOR_EXIT_CODES)
+    add_model(monitor)
     recent = monitor.add_mutually_exclusive_group(required=True)
     recent.add_argument("--input", type=Path, help="CSV/Parquet/Excel batch with the model's input columns")
     recent.add_argument("--log", action="store_true", help="the model's prediction log instead of a batch")
@@ -60,17 +62,11 @@ def register(sub) -> None:
     monitor.add_argument("--alpha", type=float, default=0.01, metavar="P", help="test p-value below which it drifts")
     monitor.add_argument("--min-rows", type=int, default=30, metavar="N", help="fewest rows the drift tests use")
     monitor.add_argument("--json", action="store_true")
-    retrain = command(
-        sub,
-        "retrain",
-        help="retrain a model with a labelled batch, register it as @challenger, optionally promote it (exit 3 if "
-        "refused)",
-        description=RETRAIN_HELP,
-        epilog=EXIT_CODES,
+    retrain = command(sub, "retrain", RETRAIN_SUMMARY, RETRAIN_HELP, EXIT_CODES)
+    add_model(
+        retrain, alias_required=False, alias_default="champion", alias_help="the model to retrain (default: champion)"
     )
-    retrain.add_argument("--model", required=True)
     retrain.add_argument("--input", required=True, type=Path, help="labelled batch: the features and the target")
-    retrain.add_argument("--alias", default="champion", help="the model to retrain (default: champion)")
     retrain.add_argument("--combine", choices=["append", "replace"], default="append")
     retrain.add_argument("--promote", action="store_true", help="then move --to to the challenger through the gate")
     retrain.add_argument("--to", metavar="ALIAS", help="the alias --promote moves (default: --alias)")
@@ -97,8 +93,9 @@ def cmd_monitor(args) -> int:
             raise CLIError(f"Input file '{args.input}' does not exist.")
         report = monitoring.monitor_file(args.model, args.alias, args.input.read_bytes(), args.input.name, thresholds)
     lines = [
-        f"models:/{args.model}@{args.alias} (version {report.version}) vs {report.source}: {report.current_rows:,} "
-        f"rows; training data '{report.dataset}' ({report.reference_rows:,} rows)"
+        f"models:/{args.model}@{args.alias} (version {report.reference.version}) vs {report.current.source}: "
+        f"{report.current_rows:,} rows; training data '{report.reference.dataset}' "
+        f"({len(report.reference.frame):,} rows)"
     ]
     for d in report.drift:
         stats = "skipped: " + d.note if d.psi is None else f"PSI {d.psi:.3f}  {d.test} p={d.p_value:.2g}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from core.cli.common import EXIT_CODES, CLIError, add_who, command, emit, enforce_gate, who_acts
+from core.cli.common import EXIT_CODES, CLIError, add_model, add_who, command, emit, enforce_gate, who_acts
 
 PROMOTE_HELP = """Point an alias at a run's model (registered as a new version first) or at an existing version.
 
@@ -15,17 +15,16 @@ qua3ck.protected_aliases tag says otherwise) only take a version whose run's KPI
 A refused promote registers nothing and moves nothing."""
 
 
+PROMOTE_SUMMARY = (
+    "point an alias at a run's model or an existing version, through the promotion gate; exit 3 if refused"
+)
+ROLLBACK_SUMMARY = "move an alias back to the version it held before its last recorded change (audited)"
+
+
 def register(sub) -> None:
     """Add this group's commands to the CLI's subparsers."""
-    promote = command(
-        sub,
-        "promote",
-        help="point an alias at a run's model or an existing version, through the promotion gate; exit 3 if refused",
-        description=PROMOTE_HELP,
-        epilog=EXIT_CODES,
-    )
-    promote.add_argument("--model", required=True)
-    promote.add_argument("--alias", required=True)
+    promote = command(sub, "promote", PROMOTE_SUMMARY, PROMOTE_HELP, EXIT_CODES)
+    add_model(promote)
     source = promote.add_mutually_exclusive_group(required=True)
     source.add_argument("--run", help="register this run's model as a new version, then move the alias to it")
     source.add_argument("--version", help="move the alias to this existing version")
@@ -34,20 +33,13 @@ def register(sub) -> None:
     add_who(promote, "promotes")
     promote.add_argument("--json", action="store_true")
     promote.set_defaults(usage_error=promote.error)  # for the checks argparse cannot express
-    rollback = command(
-        sub,
-        "rollback",
-        help="move an alias back to the version it held before its last recorded change (audited)",
-        epilog=EXIT_CODES,
-    )
-    rollback.add_argument("--model", required=True)
-    rollback.add_argument("--alias", required=True)
+    rollback = command(sub, "rollback", ROLLBACK_SUMMARY, None, EXIT_CODES)
+    add_model(rollback)
     add_who(rollback, "rolls back")
     rollback.add_argument("--reason", metavar="TEXT", help="why, recorded in the audit entry")
     rollback.add_argument("--json", action="store_true")
     audit = sub.add_parser("audit", help="a model's alias changes (who, when, from, to, why), newest first")
-    audit.add_argument("--model", required=True)
-    audit.add_argument("--alias", help="only this alias's changes")
+    add_model(audit, alias_required=False, alias_help="only this alias's changes")
     audit.add_argument("--json", action="store_true", help="a JSON list of entries")
 
 

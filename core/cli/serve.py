@@ -5,14 +5,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from core.cli.common import CLIError
+from core.cli.common import CLIError, add_model
 
 
 def register(sub) -> None:
     """Add this group's commands to the CLI's subparsers."""
     predict = sub.add_parser("predict", help="predict a CSV with models:/MODEL@ALIAS")
-    predict.add_argument("--model", required=True)
-    predict.add_argument("--alias", required=True)
+    add_model(predict)
     predict.add_argument("--input", required=True, type=Path)
     predict.add_argument("--output", type=Path, help="CSV to write (default: stdout)")
 

@@ -25,14 +25,12 @@ Search progress: one line per finished trial on stdout; with --json on stderr, a
 the final JSON object."""
 
 
+TRAIN_SUMMARY = "record the data set, then train one model, compare several, or run a hyperparameter search"
+
+
 def register(sub) -> None:
     """Add this group's commands to the CLI's subparsers."""
-    train = command(
-        sub,
-        "train",
-        help="record the data set, then train one model, compare several, or run a hyperparameter search",
-        description=TRAIN_HELP,
-    )
+    train = command(sub, "train", TRAIN_SUMMARY, TRAIN_HELP)
     train.add_argument("--experiment", required=True)
     train.add_argument("--data", required=True, help="iris, wine, breast_cancer or a CSV/Parquet/Excel path")
     train.add_argument("--target", help="target column (required for CSV files)")

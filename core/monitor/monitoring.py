@@ -155,13 +155,9 @@ class KPIStatus:
 class MonitorReport:
     """Everything the Monitor page and ``python -m core monitor`` show."""
 
-    model: str
+    reference: Reference = field(repr=False)  # the training data of the version
+    current: Current = field(repr=False)  # the recent data it is compared with
     alias: str | None
-    version: str
-    source: str
-    dataset: str
-    reference_rows: int
-    current_rows: int
     labelled_rows: int
     thresholds: drift.Thresholds
     drift: list[drift.FeatureDrift]
@@ -172,9 +168,10 @@ class MonitorReport:
     kpis_over_time: pd.DataFrame | None  # period, metric, value, rows
     prediction_drift: drift.FeatureDrift | None  # predicted classes vs the training labels (informational)
     notes: list[str]
-    reference_frame: pd.DataFrame = field(repr=False)
-    current_frame: pd.DataFrame = field(repr=False)
-    kinds: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def current_rows(self) -> int:
+        return self.current.rows
 
     @property
     def drifted(self) -> list[str]:
@@ -216,12 +213,12 @@ class MonitorReport:
         """JSON-ready: no frames, NaN as None."""
         return _clean(
             {
-                "model": self.model,
+                "model": self.reference.name,
                 "alias": self.alias,
-                "version": self.version,
-                "source": self.source,
-                "dataset": self.dataset,
-                "reference_rows": self.reference_rows,
+                "version": self.reference.version,
+                "source": self.current.source,
+                "dataset": self.reference.dataset,
+                "reference_rows": len(self.reference.frame),
                 "current_rows": self.current_rows,
                 "labelled_rows": self.labelled_rows,
                 "alert": self.alert,
@@ -524,13 +521,9 @@ def monitor(
     over_time = pd.concat(parts, ignore_index=True) if parts else None
     statuses = [_kpi_status(k, overall, over_time, current, reference) for k in reference.kpis]
     return MonitorReport(
-        model=reference.name,
+        reference=reference,
+        current=current,
         alias=alias,
-        version=reference.version,
-        source=current.source,
-        dataset=reference.dataset,
-        reference_rows=len(reference.frame),
-        current_rows=current.rows,
         labelled_rows=labelled,
         thresholds=thresholds,
         drift=results,
@@ -541,9 +534,6 @@ def monitor(
         kpis_over_time=over_time,
         prediction_drift=prediction_drift,
         notes=notes,
-        reference_frame=reference.frame,
-        current_frame=current.frame,
-        kinds=dict(reference.kinds),
     )
 
 

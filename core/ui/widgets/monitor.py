@@ -117,43 +117,43 @@ def show_empty_log(message: str, ref: monitoring.Reference) -> None:
     )
 
 
-def render_report(report: monitoring.MonitorReport, current: monitoring.Current) -> None:
+def render_report(report: monitoring.MonitorReport) -> None:
     """Alerts, drift summary, distributions, predicted classes and KPIs over time."""
-    _alerts(report, current)
+    _alerts(report)
     _drift(report)
     _classes(report)
     _kpis(report)
 
 
-def _alerts(report: monitoring.MonitorReport, current: monitoring.Current) -> None:
+def _alerts(report: monitoring.MonitorReport) -> None:
     if report.alert:
         lines = "\n".join(f"- {plain(line)}" for line in report.alerts())
-        st.error(t("monitor.alert", source=plain(report.source), version=report.version, lines=lines))
+        st.error(t("monitor.alert", source=plain(report.current.source), version=report.reference.version, lines=lines))
         st.page_link("pages/registry.py", label=t("monitor.retrain_link"), icon="🔁")
     elif report.untested:  # the note below says why the drift tests were skipped
-        st.info(t("monitor.no_alert_untested", rows=report.current_rows, source=plain(report.source)))
+        st.info(t("monitor.no_alert_untested", rows=report.current_rows, source=plain(report.current.source)))
     else:
         st.success(
             t(
                 "monitor.no_alert",
                 rows=report.current_rows,
-                source=plain(report.source),
-                reference_rows=report.reference_rows,
-                version=report.version,
+                source=plain(report.current.source),
+                reference_rows=len(report.reference.frame),
+                version=report.reference.version,
             )
         )
     if report.moderate:
         st.warning(t("monitor.moderate", features=plain(", ".join(report.moderate))))
     for note in report.notes:
         st.info(plain(note))
-    if current.findings:
-        show_findings(list(current.findings))  # its own expander
+    if report.current.findings:
+        show_findings(list(report.current.findings))  # its own expander
     counts = drift.summary(report.drift)
     cols = st.columns(4)
     cols[0].metric(
         t("monitor.metric_recent_rows"),
         number(report.current_rows),
-        help=t("monitor.metric_recent_rows_help", rows=report.reference_rows),
+        help=t("monitor.metric_recent_rows_help", rows=len(report.reference.frame)),
     )
     cols[1].metric(t("monitor.metric_drifted"), t("monitor.n_of_m", n=counts["drift"], m=len(report.drift)))
     cols[2].metric(t("monitor.metric_moderate"), counts["moderate"])
@@ -200,9 +200,9 @@ def _drift(report: monitoring.MonitorReport) -> None:
             inert_chart(
                 st,
                 monitor_charts.distribution_overlay(
-                    report.reference_frame[feature],
-                    report.current_frame[feature],
-                    report.kinds.get(feature, "numeric"),
+                    report.reference.frame[feature],
+                    report.current.frame[feature],
+                    report.reference.kinds.get(feature, "numeric"),
                     by_feature.get(feature),
                 ),
                 key=f"monitor_dist_{i}",
