@@ -6,7 +6,7 @@ import streamlit as st
 from core.codegen.snippets import monitor as snippets
 from core.monitor import monitoring
 from core.ui import cache
-from core.ui.common import error_message, plain, show_code
+from core.ui.common import plain, show_code, stop_on_error
 from core.ui.i18n import labeller, t
 from core.ui.shell import phase_header
 from core.ui.widgets import monitor as widgets
@@ -31,38 +31,36 @@ source = st.radio(
 )
 model = None
 filename, only, since = None, False, None
-try:
-    if source == "Prediction log":
-        left, right = st.columns(2)
-        only = left.checkbox(t("monitor.only_version", version=version.version), key="monitor_only_version")
-        window = right.selectbox(
-            t("monitor.window"),
-            list(widgets.WINDOWS),
-            format_func=labeller(widgets.WINDOW_LABELS),
-            key="monitor_window",
-        )
-        since = widgets.since(window)
-        log = widgets.prediction_log(name, version.version)
-        current = monitoring.current_from_log(reference, log, version.version if only else None, since)
-    else:
-        upload = st.file_uploader(
-            t("monitor.upload"),
-            type=["csv", "txt", "tsv", "parquet", "xlsx"],
-            key="monitor_upload",
-        )
-        if upload is None:
-            st.info(t("monitor.upload_hint", rows=thresholds.min_rows, target=plain(reference.target)))
-            st.stop()
-        filename = upload.name
-        current = monitoring.read_batch(upload.getvalue(), upload.name, reference, thresholds.min_rows)
-        model = cache.served_model(name, version.version)
-    report = monitoring.monitor(reference, current, model, thresholds, alias)
-except monitoring.EmptyLog as exc:
-    widgets.show_empty_log(str(exc), reference)
-    st.stop()
-except ValueError as exc:
-    st.error(plain(error_message(exc)))
-    st.stop()
+with stop_on_error():
+    try:
+        if source == "Prediction log":
+            left, right = st.columns(2)
+            only = left.checkbox(t("monitor.only_version", version=version.version), key="monitor_only_version")
+            window = right.selectbox(
+                t("monitor.window"),
+                list(widgets.WINDOWS),
+                format_func=labeller(widgets.WINDOW_LABELS),
+                key="monitor_window",
+            )
+            since = widgets.since(window)
+            log = widgets.prediction_log(name, version.version)
+            current = monitoring.current_from_log(reference, log, version.version if only else None, since)
+        else:
+            upload = st.file_uploader(
+                t("monitor.upload"),
+                type=["csv", "txt", "tsv", "parquet", "xlsx"],
+                key="monitor_upload",
+            )
+            if upload is None:
+                st.info(t("monitor.upload_hint", rows=thresholds.min_rows, target=plain(reference.target)))
+                st.stop()
+            filename = upload.name
+            current = monitoring.read_batch(upload.getvalue(), upload.name, reference, thresholds.min_rows)
+            model = cache.served_model(name, version.version)
+        report = monitoring.monitor(reference, current, model, thresholds, alias)
+    except monitoring.EmptyLog as exc:
+        widgets.show_empty_log(str(exc), reference)
+        st.stop()
 
 widgets.render_report(report)
 show_code(
