@@ -4,17 +4,19 @@ import pandas as pd
 import streamlit as st
 
 from core.codegen.snippets import compare as snippets
-from core.common.i18n import plural_category, significant
+from core.common.errors import WorkbenchError
+from core.common.i18n import plural_category, significant, tr
 from core.compare import diagnostics, evidence, runs
 from core.compare.evaluation import verdict_label
 from core.question.kpis import SCORE_METRICS, primary_metric
 from core.ui import cache, context, keys
 from core.ui.actions import run_action, show_outcome
 from core.ui.charts import compare as compare_charts
-from core.ui.common import inert_chart, plain, show_code, show_table
+from core.ui.common import inert_chart, show_code, show_table
 from core.ui.context import require_project
 from core.ui.i18n import t
 from core.ui.shell import phase_header
+from core.ui.text import plain
 from core.ui.widgets.compare import collect_evidence, conclusion_form, show_difference, show_evidence
 from core.ui.widgets.inputs import export_button
 from core.ui.widgets.runs import runs_table, search_view
@@ -79,7 +81,7 @@ def evaluate(run_ids: list[str], again: bool = False) -> str:
         errors.pop(run_id, None)
     cache.forget_runs()
     if not done:
-        raise ValueError(t("compare.none_evaluated", error=next(iter(failed.values()))))
+        raise WorkbenchError(tr("compare.none_evaluated", error=next(iter(failed.values()))))  # said by run_action
     said = t("compare.evaluated", count=len(done), project=project.name)
     return said + (" " + t("compare.not_all_evaluated", count=len(failed)) if failed else "")
 

@@ -8,10 +8,11 @@ from core.data import datastore, loading, sets
 from core.data.validation import blocking
 from core.train import tuning
 from core.ui import cache, keys
-from core.ui.common import error_message, guarded_button, plain, show_code, stop_on_error
+from core.ui.common import error_message, guarded_button, show_code, stop_on_error
 from core.ui.context import require_project
 from core.ui.i18n import labeller, t
 from core.ui.shell import phase_header
+from core.ui.text import plain
 from core.ui.widgets.data import csv_settings_input, explore, roles_editor, show_findings, target_select
 
 # The radio's values stay these English names (tests and bookmarks of the widget state use them); shown translated

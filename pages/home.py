@@ -2,12 +2,14 @@
 
 import streamlit as st
 
+from core.common.i18n import tr
 from core.lifecycle import status
 from core.ui import cache
-from core.ui.common import error_message, plain, stop_on_error
+from core.ui.common import error_message, stop_on_error
 from core.ui.context import current_project
 from core.ui.i18n import t
 from core.ui.shell import PAGES, ensure_shell
+from core.ui.text import plain
 
 ensure_shell()
 st.title(t("home.title"))
@@ -23,7 +25,7 @@ dataset_summary = None
 if project.data_run_id:
     try:
         record = cache.dataset(project.data_run_id)
-        dataset_summary = t(
+        dataset_summary = tr(  # raw text like the board's other summaries: escaped where the card is drawn
             "home.dataset_summary",
             name=record.name,
             rows=len(record.frame),

@@ -6,9 +6,10 @@ import streamlit as st
 from core.codegen.snippets import monitor as snippets
 from core.monitor import monitoring
 from core.ui import cache
-from core.ui.common import plain, show_code, stop_on_error
+from core.ui.common import show_code, stop_on_error
 from core.ui.i18n import labeller, t
 from core.ui.shell import phase_header
+from core.ui.text import plain
 from core.ui.widgets import monitor as widgets
 from core.ui.widgets.inputs import open_served
 

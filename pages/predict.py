@@ -10,9 +10,10 @@ from core.registry import model_registry
 from core.serve import predict, prediction_log
 from core.ui import cache, keys
 from core.ui.charts import predict as predict_charts
-from core.ui.common import error_message, inert_chart, plain, show_code, show_table
+from core.ui.common import error_message, inert_chart, show_code, show_table
 from core.ui.i18n import t
 from core.ui.shell import phase_header
+from core.ui.text import plain
 from core.ui.widgets.data import show_findings
 from core.ui.widgets.inputs import feature_input, open_served
 from core.ui.widgets.tour import waits_for

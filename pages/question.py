@@ -6,10 +6,11 @@ from core.codegen.snippets import question as snippets
 from core.common.i18n import tr
 from core.question import projects
 from core.question.kpis import KPI, METRICS, OPERATORS, KPIError
-from core.ui.common import error_message, plain, show_code
+from core.ui.common import error_message, show_code
 from core.ui.context import require_project
 from core.ui.i18n import t
 from core.ui.shell import phase_header
+from core.ui.text import plain
 
 phase_header("question")
 project = require_project()

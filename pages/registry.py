@@ -10,11 +10,12 @@ from core.question.kpis import primary_metric
 from core.registry import model_registry
 from core.ui import cache, context
 from core.ui.actions import run_action, show_outcome
-from core.ui.common import plain, show_code, show_table
+from core.ui.common import show_code, show_table
 from core.ui.context import require_project
 from core.ui.i18n import t
 from core.ui.identity import identity_box
 from core.ui.shell import phase_header
+from core.ui.text import joined
 from core.ui.widgets.registry import (
     audit_timeline,
     model_card_section,
@@ -78,7 +79,7 @@ else:
         t("registry.model_name"),
         key="registry_model_name",
         on_change=lambda: names.__setitem__(project.experiment_id, state["registry_model_name"]),
-        help=t("registry.model_name_help", names=", ".join(map(plain, existing)) or t("registry.none")),
+        help=t("registry.model_name_help", names=joined(existing) or t("registry.none")),
     )
     right.text_input(t("registry.version_description"), key="registry_description")
     st.text_area(t("registry.version_tags"), key="registry_tags", height=68)

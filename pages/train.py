@@ -5,10 +5,11 @@ import streamlit as st
 from core.question.kpis import primary_metric
 from core.train import jobs, training
 from core.ui import cache, keys
-from core.ui.common import plain, stop_on_error
+from core.ui.common import stop_on_error
 from core.ui.context import require_project
 from core.ui.i18n import t
 from core.ui.shell import phase_header
+from core.ui.text import plain
 from core.ui.widgets.search import feature_steps_input
 from core.ui.widgets.train import hand_training, search_tab
 

@@ -80,15 +80,21 @@ def fields(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-def translate(key: str, language: str, /, **values: object) -> str:
-    """The text for ``key`` in ``language`` (English when that language lacks it), filled with ``values`` (numbers
-    and plurals written for ``language``)."""
+def template(key: str, language: str) -> str:
+    """The unfilled text for ``key`` in ``language`` (English when that language lacks it)."""
     text = catalogue(language).get(key)
     if text is None:
         text = catalogue(DEFAULT_LANGUAGE)[key]  # a KeyError here is a bug: the key is in no catalogue
+    return text
+
+
+def translate(key: str, language: str, /, **values: object) -> str:
+    """The text for ``key`` in ``language`` (English when that language lacks it), filled with ``values`` (numbers
+    and plurals written for ``language``)."""
+    text = template(key, language)
     if not values:
         return text
-    return _formatter(language if language in LANGUAGES else DEFAULT_LANGUAGE).vformat(text, (), values)
+    return Formatter(language).vformat(text, (), values)
 
 
 # ---- numbers, percentages, dates and plurals ------------------------------------------------------------------
@@ -192,18 +198,15 @@ def format_value(value: object, spec: str, language: str) -> str:
     return number(value, language=language)  # no spec, or only ",": grouped, as the language groups
 
 
-class _Formatter(string.Formatter):
+class Formatter(string.Formatter):
+    """Fills a catalogue text: each field written by ``format_value`` for the language."""
+
     def __init__(self, language: str) -> None:
         super().__init__()
-        self.language = language
+        self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
 
     def format_field(self, value: object, format_spec: str) -> str:
         return format_value(value, format_spec, self.language)
-
-
-@cache
-def _formatter(language: str) -> _Formatter:
-    return _Formatter(language)
 
 
 @dataclass(frozen=True)

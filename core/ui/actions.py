@@ -10,7 +10,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core.ui.common import error_message, plain
+from core.ui.common import error_message
+from core.ui.text import plain
 
 PAGE = "page"
 SIDEBAR = "sidebar"

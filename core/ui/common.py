@@ -1,5 +1,5 @@
 """Shared page helpers: "show the code", error display, buttons that say why they are
-blocked, and making text and charts from data inert."""
+blocked, and making charts from data inert (text: core.ui.text)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import streamlit as st
 from core.common.errors import describe
 from core.common.i18n import chart_separators
 from core.ui.i18n import t
+from core.ui.text import plain
 
 
 def show_code(code: str, where=st) -> None:
@@ -68,58 +69,6 @@ def stop_on_error(
 def error_message(exc: BaseException) -> str:
     """One readable line for an exception: our own messages as they are, others with their type."""
     return describe(exc)
-
-
-# Characters markdown, Streamlit or HTML give a meaning to anywhere in a line, and a colon that starts a
-# directive or an emoji/icon code (:red[…], :material/home:, :smile:); "_" inside a word
-# (model_card, feature_1) cannot emphasise anything and stays as it is
-_MARKDOWN_SPECIAL = re.compile(r"[\\`*{}\[\]<>|~$&]|(?<![^\W_])_|_(?![^\W_])|:(?=[A-Za-z])")
-# Characters that only mean something at the start of a line: headings, list items, ordered lists, setext rules.
-# Left alone elsewhere, so that messages stay readable in tests and logs ("iris-classifier", "0.95", "(cm)");
-# "!" and "(" need no escape once "[" and "]" are escaped (no image, no link can form)
-_LINE_START = re.compile(r"^([ \t]*)([#+=-]|\d+(?=[.)]))", re.MULTILINE)
-# A CommonMark code span: a run of backticks, the shortest text, the same run again (not part of a longer run)
-_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.DOTALL)
-
-
-def plain(text: object, code: bool = False) -> str:
-    """Text shown through st.markdown-based elements exactly as written: no markdown, no HTML, no links.
-
-    Every character markdown, Streamlit's directives (``:red[…]``), GFM autolinks or HTML give a meaning to is
-    backslash-escaped, so names, labels and notes written by people can neither format the page nor load or
-    link anything. With ``code=True`` backtick code spans stay code spans (they render literally anyway), for
-    messages that wrap our own identifiers in backticks around user text; everything outside them is escaped.
-    """
-    text = str(text)
-    if not code:
-        return _escape(text)
-    out, position = [], 0
-    for match in _CODE_SPAN.finditer(text):
-        out.append(_escape(text[position : match.start()]))
-        out.append(match.group(0))
-        position = match.end()
-    out.append(_escape(text[position:]))
-    return "".join(out)
-
-
-# GFM turns bare http://…, www.… and a@b.c into links *after* parsing, in the text that escapes produce, so
-# backslashes cannot stop it; an invisible word joiner inside the pattern does (the text reads the same)
-_AUTOLINK = re.compile(r"(?<=http)(?=s?://)|(?<=\bwww)(?=\.)|(?<=[\w.+-]@)(?=[\w-]+\.[\w-])", re.IGNORECASE)
-WORD_JOINER = "\u2060"
-
-
-def _escape(text: str) -> str:
-    text = _AUTOLINK.sub(WORD_JOINER, text)
-    text = _MARKDOWN_SPECIAL.sub(lambda match: "\\" + match.group(0), text)
-    # an ordered-list number keeps its digits and escapes its "." or ")": "1\. one"
-    return _LINE_START.sub(_escape_line_start, text)
-
-
-def _escape_line_start(match: re.Match) -> str:
-    indent, marker = match.groups()
-    if marker.isdigit():
-        return f"{indent}{marker}\\"
-    return f"{indent}\\{marker}"
 
 
 # Plotly draws a small set of HTML tags inside chart text (<a href>, <b>, <span style>, <sup>, …). Every "<"

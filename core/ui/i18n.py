@@ -9,6 +9,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.common import i18n
+from core.ui.text import Markdown, fill
 
 LANGUAGE_KEY = "ui_language"  # plain session key: the chosen language
 _PICKER_KEY = "ui_language_picker"
@@ -44,9 +45,11 @@ def language() -> str:
     return chosen
 
 
-def t(key: str, /, **values: object) -> str:
-    """The text for ``key`` in the session's language."""
-    return i18n.translate(key, language(), **values)
+def t(key: str, /, **values: object) -> Markdown:
+    """The text for ``key`` in the session's language, its fields escaped for Streamlit's markdown (core.ui.text):
+    pass text of the UI's own markdown as a ``Markdown``."""
+    chosen = language()
+    return fill(i18n.template(key, chosen), chosen, values)
 
 
 def labeller(labels: dict[str, str]) -> Callable[[str], str]:

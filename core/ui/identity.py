@@ -11,8 +11,8 @@ import streamlit as st
 
 from core.registry.governance import Actor
 from core.ui import keys
-from core.ui.common import plain
 from core.ui.i18n import t
+from core.ui.text import plain
 
 NAME_KEY = "identity_name"  # the name field's widget key; the name itself lives in keys.ACTOR_NAME
 

@@ -12,9 +12,10 @@ from streamlit.runtime.pages_manager import PagesManager
 from core.common import run_recovery
 from core.common.config import activate_store, unreachable
 from core.ui import context, i18n
-from core.ui.common import plain, stop_on_error
+from core.ui.common import stop_on_error
 from core.ui.i18n import t
 from core.ui.sidebar import render_sidebar
+from core.ui.text import plain
 from core.ui.widgets.tour import after_page, render_tour_panel, sidebar_launcher
 
 # page file, catalogue key of its navigation title, icon

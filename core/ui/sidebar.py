@@ -9,8 +9,9 @@ from core.data import datastore, sets
 from core.question import projects
 from core.ui import context, keys
 from core.ui.actions import SIDEBAR, run_action, show_outcome
-from core.ui.common import error_message, plain
+from core.ui.common import error_message
 from core.ui.i18n import language_picker, t
+from core.ui.text import plain
 
 
 def _create_example() -> str:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.ui.text import WORD_JOINER
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def texts(elements) -> str:
-    """All values of a sequence of AppTest elements joined, for substring assertions."""
-    return "\n".join(str(e.value) for e in elements)
+    """All values of a sequence of AppTest elements joined as a person reads them (markdown's backslash escapes and
+    the invisible word joiners that stop autolinks taken out), for substring assertions."""
+    joined = "\n".join(str(e.value) for e in elements)
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", joined).replace(WORD_JOINER, "")
 
 
 def no_exception(at: AppTest) -> None:

@@ -39,7 +39,7 @@ def panel(store, monkeypatch):
 
 
 def said(elements) -> str:
-    """What the elements say, without the escaping core.ui.common.plain adds for markdown."""
+    """What the elements say, without the escaping core.ui.text.plain adds for markdown."""
     return texts(elements).replace("\\", "")
 
 

@@ -1,14 +1,15 @@
 """Hostile names in a real browser: markdown, HTML and script in user text stay inert on every page.
 
-A project, its question, its data (a column name and class labels), a registered model's description, the
-person who moved an alias and the reason they gave all carry markup that would run script, load remote content
-or draw links if any page rendered it as HTML or markdown. They are stored through the core functions (fast,
-no clicking), then every page is opened, the profile report is built, and the DOM is searched for anything the
-hostile text could have created.
+Every field MLflow holds and the pages show (tests/hostile.py: project, question, data, column names, class
+labels, run names, params and tags, model name, alias, descriptions, who and why) carries markup that would run
+script, load remote content or draw links if any page rendered it as HTML or markdown. They are stored through
+the core functions (fast, no clicking), then every page is opened, the profile report is built, and the DOM is
+searched for anything the hostile text could have created.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -17,12 +18,10 @@ import time
 import urllib.error
 import urllib.request
 
-import numpy as np
-import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect
 
-from core.ui.common import WORD_JOINER
+from core.ui.text import WORD_JOINER
 from tests.e2e.conftest import ROOT, STARTUP_TIMEOUT_S, Server, _free_port, _healthy, _stop
 from tests.e2e.test_lifecycle import (
     COMPARE,
@@ -37,22 +36,9 @@ from tests.e2e.test_lifecycle import (
     screenshot,
     wait_idle,
 )
+from tests.hostile import EMPHASISED, EVIL, PROJECT, UPLOAD_NAME, fill_store, hostile_frame
 
 MONITOR = "CM — Monitor"
-EVIL = "example.com"  # every remote reference below points here; no attribute of the page may name it
-MARKUP = (
-    '**bold** [link](http://example.com) <b>x</b> <iframe src="http://example.com/f"></iframe> '
-    "![img](http://example.com/i.png) http://example.com <a href=http://example.com>a</a> :red[red]"
-)
-COLUMN = '<img src=x onerror="window.__pwned=1"> ![c](http://example.com/c.png)'
-LABEL_SCRIPT = "<script>window.__pwned=2</script>"
-LABEL_LINK = '[l](http://example.com) **b** <a href="http://example.com">a</a> <b>x</b>'
-PROJECT = f"P {MARKUP}"
-# registered model names may not contain '/', ':' or '%' (MLflow), which rules out absolute URLs
-MODEL = '<img src=x onerror="window.__pwned=3"> **m** [l](x) <b>y'
-REASON = f"Because {MARKUP} <img src=x onerror=window.__pwned=4>"
-WHO = "<b>Eve</b> [x](http://example.com)"
-UPLOAD_NAME = 'up <img src=x onerror="window.__pwned=5"> **f** [l](http:example.com).csv'
 
 # Everything user text could have turned into: script, handlers, frames, links, remote images, styles.
 DOM_PROBE = """
@@ -72,7 +58,7 @@ DOM_PROBE = """
     }
     if (tag === 'script' && (el.textContent || '').includes('__pwned')) found.push('script with __pwned');
     if (tag === 'b' && el.textContent === 'x') found.push(`<b>x</b> as HTML in ${where}`);
-    if (tag === 'strong' && ['bold', 'm', 'b'].includes(el.textContent)) {
+    if ((tag === 'strong' || tag === 'em') && EMPHASISED.includes(el.textContent)) {
       found.push(`**${el.textContent}** as bold in ${where}: ${el.parentElement.textContent.slice(0, 80)}`);
     }
   }
@@ -83,22 +69,7 @@ DOM_PROBE = """
   }
   return found;
 }
-""".replace("EVIL", EVIL)
-
-
-def hostile_frame(rows_per_class: int = 20) -> pd.DataFrame:
-    """Three classes, two of them hostile labels; one hostile feature name, one ordinary one."""
-    rng = np.random.default_rng(7)
-    labels = [LABEL_SCRIPT, LABEL_LINK, "plain"]
-    y = np.repeat(labels, rows_per_class)
-    centre = np.repeat(np.arange(3.0), rows_per_class)
-    return pd.DataFrame(
-        {
-            COLUMN: centre + rng.normal(0, 0.3, len(y)),
-            "width": centre * 2 + rng.normal(0, 0.3, len(y)),
-            "species": y,
-        }
-    )
+""".replace("EVIL", EVIL).replace("EMPHASISED", json.dumps(list(EMPHASISED)))
 
 
 @pytest.fixture(scope="module")
@@ -135,17 +106,8 @@ def server(tmp_path_factory) -> Server:
 
 
 def _fill_store(data_dir) -> None:
-    """Project, question, data, two evaluated runs, a registered version with an audited alias move."""
-    from mlflow import MlflowClient
-
+    """The hostile store (tests/hostile.py) in ``data_dir``, written before the server starts."""
     from core.common import config
-    from core.compare import evaluation
-    from core.data import datastore
-    from core.question import projects
-    from core.question.kpis import KPI
-    from core.registry import governance, model_card
-    from core.registry import model_registry as registry
-    from core.train import training
 
     saved = {k: os.environ.get(k) for k in (config.DATA_DIR_ENV, "MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
     os.environ[config.DATA_DIR_ENV] = str(data_dir)
@@ -154,18 +116,7 @@ def _fill_store(data_dir) -> None:
     os.environ.pop("MLFLOW_REGISTRY_URI", None)
     try:
         config.activate_store()
-        kpis = [KPI("accuracy", ">", 0.5)]
-        project = projects.create_project(PROJECT, f"Question {MARKUP}", kpis)
-        record = datastore.record_dataset(project.experiment_id, hostile_frame(), f"data {MARKUP}", "species")
-        projects.set_data_run(project.experiment_id, record.run_id)
-        for algorithm in ("logistic_regression", "gaussian_nb"):
-            run = training.train_model(project.experiment_id, record, algorithm)
-            evaluation.evaluate_run(run.run_id, kpis)
-            MlflowClient().set_tag(run.run_id, evaluation.TAG_VERDICT, "pass")
-            registry.register(run.run_id, MODEL, description=f"Description {MARKUP}", tags={"note": MARKUP})
-        model_card.save_card_sections(MODEL, "1", f"Use {MARKUP}", f"Limits {MARKUP}")
-        governance.move_alias(MODEL, "production", "1", governance.Actor(WHO), reason=REASON)
-        governance.move_alias(MODEL, "champion", "2", governance.Actor(WHO), reason=REASON)
+        fill_store()
     finally:
         for key, value in saved.items():
             if value is None:

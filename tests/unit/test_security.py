@@ -20,7 +20,7 @@ from core.common import config
 from core.data import loading
 from core.data.sets import DataError
 from core.registry import model_card
-from core.ui.common import WORD_JOINER, plain
+from core.ui.text import WORD_JOINER, plain
 from core.ui.widgets.data import REPORT_SANDBOX, sandboxed_html
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,8 +13,9 @@ from core.compare.evidence import RunEvidence
 from core.ui import cache
 from core.ui.actions import run_action, show_outcome
 from core.ui.charts import compare as compare_charts
-from core.ui.common import error_message, inert_chart, plain, show_code, show_table
+from core.ui.common import error_message, inert_chart, show_code, show_table
 from core.ui.i18n import t
+from core.ui.text import plain
 
 _TABS = {
     "report": "compare.tab_report",

@@ -11,8 +11,9 @@ from core.data import loading, roles, sets
 from core.data.validation import blocking, with_severity
 from core.ui import cache, keys
 from core.ui.charts import data as data_charts
-from core.ui.common import inert_chart, plain, show_table
+from core.ui.common import inert_chart, show_table
 from core.ui.i18n import t
+from core.ui.text import plain
 
 SEVERITY_ICONS = {"error": "⛔", "warning": "⚠️", "info": "ℹ️"}
 SUMMARY_COLUMNS = ("column", "type", "missing", "distinct", "min", "mean", "max")  # data.summary.<column>

@@ -15,8 +15,9 @@ from core.registry import model_registry
 from core.serve.predict import InputSpec
 from core.train.algorithms import Param, choice_text
 from core.ui import cache, context
-from core.ui.common import plain, stop_on_error
+from core.ui.common import stop_on_error
 from core.ui.i18n import t
+from core.ui.text import plain
 
 if TYPE_CHECKING:
     from core.registry.model_registry import VersionInfo

@@ -15,8 +15,9 @@ from core.question import projects
 from core.ui.cache import Later
 from core.ui.charts import data as data_charts
 from core.ui.charts import monitor as monitor_charts
-from core.ui.common import inert_chart, plain, show_table, stop_on_error
+from core.ui.common import inert_chart, show_table, stop_on_error
 from core.ui.i18n import language, t
+from core.ui.text import Markdown, plain
 from core.ui.widgets.data import show_findings
 
 # the options stay English (widget state and tests use them); WINDOW_LABELS are their catalogue keys
@@ -127,7 +128,7 @@ def render_report(report: monitoring.MonitorReport) -> None:
 
 def _alerts(report: monitoring.MonitorReport) -> None:
     if report.alert:
-        lines = "\n".join(f"- {plain(line)}" for line in report.alerts())
+        lines = Markdown("\n".join(f"- {plain(line)}" for line in report.alerts()))
         st.error(t("monitor.alert", source=plain(report.current.source), version=report.reference.version, lines=lines))
         st.page_link("pages/registry.py", label=t("monitor.retrain_link"), icon="🔁")
     elif report.untested:  # the note below says why the drift tests were skipped

@@ -13,8 +13,9 @@ from core.registry.governance import Actor
 from core.ui import cache, context
 from core.ui.actions import run_action, show_outcome
 from core.ui.charts import compare as compare_charts
-from core.ui.common import guarded_button, inert_chart, plain, show_code, show_table
+from core.ui.common import guarded_button, inert_chart, show_code, show_table
 from core.ui.i18n import t
+from core.ui.text import plain
 
 OTHER = "other…"  # the option's value (the label is translated)
 

@@ -15,9 +15,10 @@ from core.registry import model_registry
 from core.registry.governance import MAX_REASON, Actor
 from core.ui import cache
 from core.ui.actions import run_action, show_outcome
-from core.ui.common import error_message, guarded_button, plain, show_code, show_table
+from core.ui.common import error_message, guarded_button, show_code, show_table
 from core.ui.i18n import t
 from core.ui.identity import current_actor
+from core.ui.text import plain
 
 RESULT = "retrain_result"  # plain session key: the last RetrainResult of this session
 UPLOAD_TYPES = ["csv", "txt", "tsv", "parquet", "xlsx"]

@@ -16,8 +16,9 @@ from core.train.search_space import METHODS, grid_size, space_from_table, space_
 from core.train.tuning import trials_frame
 from core.ui import keys
 from core.ui.charts import search as search_charts
-from core.ui.common import error_message, inert_chart, plain, show_table
+from core.ui.common import error_message, inert_chart, show_table
 from core.ui.i18n import language, t
+from core.ui.text import plain
 
 # how a search ended, as "The search …": catalogue keys search.status_<status>
 ENDINGS = ("finished", "time_up", "stopped", "aborted", "store_error", "failed")

@@ -16,9 +16,10 @@ from core.question import projects
 from core.registry import model_registry
 from core.registry.governance import Actor
 from core.ui import context
-from core.ui.common import error_message, plain
+from core.ui.common import error_message
 from core.ui.i18n import language, t
 from core.ui.identity import auth_configured, current_actor
+from core.ui.text import plain
 
 if TYPE_CHECKING:
     from streamlit.navigation.page import StreamlitPage
@@ -35,8 +36,6 @@ HOME = "home.py"
 SEEN = "tour_seen"  # (step key, its outcome or None) as the last look at the store found it
 HINTS = "tour_hints"  # (project id, the instructions' facts): read once per tour
 AFTER_PAGE = "tour_after_page"  # the box to draw once the page has run (let me do it): it sees the page's click
-# facts shown inside code spans in the catalogue texts (ids, URIs, paths): a backtick would end the span early
-CODE_FACTS = {"experiment_id", "run_id", "digest", "model", "uri", "path", "log_path", "alias"}
 
 
 def render_tour_panel(navigation: StreamlitPage, deferred: bool = False) -> None:
@@ -100,16 +99,6 @@ def _start_buttons(where: str) -> None:
     )
 
 
-def _safe(facts: dict[str, object]) -> dict[str, object]:
-    safe = {}
-    for key, value in facts.items():
-        if isinstance(value, int | float):
-            safe[key] = value  # numbers stay numbers: the catalogue writes them for the language
-        else:
-            safe[key] = str(value).replace("`", "'") if key in CODE_FACTS else plain(value)
-    return safe
-
-
 def _title(step: tour.Step) -> str:
     return t(f"tour.{step.key}.title")
 
@@ -145,7 +134,7 @@ def _read_hints(project_id: str) -> dict[str, object]:
         "depth": tour.HANDOUT_PARAMS["max_depth"],
         "trials": tour.SEARCH_TRIALS,
         "folds": tour.SEARCH_FOLDS,
-        "model": model_registry.suggested_model_name(name).replace("`", "'"),
+        "model": model_registry.suggested_model_name(name),
         "alias": tour.ALIAS,
         "question": plain(projects.EXAMPLE_QUESTION),
         # the controls' own labels, so that the instructions always name what the page shows
@@ -330,11 +319,11 @@ def _outcome(step: tour.Step) -> tour.Outcome | None:
 
 
 def _explain(outcome: tour.Outcome) -> None:
-    facts = _safe(outcome.facts)
+    facts = outcome.facts
     st.markdown(t(f"tour.{outcome.key}.done", **facts))
     for note in outcome.notes:
         st.markdown(t(note, **facts))
-    st.caption(t("tour.where", path=outcome.mlflow_path.replace("`", "'")))
+    st.caption(t("tour.where", path=outcome.mlflow_path))
     if not outcome.performed and st.session_state.get(MODE) == tour.SHOW:
         st.caption(t("tour.reused"))
 

@@ -14,8 +14,9 @@ from core.train.features import FeatureSteps
 from core.train.search_space import fixed_values, space_from_table
 from core.train.tuning import SearchConfig
 from core.ui import keys
-from core.ui.common import error_message, guarded_button, plain, show_code, show_table
+from core.ui.common import error_message, guarded_button, show_code, show_table
 from core.ui.i18n import t
+from core.ui.text import plain
 from core.ui.widgets.inputs import export_button, param_input
 from core.ui.widgets.search import live_search, search_setup, watched_job
 
