@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from core.data import datastore, profiling
@@ -41,3 +42,19 @@ def test_a_profile_built_after_confirming_is_stored_on_the_same_data_run(store):
     )
     assert again.run_id == first.run_id
     assert profiling.stored_profile("d1") == "<p>wine</p>"
+
+
+def test_the_report_carries_no_markup_from_the_data():
+    """ydata-profiling writes names and values raw in places: they reach it with inert look-alikes."""
+    frame = pd.DataFrame(
+        {
+            "<img src=x onerror=alert(1)>": np.arange(40.0),
+            "species": ["<script>alert(2)</script>", "<b>bee</b>"] * 20,
+            "kind": pd.Categorical(["<i>c</i>", "d"] * 20),
+        }
+    )
+    html = profiling.profile_html(frame, "Profile of <i>data</i>")
+    for markup in ("<img src=x", "<script>alert(2)", "<b>bee</b>", "<i>c</i>", "<i>data</i>"):
+        assert markup not in html
+    assert "＜img src=x onerror=alert(1)＞" in html  # still there to read
+    assert list(frame.columns)[0] == "<img src=x onerror=alert(1)>"  # the caller's frame is untouched
