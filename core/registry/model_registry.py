@@ -69,6 +69,8 @@ def validate_model_name(name: str) -> str:
     name = (name or "").strip()
     if not name or not _NAME_PATTERN.match(name):
         raise RegistryError(tr("registry.err_model_name"))
+    if name == "." or name.startswith(".."):  # MLflow treats names as paths and refuses these with its own words
+        raise RegistryError(tr("registry.err_model_name_path", name=name))
     return name
 
 

@@ -134,3 +134,16 @@ def test_a_model_registered_by_other_code_can_be_promoted_and_documented(app):
     no_exception(app)
     assert registry.get_model("notebook-model").aliases == {"challenger": "1"}
     assert "registered by other code" in texts(app.markdown)  # the model card says what is not known
+
+
+def test_a_rollback_to_a_deleted_version_is_not_offered_and_says_why(app):
+    _registered(app, ("pass", "pass"))
+    ana = governance.Actor("Ana")
+    governance.move_alias(MODEL, "production", "1", ana, reason="first release")
+    governance.move_alias(MODEL, "production", "2", ana, reason="second release")
+    MlflowClient().delete_model_version(MODEL, "1")  # by other code, behind the workbench's back
+    goto(app, "registry")
+    button = app.button(key="registry_rollback_production")
+    assert button.disabled
+    assert "Version 1, which held the alias before, was deleted" in button.help
+    assert registry.get_model(MODEL).aliases == {"production": "2"}

@@ -65,6 +65,16 @@ def test_invalid_model_names(name):
         registry.validate_model_name(name)
 
 
+@pytest.mark.parametrize("name", [".", "..", "..model", " .. "])
+def test_names_that_read_as_paths_are_refused_with_our_message(name):
+    with pytest.raises(RegistryError, match="cannot be '.' or start with '..'"):
+        registry.validate_model_name(name)
+
+
+def test_a_name_with_dots_inside_is_a_name():
+    assert registry.validate_model_name("iris.v2..final") == "iris.v2..final"
+
+
 @pytest.mark.parametrize(
     ("project", "expected"),
     [

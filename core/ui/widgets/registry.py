@@ -164,6 +164,13 @@ def remove_form(name: str, aliases: dict[str, str], actor: Actor) -> None:
         show_code(snippets.remove_alias(name, chosen))
 
 
+def _rollback_blocked(entry: governance.AuditEntry, existing: set[str], actor: Actor) -> str | None:
+    """Why a rollback of ``entry`` cannot be pressed: the version it restores is gone, or nobody said who they are."""
+    if entry.from_version and entry.from_version not in existing:
+        return t("registry.rollback_deleted", version=entry.from_version)
+    return None if actor.name else t("registry.who_first")
+
+
 def audit_timeline(name: str, actor: Actor) -> None:
     """The model's alias changes, newest first, with a one-click rollback per alias."""
     trail = governance.history(name)
@@ -175,6 +182,7 @@ def audit_timeline(name: str, actor: Actor) -> None:
     for entry in trail:
         if entry.alias not in rollbacks and entry.applied:
             rollbacks[entry.alias] = entry
+    existing = {v.version for v in model_registry.list_versions(name)}
     columns = st.columns(max(len(rollbacks), 1))
     for column, (alias, entry) in zip(columns, rollbacks.items(), strict=False):
         back = f"v{entry.from_version}" if entry.from_version else t("registry.rollback_to_nothing")
@@ -182,7 +190,7 @@ def audit_timeline(name: str, actor: Actor) -> None:
             t("registry.rollback_button", alias=alias, back=back),
             where=column,
             key=f"registry_rollback_{alias}",
-            blocked=None if actor.name else t("registry.who_first"),
+            blocked=_rollback_blocked(entry, existing, actor),
             on_click=run_action,
             args=(lambda a=alias: _rollback(name, a, actor), "rollback"),
         )
