@@ -582,7 +582,8 @@ def _schema_findings(frame: pd.DataFrame, entries: dict[str, dict]) -> list[Find
 def check_batch(frame: pd.DataFrame, spec: dict) -> list[Finding]:
     """A prediction or monitoring batch checked against the training schema, errors first.
 
-    Errors (the batch cannot be scored): no rows, a missing column, text in a numeric column, infinite numbers.
+    Errors (the batch cannot be scored): no rows, a missing column, text in a numeric column, infinite numbers,
+    rows with no value in any feature.
     Warnings: missing values, numbers outside the training range, categories never seen in training.
     Info: extra columns, which the model ignores.
     """
@@ -604,6 +605,12 @@ def check_batch(frame: pd.DataFrame, spec: dict) -> list[Finding]:
             )
         )
     rows = len(frame)
+    present = [name for name in entries if name in frame.columns]
+    if present and not any(f.severity == "error" for f in findings):
+        empty = frame[present].isna().all(axis=1)
+        if empty.any():  # a prediction for such a row would be the imputed defaults only: refused, row by row
+            key = f"batch_empty_rows_{plural_category(int(empty.sum()))}"
+            findings.append(_rows_finding("empty_rows", "error", key, "row", empty, None))
     for name, entry in entries.items():
         if name not in frame.columns:
             continue

@@ -54,6 +54,8 @@ def _catalogue() -> dict[str, tuple[str, bytes]]:
     duplicate = b"\n".join([lines[0].replace(b"sepal width (cm)", b"sepal length (cm)"), *lines[1:]]) + b"\n"
     inf = iris.copy()
     inf.loc[[3, 7], FEATURES[0]] = [np.inf, -np.inf]
+    empty_rows = iris.copy()
+    empty_rows.loc[[4, 11], FEATURES] = np.nan  # the file's rows 5 and 12: a class, no feature
     numbers = np.random.default_rng(0).normal(loc=4, size=(6000, 4)).round(3)
     many = pd.DataFrame(numbers, columns=FEATURES).assign(species=[f"class_{i % 3000}" for i in range(6000)])
     long_cell = iris.astype({TARGET: object})
@@ -76,6 +78,7 @@ def _catalogue() -> dict[str, tuple[str, bytes]]:
         "one_class": ("one_class.csv", _csv(iris[iris[TARGET] == "setosa"])),
         "all_nan": ("all_nan.csv", _csv(iris.assign(**{FEATURES[3]: np.nan}))),
         "inf": ("inf.csv", _csv(inf)),
+        "empty_rows": ("empty_rows.csv", _csv(empty_rows)),
         "many_classes": ("many.csv", _csv(many)),
         "long_cell": ("long_cell.csv", _csv(long_cell)),
         "long_name": ("long_name.csv", _csv(iris.assign(**{"n" * 10_000: 1.0}))),
@@ -282,7 +285,8 @@ def _predict(model, name: str) -> pd.DataFrame:
     return predict.predict_frame(model, predict.read_prediction_csv(content, model, filename))
 
 
-PREDICT_ERRORS = {**READ_ERRORS, "inf": ("2 infinite values", "rows 4, 8", "cannot score")}
+EMPTY_ROWS = ("2 rows (rows 5, 12) have no value in any of the model's features",)
+PREDICT_ERRORS = {**READ_ERRORS, "inf": ("2 infinite values", "rows 4, 8", "cannot score"), "empty_rows": EMPTY_ROWS}
 
 
 @pytest.mark.parametrize("name", list(PREDICT_ERRORS))
@@ -337,6 +341,7 @@ MONITOR_ERRORS = {
     **READ_ERRORS,
     "one_row": ("1 row", "at least 30"),
     "inf": ("does not fit", "2 infinite values", "rows 4, 8"),
+    "empty_rows": EMPTY_ROWS,
 }
 MONITOR_ACCEPTS = {name: rows for name, rows in PREDICT_ACCEPTS.items() if name != "one_row"}
 
@@ -379,6 +384,7 @@ RETRAIN_ERRORS = {
     "latin1": ("never saw", "'sétosa'", "'versicölor'"),
     "one_row": ("1 labelled row", "at least 20"),
     "inf": ("2 infinite values", "rows 4, 8"),
+    "empty_rows": EMPTY_ROWS,
     "many_classes": ("never saw", "2,990 more"),
     "long_cell": ("never saw", "xxxx…"),
     "long_name": ("not in the training data", "nnnn…"),

@@ -507,6 +507,26 @@ def test_check_batch(make, expected, fragments, rows):
     assert findings[0].rows == rows
 
 
+def test_rows_without_any_feature_value_are_refused_by_row_number():
+    _, spec = training()
+    frame = batch()
+    frame.loc[[3, 8], :] = None  # the file's rows 4 and 9 are empty in every feature
+    findings = check_batch(frame, spec)
+    empty = next(f for f in findings if f.check == "empty_rows")
+    assert empty.severity == "error" and empty.rows == (3, 8)
+    assert "2 rows (rows 4, 9) have no value in any of the model's features" in empty.message
+    frame = batch()
+    frame.loc[5, :] = None
+    assert "1 row (row 6) has no value" in next(f for f in check_batch(frame, spec) if f.check == "empty_rows").message
+
+
+def test_a_row_with_one_value_is_scored_with_a_warning_only():
+    _, spec = training()
+    frame = batch()
+    frame.loc[3, [c for c in frame.columns if c != "x"]] = None
+    assert all(f.severity != "error" for f in check_batch(frame, spec))
+
+
 def test_a_clean_batch_has_no_findings():
     _, spec = training()
     assert check_batch(batch(), spec) == []
