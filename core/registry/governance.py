@@ -59,6 +59,9 @@ class Actor:
         return self.authenticated and self.name.strip().lower() in {a.strip().lower() for a in self.approvers}
 
 
+MOVES = ("set", "remove", "rollback")  # the audit actions that move an alias (the others change the gate)
+
+
 @dataclass(frozen=True)
 class AuditEntry:
     """One alias change as recorded on the registered model."""
@@ -66,7 +69,7 @@ class AuditEntry:
     key: str
     when: int  # epoch ms
     who: str
-    action: str  # set, remove, rollback
+    action: str  # set, remove, rollback (MOVES); protect, unprotect (the gate's own settings)
     alias: str
     from_version: str | None
     to_version: str | None
@@ -134,20 +137,37 @@ def protected_aliases(name: str) -> tuple[str, ...]:
     return tuple(a for a in (part.strip() for part in raw.split(",")) if a)
 
 
-def set_protected_aliases(name: str, aliases: list[str], actor: Actor) -> tuple[str, ...]:
-    """Choose which aliases of a model the gate guards; only an approver may change it when guarded."""
+def set_protected_aliases(name: str, aliases: list[str], actor: Actor, reason: str = "") -> tuple[str, ...]:
+    """Choose which aliases of a model the gate guards: the gate guarding itself, so only an approver may change it
+    when sign-in is configured, a change needs a reason, and each alias protected or released is an audit entry."""
     _check_actor(actor)
     if not actor.may_approve():
         raise GovernanceError(tr("governance.only_approvers_protect", name=actor.name))
     cleaned = tuple(dict.fromkeys(model_registry.validate_alias(a) for a in aliases))
-    _model(name)
-    _registry_call(
-        tr("governance.while_saving_protected"),
-        _client().set_registered_model_tag,
-        name,
-        TAG_PROTECTED,
-        ",".join(cleaned),
-    )
+    before = protected_aliases(name)
+    changes = [("protect", a) for a in cleaned if a not in before] + [
+        ("unprotect", a) for a in before if a not in cleaned
+    ]
+    if not changes:
+        return cleaned
+    reason = _reason(reason, True, tr("governance.reason_for_protection"))
+    now = int(time.time() * 1000)
+    client = _client()
+    entries = [
+        AuditEntry(_new_key(now), now, actor.name.strip(), action, alias, None, None, reason)
+        for action, alias in changes
+    ]
+    for entry in entries:
+        _registry_call(
+            tr("governance.while_recording"), client.set_registered_model_tag, name, entry.key, _encode(entry)
+        )
+    try:
+        client.set_registered_model_tag(name, TAG_PROTECTED, ",".join(cleaned))
+    except Exception as exc:  # noqa: BLE001 — no entry may claim a change that did not happen
+        for entry in entries:
+            with contextlib.suppress(Exception):
+                client.delete_registered_model_tag(name, entry.key)
+        raise GovernanceError(tr("governance.refused", error=one_line(exc))) from None
     return cleaned
 
 
@@ -327,7 +347,7 @@ def remove_alias(name: str, alias: str, actor: Actor, reason: str = "", expected
 def rollback_target(name: str, alias: str) -> tuple[AuditEntry, str | None]:
     """The change a rollback undoes (the alias's newest applied entry) and the version it restores (None: the
     alias did not exist before, so rollback removes it)."""
-    entries = [e for e in history(name, alias) if e.applied]
+    entries = [e for e in history(name, alias) if e.applied and e.action in MOVES]
     if not entries:
         raise GovernanceError(tr("governance.nothing_to_roll_back", alias=alias))
     last = entries[0]
@@ -393,7 +413,7 @@ def history(name: str, alias: str | None = None) -> list[AuditEntry]:
     seen: set[str] = set()
     checked = []
     for entry in entries:
-        if entry.alias not in seen:
+        if entry.action in MOVES and entry.alias not in seen:
             seen.add(entry.alias)
             if aliases.get(entry.alias) != entry.to_version:
                 entry = AuditEntry(**{**entry.as_dict(), "applied": False})
@@ -407,8 +427,11 @@ def describe_entry(entry: AuditEntry) -> str:
     def v(x):
         return f"v{x}" if x is not None else "—"
 
-    verb = {"set": "moved", "remove": "removed", "rollback": "rolled back"}.get(entry.action, entry.action)
-    text = f"{_when(entry.when)} — {entry.who} {verb} @{entry.alias} {v(entry.from_version)} → {v(entry.to_version)}"
+    verbs = {"set": "moved", "remove": "removed", "rollback": "rolled back", "protect": "protected"}
+    verb = verbs.get(entry.action, "unprotected" if entry.action == "unprotect" else entry.action)
+    text = f"{_when(entry.when)} — {entry.who} {verb} @{entry.alias}"
+    if entry.action in MOVES:
+        text += f" {v(entry.from_version)} → {v(entry.to_version)}"
     if entry.override:
         text += " (gate overridden)"
     if entry.reason:

@@ -80,7 +80,14 @@ def test_protection_is_configurable_and_a_stale_view_is_refused(app):
     assert "@challenger is not protected" in texts(app.success)
     app.multiselect(key="registry_protected").set_value(["production", "champion", "challenger"])
     app.button(key="registry_protected_save").click().run()
+    assert "needs a written reason of at least 10 characters" in texts(app.error)  # changing the gate is audited
+    assert governance.protected_aliases(MODEL) == ("production", "champion")
+    app.multiselect(key="registry_protected").set_value(["production", "champion", "challenger"])
+    app.text_input(key="registry_protected_reason").input("challenger serves the beta shop").run()
+    app.button(key="registry_protected_save").click().run()
     assert governance.protected_aliases(MODEL) == ("production", "champion", "challenger")
+    trail = next(df.value for df in app.dataframe if "who" in df.value.columns)
+    assert trail["action"].tolist() == ["protect"] and trail["reason"].tolist() == ["challenger serves the beta shop"]
     _choose(app, "challenger", "1")
     assert "not a pass" in texts(app.warning)
     # someone else moves @staging while this person is deciding

@@ -8,7 +8,7 @@ import pytest
 from mlflow import MlflowClient
 
 from core.compare import evaluation
-from core.registry import governance
+from core.registry import governance, model_card
 from core.registry import model_registry as registry
 from core.registry.governance import Actor, GovernanceError
 from core.train import training
@@ -70,13 +70,43 @@ def test_an_override_needs_a_reason_and_is_recorded_as_one(versions):
 def test_unprotected_aliases_move_freely_and_protection_is_configurable(versions):
     governance.move_alias(MODEL, "challenger", "2", ANA)
     assert _aliases() == {"challenger": "2"}
-    governance.set_protected_aliases(MODEL, ["production", "challenger"], ANA)
+    governance.set_protected_aliases(MODEL, ["production", "challenger"], ANA, "challenger feeds the shop")
     assert governance.protected_aliases(MODEL) == ("production", "challenger")
     with pytest.raises(GovernanceError, match="protected"):
         governance.move_alias(MODEL, "challenger", "3", ANA)
     governance.move_alias(MODEL, "champion", "3", ANA)  # no longer protected
     with pytest.raises(registry.RegistryError, match="may only contain"):
         governance.set_protected_aliases(MODEL, ["prod uction"], ANA)
+
+
+def test_changing_the_protection_needs_a_reason_and_each_change_is_in_the_trail(versions):
+    with pytest.raises(GovernanceError, match="at least 10 characters"):
+        governance.set_protected_aliases(MODEL, [], ANA)  # switching the gate off, without a word
+    assert governance.protected_aliases(MODEL) == ("production", "champion") and governance.history(MODEL) == []
+    governance.set_protected_aliases(MODEL, ["production", "shop"], ANA, "champion is only a label now")
+    trail = governance.history(MODEL)
+    assert sorted((e.action, e.alias, e.who) for e in trail) == [
+        ("protect", "shop", "ana"),
+        ("unprotect", "champion", "ana"),
+    ]
+    assert all(e.reason == "champion is only a label now" and e.applied for e in trail)
+    assert "ana unprotected @champion: champion is only a label now" in governance.describe_entry(
+        next(e for e in trail if e.action == "unprotect")
+    )
+    governance.set_protected_aliases(MODEL, ["production", "shop"], ANA)  # no change: nothing asked, nothing written
+    assert len(governance.history(MODEL)) == 2
+    card = model_card.build_card(MODEL, "3", [e.as_dict() for e in governance.history(MODEL)]).markdown()
+    assert "unprotect" in card and "champion is only a label now" in card  # the card shows the release too
+    governance.move_alias(MODEL, "champion", "3", ANA)  # a failing version, now allowed: the trail says why
+    with pytest.raises(GovernanceError, match="no recorded change to roll back"):
+        governance.rollback_target(MODEL, "shop")  # protecting is not a move to undo
+
+
+def test_only_approvers_change_the_protection_when_sign_in_is_configured(versions):
+    guest = Actor("guest", authenticated=True, approvers=("ana",))
+    with pytest.raises(GovernanceError, match="Only approvers"):
+        governance.set_protected_aliases(MODEL, [], guest, "nobody needs a gate")
+    assert governance.protected_aliases(MODEL) == ("production", "champion") and governance.history(MODEL) == []
 
 
 def test_rollback_restores_the_previous_holder_and_is_audited(versions):

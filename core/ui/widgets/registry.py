@@ -180,7 +180,7 @@ def audit_timeline(name: str, actor: Actor) -> None:
         return
     rollbacks = {}
     for entry in trail:
-        if entry.alias not in rollbacks and entry.applied:
+        if entry.alias not in rollbacks and entry.applied and entry.action in governance.MOVES:
             rollbacks[entry.alias] = entry
     existing = {v.version for v in model_registry.list_versions(name)}
     columns = st.columns(max(len(rollbacks), 1))
@@ -209,6 +209,8 @@ def audit_timeline(name: str, actor: Actor) -> None:
         "set": t("registry.action_set"),
         "remove": t("registry.action_remove"),
         "rollback": t("registry.action_rollback"),
+        "protect": t("registry.action_protect"),
+        "unprotect": t("registry.action_unprotect"),
     }
     frame["action"] = frame["action"].map(lambda a: actions.get(a, a))
     frame["verdict"] = frame["verdict"].map(governance.verdict_word)
@@ -238,12 +240,22 @@ def protection_settings(name: str, actor: Actor) -> None:
             placeholder=t("common.choose"),
         )
 
+        st.text_input(t("registry.protected_reason"), key="registry_protected_reason", max_chars=governance.MAX_REASON)
+
         def save() -> str:
-            saved = governance.set_protected_aliases(name, st.session_state["registry_protected"], actor)
+            state = st.session_state
+            chosen, reason = state["registry_protected"], state.get("registry_protected_reason", "")
+            saved = governance.set_protected_aliases(name, chosen, actor, reason)
             listed = ", ".join("@" + a for a in saved) or t("registry.none")
             return t("registry.protected_saved", name=name, aliases=listed)
 
-        st.button(t("registry.save"), key="registry_protected_save", on_click=run_action, args=(save, "protect"))
+        guarded_button(
+            t("registry.save"),
+            key="registry_protected_save",
+            blocked=None if actor.name else t("registry.who_first"),
+            on_click=run_action,
+            args=(save, "protect"),
+        )
         show_outcome(slot="protect")
 
 
