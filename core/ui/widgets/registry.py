@@ -3,6 +3,8 @@ the audit timeline with rollback, and which aliases are protected."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -138,6 +140,13 @@ def promotion_form(name: str, versions: list[dict], aliases: dict[str, str], act
     show_code(snippets.set_alias(name, alias, version))
 
 
+def _audited_button(label: str, key: str, actor: Actor, action: Callable[[], str], slot: str) -> None:
+    """A button for an audited registry action, pressable once the person said who they are; its outcome below."""
+    blocked = None if actor.name else t("registry.who_first")
+    guarded_button(label, key=key, blocked=blocked, on_click=run_action, args=(action, slot))
+    show_outcome(slot=slot)
+
+
 def remove_form(name: str, aliases: dict[str, str], actor: Actor) -> None:
     st.markdown(f"**{t('registry.remove_header')}**")
     if not aliases:
@@ -152,14 +161,7 @@ def remove_form(name: str, aliases: dict[str, str], actor: Actor) -> None:
         governance.remove_alias(name, alias, actor, reason, expected_from=aliases.get(alias))
         return t("registry.alias_removed", alias=alias, version=aliases[alias])
 
-    guarded_button(
-        t("registry.remove_button"),
-        key="registry_remove",
-        blocked=None if actor.name else t("registry.who_first"),
-        on_click=run_action,
-        args=(remove, "remove"),
-    )
-    show_outcome(slot="remove")
+    _audited_button(t("registry.remove_button"), "registry_remove", actor, remove, "remove")
     if chosen:
         show_code(snippets.remove_alias(name, chosen))
 
@@ -249,14 +251,7 @@ def protection_settings(name: str, actor: Actor) -> None:
             listed = ", ".join("@" + a for a in saved) or t("registry.none")
             return t("registry.protected_saved", name=name, aliases=listed)
 
-        guarded_button(
-            t("registry.save"),
-            key="registry_protected_save",
-            blocked=None if actor.name else t("registry.who_first"),
-            on_click=run_action,
-            args=(save, "protect"),
-        )
-        show_outcome(slot="protect")
+        _audited_button(t("registry.save"), "registry_protected_save", actor, save, "protect")
 
 
 def model_card_section(name: str, versions: list[dict], aliases: dict[str, str]) -> None:
