@@ -12,6 +12,7 @@ import contextlib
 import functools
 import math
 import os
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -57,6 +58,7 @@ POLL_SECONDS = 0.2
 WARM_AGAIN_S = 60.0  # well inside WORKER_IDLE_S: workers warmed this recently are still up
 WORKER_IDLE_S = 600  # idle workers exit after this long
 WORKER_NICENESS = 10  # added to the workers' nice value: clicks in the app come before trials
+PARENT_CHECK_S = 1.0  # how often a worker looks whether the process that started it still lives
 ABORT = "abort"  # what should_stop returns when the server shuts down: end at once, no refit
 
 
@@ -202,13 +204,25 @@ def _english(message: Message | None) -> str | None:
 
 
 def _init_worker() -> None:
-    """One BLAS/OpenMP thread per worker (the workers already use every core), at a lower CPU priority."""
+    """One BLAS/OpenMP thread per worker (the workers already use every core), at a lower CPU priority, ending
+    with the process that started it."""
 
     threadpool_limits(1)
     # a search is batch work: when people click Predict or open a page, the server answering them comes first
     # (bench/bench_load.py: 4 searches beside 16 predicting sessions); idle cores still go to the trials
     with contextlib.suppress(OSError, AttributeError):
         os.nice(WORKER_NICENESS)
+    parent = os.getppid()
+    threading.Thread(target=_end_with, args=(parent,), name="qua3ck-parent-watch", daemon=True).start()
+
+
+def _end_with(parent: int) -> None:
+    """End this worker once its parent is gone, however it ended: a server killed with SIGKILL cannot stop its
+    pool, and its idle workers would otherwise wait out WORKER_IDLE_S, re-parented to init. (PR_SET_PDEATHSIG
+    would follow the thread that started the worker, not the process, and exists on Linux only.)"""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_S)
+    os._exit(0)
 
 
 def evaluate_trial(
