@@ -42,6 +42,9 @@ with stop_on_error(Exception, "home.cannot_read"):  # the store may be unreachab
     board = status.lifecycle_status(project, dataset_summary)
 
 page_titles = {path: t(key) for path, key, _ in PAGES}
+if lost := cache.lost_searches(project.experiment_id):  # cut short by a killed server: A³ offers to run them again
+    st.warning(t("home.lost_searches", count=len(lost)), icon="⚠️")
+    st.page_link("pages/train.py", label=t("home.open_page", page=page_titles["pages/train.py"]), icon="➡️")
 for card in board:
     with st.container(border=True):
         left, right = st.columns([5, 2])

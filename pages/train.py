@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core.question.kpis import primary_metric
-from core.train import jobs, training
+from core.train import orphans, training
 from core.ui import cache, keys
 from core.ui.common import stop_on_error
 from core.ui.context import require_project
@@ -11,7 +11,7 @@ from core.ui.i18n import t
 from core.ui.shell import phase_header
 from core.ui.text import plain
 from core.ui.widgets.search import feature_steps_input
-from core.ui.widgets.train import hand_training, search_tab
+from core.ui.widgets.train import hand_training, lost_searches, search_tab
 
 phase_header("train")
 project = require_project()
@@ -22,8 +22,10 @@ if not project.data_run_id:
 with stop_on_error():
     record = cache.dataset(project.data_run_id)
 if st.session_state.get(keys.ORPHANS_SWEPT) != project.experiment_id:
-    jobs.end_orphaned_runs(project.experiment_id)  # runs a killed server left RUNNING
+    if orphans.end_orphaned_runs(project.experiment_id):  # runs another replica's killed server left RUNNING
+        cache.forget_runs()
     st.session_state[keys.ORPHANS_SWEPT] = project.experiment_id
+lost_searches(project, record)
 metric = primary_metric(project.kpis)
 st.caption(
     t(

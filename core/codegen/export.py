@@ -33,7 +33,7 @@ from core.question.kpis import SCORE_METRICS
 from core.train.algorithms import Algorithm, AlgorithmError, build_pipeline, choice_text, clean_params, get_algorithm
 from core.train.features import FeatureError, FeatureSteps, column_kinds
 from core.train.recipe import RecipeError, read_search_json, steps_of
-from core.train.training import TAG_ALGORITHM, TAG_DATA_RUN, cv_folds_for
+from core.train.training import TAG_ALGORITHM, TAG_DATA_RUN, TAG_SEARCH, cv_folds_for
 
 TAG_REPRODUCES = "qua3ck.reproduces"
 TAG_PARENT = "mlflow.parentRunId"
@@ -198,7 +198,7 @@ def _algorithm_key(run) -> str:
     if key is None and tags.get(TAG_KIND) == "trial":
         key = tags.get(TAG_ALGORITHM)
     if not key:
-        if tags.get("qua3ck.search"):
+        if tags.get(TAG_SEARCH):
             raise ExportError(tr("compare.export.no_finished_trial", run=run.info.run_id))
         raise ExportError(tr("compare.export.no_algorithm", run=run.info.run_id))
     try:

@@ -18,12 +18,10 @@ from core.question.kpis import SCORE_METRICS
 from core.train.algorithms import ALGORITHMS
 from core.train.recipe import RecipeError, read_search_json, search_config_from_dict
 from core.train.search_space import Dimension
-from core.train.training import TAG_ALGORITHM, TAG_DATA_RUN, TAG_MODEL_URI
-from core.train.tuning import TAG_ERROR, Trial, trials_frame
+from core.train.training import TAG_ALGORITHM, TAG_DATA_RUN, TAG_MODEL_URI, TAG_SEARCH
+from core.train.tuning import TAG_ERROR, TAG_PARENT, Trial, trials_frame
 
 PAGE_SIZE = 500
-TAG_PARENT = "mlflow.parentRunId"
-TAG_SEARCH = "qua3ck.search"
 TOP_LEVEL = f"tags.`{TAG_PARENT}` IS NULL"  # searches stand for their trials in the runs table
 KEY_PARAMS = 3
 

@@ -43,7 +43,7 @@ from core.registry.governance import verdict_word
 from core.train.algorithms import ALGORITHMS
 from core.train.features import PARAM_PREFIX, FeatureSteps, column_kinds
 from core.train.recipe import read_search_json
-from core.train.training import TAG_ALGORITHM, TAG_DATA_RUN
+from core.train.training import TAG_ALGORITHM, TAG_DATA_RUN, TAG_SEARCH
 
 TAG_INTENDED_USE = "qua3ck.card.intended_use"
 TAG_LIMITATIONS = "qua3ck.card.limitations"
@@ -238,7 +238,7 @@ class _Sources:
         # evaluate_run refuses runs other code logged, so only workbench runs can have an evaluation
         self.evaluation = self._read("evaluation", lambda: load_evaluation(run_id)) if self.workbench else None
         self.search = None
-        if self.tags.get("qua3ck.search") == "1":
+        if self.tags.get(TAG_SEARCH) == "1":
             self.search = self._read("search", lambda: read_search_json(run_id))
 
     def _read(self, key: str, read):
@@ -449,7 +449,7 @@ def _algorithm(s: _Sources) -> list[Block]:
 
 
 def _search(s: _Sources) -> list[Block] | None:
-    if s.tags.get("qua3ck.search") != "1":
+    if s.tags.get(TAG_SEARCH) != "1":
         return None  # only a search parent has this section
     m = s.metrics
     status = s.tags.get("qua3ck.search_status")

@@ -2,7 +2,7 @@
 
 A person can navigate away and back, or open a second browser, and see the same search going on; Stop reaches
 it from any session. When the server stops, running searches end at once as KILLED; runs left RUNNING by a
-server that was killed outright are ended by ``end_orphaned_runs`` the next time anyone looks.
+server that was killed outright are ended by ``core.train.orphans`` at the next start.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from core.common.config import active_store
 from core.common.errors import describe
 from core.common.i18n import DEFAULT_LANGUAGE, Message
-from core.common.provenance import TAG_OWNER, owner_is_gone
 from core.train.tuning import ABORT, Progress, SearchConfig, SearchResult, Trial, run_search
 
 SHUTDOWN_WAIT_S = 15.0
@@ -183,18 +182,3 @@ def shutdown(timeout: float = SHUTDOWN_WAIT_S) -> None:
     deadline = time.monotonic() + timeout
     for job in jobs:
         job.wait(max(0.0, deadline - time.monotonic()))
-
-
-def end_orphaned_runs(experiment_id: str) -> int:
-    """Mark KILLED the runs left RUNNING by a workbench process that no longer exists; how many were ended."""
-    from mlflow import MlflowClient
-
-    active_store()
-    client = MlflowClient()
-    ended = 0
-    for run in client.search_runs([experiment_id], filter_string="attributes.status = 'RUNNING'", max_results=500):
-        if owner_is_gone(run.data.tags.get(TAG_OWNER)):
-            client.set_terminated(run.info.run_id, status="KILLED")
-            client.set_tag(run.info.run_id, "qua3ck.ended_by", "orphan sweep: its server process had stopped")
-            ended += 1
-    return ended

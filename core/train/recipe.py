@@ -11,10 +11,10 @@ from core.common.i18n import tr
 from core.train.algorithms import AlgorithmError, Param, choice_value, clean_params, get_algorithm
 from core.train.features import FeatureSteps
 from core.train.search_space import Dimension, SearchSpaceError
+from core.train.training import TAG_SEARCH
 from core.train.tuning import SearchConfig
 
 SEARCH_JSON = "search.json"  # the artifact a search run logs its SearchConfig as (SearchConfig.as_dict)
-TAG_SEARCH = "qua3ck.search"
 
 
 class RecipeError(WorkbenchError):

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from mlflow.entities import Metric
 
 TAG_ALGORITHM = "qua3ck.algorithm"
+TAG_SEARCH = "qua3ck.search"  # "1" on a search's parent run
 TAG_DATA_RUN = "qua3ck.data_run"
 TAG_MODEL_URI = "qua3ck.model_uri"
 MODEL_NAME = "model"

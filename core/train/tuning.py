@@ -41,6 +41,7 @@ from core.train.search_space import (
 )
 from core.train.training import (
     TAG_MODEL_URI,
+    TAG_SEARCH,
     cross_validated_folds,
     cv_folds_for,
     fold_metrics,
@@ -378,7 +379,7 @@ def run_search(
     message: Message | None = None  # what went wrong, shown in the reader's language; ``error`` is its English
     status, error, model_uri, open_trial = "finished", None, None, None
     run_name = f"{config.method}-search-{config.algorithm}-{time.strftime('%Y%m%d-%H%M%S')}"
-    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags={**tags, "qua3ck.search": "1"}) as run:
+    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags={**tags, TAG_SEARCH: "1"}) as run:
         parent_id = run.info.run_id
 
         def ended(how: str, uri: str | None) -> SearchResult:

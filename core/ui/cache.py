@@ -15,6 +15,7 @@ from core.compare import evaluation, evidence, runs
 from core.data import datastore, loading, profiling, sets
 from core.registry import governance, model_registry
 from core.serve import predict, prediction_log
+from core.train import orphans
 from core.ui.i18n import language
 
 
@@ -196,9 +197,21 @@ def set_prediction_log(name: str, on: bool) -> None:
     prediction_log_enabled.clear()
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def orphans_swept(tracking_uri: str) -> int:
+    """End the runs a killed server left RUNNING, once per server process and store: at the app's start, before
+    anyone looks at a project. How many were ended."""
+    return orphans.end_orphaned_runs()
+
+
+@st.cache_data(show_spinner=False, ttl=30, max_entries=32)
+def lost_searches(experiment_id: str) -> list[orphans.LostSearch]:
+    return orphans.lost_searches(experiment_id)
+
+
 def forget_runs() -> None:
     """Forget what was read about runs, after this app evaluated or tagged one."""
-    for cached in (runs_table, search_children, search_insight, stored_evaluation, run_metrics):
+    for cached in (runs_table, search_children, search_insight, stored_evaluation, run_metrics, lost_searches):
         cached.clear()
 
 

@@ -11,7 +11,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from core.common import run_recovery
 from core.common.config import activate_store, unreachable
-from core.ui import context, i18n
+from core.ui import cache, context, i18n
 from core.ui.common import stop_on_error
 from core.ui.i18n import t
 from core.ui.sidebar import render_sidebar
@@ -48,6 +48,8 @@ def app_shell(deferred: bool = False):
         st.stop()
     with contextlib.suppress(Exception):  # a search cut off by a stopped server: end its runs now it answers
         run_recovery.end_remembered()
+    with contextlib.suppress(Exception):  # runs a killed server left RUNNING: ended once, at this process's start
+        cache.orphans_swept(store.tracking_uri)
     with contextlib.suppress(Exception):  # a deep link naming what is not there leaves the focus as it was
         context.apply_deep_link()
     render_sidebar()

@@ -10,7 +10,8 @@ import pytest
 from mlflow import MlflowClient
 
 from core.common.provenance import TAG_OWNER, owner, owner_is_gone, provenance_tags
-from core.train import jobs
+from core.common.run_recovery import TAG_ENDED_BY
+from core.train import jobs, orphans
 from core.train.algorithms import ALGORITHMS
 from core.train.search_space import Dimension
 from core.train.tuning import SearchConfig
@@ -94,7 +95,7 @@ def test_the_sweep_ends_runs_a_dead_server_left_running(iris_project):
     orphan = client.create_run(project.experiment_id, tags={TAG_OWNER: f"{socket.gethostname()}:{_dead_pid()}"})
     alive = client.create_run(project.experiment_id, tags={TAG_OWNER: owner()})
     foreign = client.create_run(project.experiment_id)  # logged by other code: not ours to end
-    assert jobs.end_orphaned_runs(project.experiment_id) == 1
+    assert orphans.end_orphaned_runs(project.experiment_id) == 1
     assert client.get_run(orphan.info.run_id).info.status == "KILLED"
     assert client.get_run(alive.info.run_id).info.status == "RUNNING"
     assert client.get_run(foreign.info.run_id).info.status == "RUNNING"
@@ -109,3 +110,16 @@ def test_every_run_records_commit_versions_and_owner():
     assert {"python", "scikit-learn", "mlflow", "pandas", "numpy"} <= set(versions)
     assert tags[TAG_OWNER] == owner()
     assert ALGORITHMS  # the catalogue is importable next to the job module (no streamlit)
+
+
+def test_the_start_sweep_ends_orphans_in_every_project_and_names_why(iris_project):
+    project, _ = iris_project
+    client = MlflowClient()
+    other = client.create_experiment("another project")
+    dead = {TAG_OWNER: f"{socket.gethostname()}:{_dead_pid()}"}
+    runs = [client.create_run(project.experiment_id, tags=dead), client.create_run(other, tags=dead)]
+    assert orphans.end_orphaned_runs() == 2  # no project named: all of them
+    for run in runs:
+        ended = client.get_run(run.info.run_id)
+        assert ended.info.status == "KILLED" and ended.data.tags[TAG_ENDED_BY] == orphans.ORPHAN_REASON
+    assert orphans.lost_searches(other) == []  # runs that were not searches are not offered again

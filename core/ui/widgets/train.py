@@ -5,15 +5,16 @@ from __future__ import annotations
 import streamlit as st
 
 from core.codegen.snippets import train as snippets
-from core.common.i18n import number
+from core.common.i18n import number, when
 from core.data.datastore import DatasetRecord
 from core.question.projects import Project
-from core.train import jobs, training, tuning
+from core.train import jobs, orphans, training, tuning
 from core.train.algorithms import ALGORITHMS
 from core.train.features import FeatureSteps
-from core.train.search_space import fixed_values, space_from_table
+from core.train.search_space import METHODS, fixed_values, space_from_table
 from core.train.tuning import SearchConfig
-from core.ui import keys
+from core.ui import cache, keys
+from core.ui.actions import run_action, show_outcome
 from core.ui.common import error_message, guarded_button, show_code, show_table
 from core.ui.i18n import t
 from core.ui.text import plain
@@ -104,6 +105,45 @@ def _ranked(
     export_button(best.run_id, "train_export_best")
     what = tuple(r.run_id for r in results)
     show_code(remembered_code("train", what, lambda: snippets.training(project.name, record, results)))
+
+
+def lost_searches(project: Project, record: DatasetRecord) -> None:
+    """The project's searches a killed server cut short, each with a button to run it again and one to dismiss it."""
+    labels = algorithm_labels()
+    for lost in cache.lost_searches(project.experiment_id):
+        method = t(f"search.method_word_{lost.method}") if lost.method in METHODS else lost.method
+        algorithm = labels.get(lost.algorithm, lost.algorithm)
+        said = t(
+            "train.lost_search", method=method, algorithm=algorithm, when=when(lost.started_ms), trials=lost.trials
+        )
+        st.warning(said, icon="⚠️")
+
+        def again(lost=lost, method=method, algorithm=algorithm) -> str:
+            job = orphans.restart(lost.run_id, project.experiment_id, record)
+            st.session_state[keys.SEARCH_JOB] = job.job_id  # the page watches the new search
+            cache.forget_runs()
+            return t("train.lost_restarted", method=method, algorithm=algorithm)
+
+        def dismiss(lost=lost) -> str:
+            orphans.dismiss(lost.run_id)
+            cache.forget_runs()
+            return t("train.lost_dismissed")
+
+        left, right = st.columns([1, 4])
+        left.button(
+            t("train.lost_restart"),
+            key=f"train_lost_restart_{lost.run_id}",
+            help=t("train.lost_restart_help"),
+            on_click=run_action,
+            args=(again, "lost"),
+        )
+        right.button(
+            t("train.lost_dismiss"),
+            key=f"train_lost_dismiss_{lost.run_id}",
+            on_click=run_action,
+            args=(dismiss, "lost"),
+        )
+    show_outcome(slot="lost")
 
 
 def search_tab(project: Project, record: DatasetRecord, steps: FeatureSteps, folds: int, metric: str) -> None:
