@@ -41,8 +41,23 @@ def describe(exc: BaseException) -> str:
     if isinstance(exc, WorkbenchError):
         return one_line(exc)
     if is_store_error(exc):
+        if (cause := _os_cause(exc)) is not None:  # a full disk, a quota, a read-only folder under the store's words
+            return tr("common.store_write_failed", error=f"{type(cause).__name__}: {one_line(cause)}")
         return f"{type(exc).__name__}: {one_line(exc)}"
     return internal_error(exc)
+
+
+def _os_cause(exc: BaseException) -> OSError | None:
+    """The operating system's refusal behind an exception of the store, if there is one. MLflow reports a model
+    file it could not write as a model it could not serialise ("skops does not support custom functions …"),
+    which sends a person looking in the wrong place."""
+    seen, cause = {id(exc)}, exc.__cause__ or exc.__context__
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, OSError) and cause.errno is not None:
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 def describe_in_document(exc: BaseException) -> str:
