@@ -122,7 +122,7 @@ def cmd_retrain(args) -> int:
     if not args.input.is_file():
         raise CLIError(f"Input file '{args.input}' does not exist.")
     actor = who_acts(args)
-    batch = read_table(args.input.read_bytes(), args.input.name, min_rows=1).frame
+    batch = read_table(args.input.read_bytes(), args.input.name, min_rows=1, batch=True).frame
     plan = retrain.plan_retrain(args.model, batch, args.alias, args.combine, args.input.name)
     progress = progress_stream(args)
     print(plan.summary(), file=progress, flush=True)

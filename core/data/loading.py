@@ -398,8 +398,10 @@ def read_table(
     settings: CsvSettings | None = None,
     min_rows: int = 2,
     min_columns: int = 1,
+    batch: bool = False,
 ) -> LoadedTable:
-    """Read an uploaded .csv/.txt/.tsv, .parquet or .xlsx file, raising DataError that says what to fix."""
+    """Read an uploaded .csv/.txt/.tsv, .parquet or .xlsx file, raising DataError that says what to fix. Rows
+    without any value are dropped; in a ``batch`` (rows to predict or monitor) only before and after the data."""
     suffix = PurePath(filename).suffix.lower()
     if suffix in PICKLE_SUFFIXES or content.startswith(PICKLE_PROTOCOLS):
         raise DataError(tr("loading.pickle", filename=filename, suffixes=", ".join(SUPPORTED_SUFFIXES)))
@@ -415,19 +417,21 @@ def read_table(
     if not content or not content.strip():
         raise DataError(tr("loading.empty", filename=filename))
     if suffix in CSV_SUFFIXES:
-        frame, settings = _read_csv(content, filename, settings)
+        frame, settings = _read_csv(content, filename, settings, inner_empty_rows=not batch)
         kind = "csv"
     elif suffix == ".parquet":
         frame, kind = _read_parquet(content, filename), "parquet"
     else:
-        frame, kind = _read_excel(content, filename), "xlsx"
+        frame, kind = _read_excel(content, filename, inner_empty_rows=not batch), "xlsx"
     _bools_to_strings(frame)
     settings = settings if kind == "csv" else None
     _check_size(frame, filename, min_rows, min_columns, kind, settings)
     return LoadedTable(frame, kind, settings)
 
 
-def _read_csv(content: bytes, filename: str, settings: CsvSettings | None) -> tuple[pd.DataFrame, CsvSettings]:
+def _read_csv(
+    content: bytes, filename: str, settings: CsvSettings | None, inner_empty_rows: bool = True
+) -> tuple[pd.DataFrame, CsvSettings]:
     """Parse CSV bytes with the given or detected settings; the frame and the settings used."""
     settings = settings or detect_csv_settings(content)
     _check_is_text(content, filename, settings.encoding)
@@ -489,7 +493,7 @@ def _read_csv(content: bytes, filename: str, settings: CsvSettings | None) -> tu
     # Excel's "a;b;" exports: a trailing separator makes a nameless, empty last column; it carries nothing
     empty_unnamed = [n for n, r in zip(names, raw, strict=True) if not r and frame[n].isna().all()]
     frame = frame.drop(columns=empty_unnamed)
-    frame = _drop_empty_rows(frame)
+    frame = _drop_empty_rows(frame, inner_empty_rows)
     _convert_grouped_numbers(frame, settings.decimal)
     return frame, settings
 
@@ -645,8 +649,10 @@ def _check_unique(names: list[str], raw: Sequence[object], filename: str, positi
     raise DataError(tr("loading.duplicates", filename=filename, parts="; ".join(parts)))
 
 
-def _drop_empty_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame without rows in which every value is missing (";;;" lines, formatted empty spreadsheet rows)."""
+def _drop_empty_rows(frame: pd.DataFrame, inner: bool = True) -> pd.DataFrame:
+    """The frame without rows in which every value is missing (";;;" lines, formatted empty spreadsheet rows);
+    ``inner`` False: only those before the first and after the last row with a value (a batch keeps the others,
+    so that its rows stay the file's rows and an empty one is refused by its number)."""
     # Column by column, numeric ones first, stopping as soon as no row can be all-empty: on a normal table
     # this looks at one or two cheap columns instead of running isna over every text column
     empty: np.ndarray | None = None
@@ -655,7 +661,13 @@ def _drop_empty_rows(frame: pd.DataFrame) -> pd.DataFrame:
         empty = missing if empty is None else empty & missing
         if not empty.any():
             return frame
-    return frame if empty is None else frame.loc[~empty].reset_index(drop=True)
+    if empty is None:
+        return frame
+    if not inner and not empty.all():
+        filled = np.flatnonzero(~empty)
+        empty = empty.copy()
+        empty[filled[0] : filled[-1] + 1] = False
+    return frame.loc[~empty].reset_index(drop=True)
 
 
 def _convert_grouped_numbers(frame: pd.DataFrame, decimal: str) -> None:
@@ -708,7 +720,7 @@ def _read_parquet(content: bytes, filename: str) -> pd.DataFrame:
     return frame
 
 
-def _read_excel(content: bytes, filename: str) -> pd.DataFrame:
+def _read_excel(content: bytes, filename: str, inner_empty_rows: bool = True) -> pd.DataFrame:
     """The first sheet of an .xlsx workbook; its first non-empty row holds the column names."""
     if content.startswith(OLE2_MAGIC):
         raise DataError(tr("loading.xls_as_xlsx", filename=filename))
@@ -723,7 +735,7 @@ def _read_excel(content: bytes, filename: str) -> pd.DataFrame:
         if "worksheets found" in str(exc):  # pandas: "Worksheet index 0 is invalid, 0 worksheets found"
             raise DataError(tr("loading.no_worksheets", filename=filename)) from None
         raise DataError(tr("loading.unreadable_excel", filename=filename, error=one_line(exc))) from None
-    sheet = _drop_empty_rows(sheet)
+    sheet = _drop_empty_rows(sheet, inner_empty_rows)
     if sheet.empty:
         raise DataError(tr("loading.empty_sheet", filename=filename))
     raw = sheet.iloc[0].tolist()

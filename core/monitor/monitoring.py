@@ -336,7 +336,7 @@ def read_batch(content: bytes, filename: str, reference: Reference, min_rows: in
     """An uploaded CSV/Parquet/Excel batch as current data (see :func:`current_from_batch`)."""
 
     try:
-        frame = read_table(content, filename, min_rows=1, min_columns=1).frame
+        frame = read_table(content, filename, min_rows=1, min_columns=1, batch=True).frame
     except DataError as exc:
         raise MonitorError(str(exc)) from None
     return current_from_batch(reference, frame, tr("monitor.source_batch_file", filename=filename), min_rows)

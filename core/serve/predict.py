@@ -343,7 +343,7 @@ def read_batch(content: bytes, filename: str, model: ServedModel) -> tuple[pd.Da
     """Read an uploaded batch (CSV, Parquet or Excel) and check it against what the model was trained on."""
 
     try:
-        frame = read_table(content, filename, min_rows=1, min_columns=1).frame
+        frame = read_table(content, filename, min_rows=1, min_columns=1, batch=True).frame
     except DataError as exc:
         raise PredictError(str(exc)) from None
     return frame, check_rows(model, frame)

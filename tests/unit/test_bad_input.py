@@ -79,6 +79,8 @@ def _catalogue() -> dict[str, tuple[str, bytes]]:
         "all_nan": ("all_nan.csv", _csv(iris.assign(**{FEATURES[3]: np.nan}))),
         "inf": ("inf.csv", _csv(inf)),
         "empty_rows": ("empty_rows.csv", _csv(empty_rows)),
+        # an empty line of separators inside the data (the file's data row 6) and two after it
+        "empty_lines": ("empty_lines.csv", b"\n".join([*lines[:6], b",,,,", *lines[6:], b",,,,", b",,,,"]) + b"\n"),
         "many_classes": ("many.csv", _csv(many)),
         "long_cell": ("long_cell.csv", _csv(long_cell)),
         "long_name": ("long_name.csv", _csv(iris.assign(**{"n" * 10_000: 1.0}))),
@@ -250,6 +252,11 @@ def test_data_phase_reads_latin1_with_its_umlauts(served, unchanged):
     assert sorted(frame[TARGET].unique()) == ["sétosa", "versicölor", "virginicä"]
 
 
+def test_data_phase_drops_lines_without_any_value(served, unchanged):
+    frame, _, _, errors = _data_phase("empty_lines")
+    assert not errors and len(frame) == 150
+
+
 def test_data_phase_excludes_an_all_missing_feature_with_a_warning(served, unchanged):
     _, features, findings, errors = _data_phase("all_nan")
     assert not errors
@@ -286,7 +293,15 @@ def _predict(model, name: str) -> pd.DataFrame:
 
 
 EMPTY_ROWS = ("2 rows (rows 5, 12) have no value in any of the model's features",)
-PREDICT_ERRORS = {**READ_ERRORS, "inf": ("2 infinite values", "rows 4, 8", "cannot score"), "empty_rows": EMPTY_ROWS}
+# a batch keeps its rows where the file has them, so an empty line inside it is refused by its number (the lines
+# after the last row are no rows); training data drops it
+EMPTY_LINES = ("1 row (row 6) has no value in any of the model's features",)
+PREDICT_ERRORS = {
+    **READ_ERRORS,
+    "inf": ("2 infinite values", "rows 4, 8", "cannot score"),
+    "empty_rows": EMPTY_ROWS,
+    "empty_lines": EMPTY_LINES,
+}
 
 
 @pytest.mark.parametrize("name", list(PREDICT_ERRORS))
@@ -342,6 +357,7 @@ MONITOR_ERRORS = {
     "one_row": ("1 row", "at least 30"),
     "inf": ("does not fit", "2 infinite values", "rows 4, 8"),
     "empty_rows": EMPTY_ROWS,
+    "empty_lines": EMPTY_LINES,
 }
 MONITOR_ACCEPTS = {name: rows for name, rows in PREDICT_ACCEPTS.items() if name != "one_row"}
 
@@ -375,7 +391,7 @@ def _plan(name: str, combine: str = "append"):
     from core.monitor import retrain
 
     filename, content = BAD[name]
-    batch = loading.read_table(content, filename, min_rows=1).frame
+    batch = loading.read_table(content, filename, min_rows=1, batch=True).frame
     return retrain.plan_retrain(MODEL, batch, ALIAS, combine, filename)
 
 
@@ -385,6 +401,7 @@ RETRAIN_ERRORS = {
     "one_row": ("1 labelled row", "at least 20"),
     "inf": ("2 infinite values", "rows 4, 8"),
     "empty_rows": EMPTY_ROWS,
+    "empty_lines": EMPTY_LINES,
     "many_classes": ("never saw", "2,990 more"),
     "long_cell": ("never saw", "xxxx…"),
     "long_name": ("not in the training data", "nnnn…"),

@@ -34,7 +34,7 @@ def _base_aliases(aliases: dict[str, str]) -> list[str]:
 def _batch_frame(content: bytes, filename: str) -> pd.DataFrame:
 
     # one row is enough to read: retrain.plan_retrain says how many a retraining needs
-    return read_table(content, filename, min_rows=1).frame
+    return read_table(content, filename, min_rows=1, batch=True).frame
 
 
 def plan_from_upload(name: str, upload, alias: str, combine: str) -> retrain.RetrainPlan:
