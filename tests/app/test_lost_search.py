@@ -61,7 +61,7 @@ def test_a_search_killed_with_its_server_is_ended_named_and_run_again(store):
     assert "Its run is marked KILLED" in texts(at.warning)
     at.button(key=f"train_lost_restart_{parent.info.run_id}").click().run()
     no_exception(at)
-    assert "The random search of Random forest runs again." in texts(at.success)
+    assert "The random search of Random forest runs again: follow it on the tab" in texts(at.success)
     job = jobs.get_job(at.session_state[keys.SEARCH_JOB])
     assert job is not None and job.config == search_config_from_dict(read_search_json(parent.info.run_id))
     assert orphans.lost_searches(experiment_id) == []  # offered once

@@ -140,11 +140,15 @@ def promotion_form(name: str, versions: list[dict], aliases: dict[str, str], act
     show_code(snippets.set_alias(name, alias, version))
 
 
-def _audited_button(label: str, key: str, actor: Actor, action: Callable[[], str], slot: str) -> None:
-    """A button for an audited registry action, pressable once the person said who they are; its outcome below."""
+def _audited_button(
+    label: str, key: str, actor: Actor, action: Callable[[], str], slot: str, outcome: bool = True
+) -> None:
+    """A button for an audited registry action, pressable once the person said who they are; its outcome below
+    (``outcome`` False: the caller shows it, e.g. outside an expander whose label the action changes)."""
     blocked = None if actor.name else t("registry.who_first")
     guarded_button(label, key=key, blocked=blocked, on_click=run_action, args=(action, slot))
-    show_outcome(slot=slot)
+    if outcome:
+        show_outcome(slot=slot)
 
 
 def remove_form(name: str, aliases: dict[str, str], actor: Actor) -> None:
@@ -251,7 +255,8 @@ def protection_settings(name: str, actor: Actor) -> None:
             listed = ", ".join("@" + a for a in saved) or t("registry.none")
             return t("registry.protected_saved", name=name, aliases=listed)
 
-        _audited_button(t("registry.save"), "registry_protected_save", actor, save, "protect")
+        _audited_button(t("registry.save"), "registry_protected_save", actor, save, "protect", outcome=False)
+    show_outcome(slot="protect")  # outside: the expander's label names the aliases, so saving them closes it
 
 
 def model_card_section(name: str, versions: list[dict], aliases: dict[str, str]) -> None:

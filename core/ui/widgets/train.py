@@ -122,7 +122,7 @@ def lost_searches(project: Project, record: DatasetRecord) -> None:
             job = orphans.restart(lost.run_id, project.experiment_id, record)
             st.session_state[keys.SEARCH_JOB] = job.job_id  # the page watches the new search
             cache.forget_runs()
-            return t("train.lost_restarted", method=method, algorithm=algorithm)
+            return t("train.lost_restarted", method=method, algorithm=algorithm, tab=t("train.tab_search"))
 
         def dismiss(lost=lost) -> str:
             orphans.dismiss(lost.run_id)
