@@ -986,8 +986,15 @@ def test_messy_german_export_trains_and_predicts_from_the_cli(store, tmp_path):
     ok(run_cli("promote", "--model", "obst", "--alias", "challenger", "--run", payload["run_id"]))
 
     batch = tmp_path / "neu.csv"
-    frame.drop(columns="Sorte").head(10).to_csv(batch, sep=";", decimal=",", index=False, encoding="cp1252")
+    frame.drop(columns="Sorte").head(11).to_csv(batch, sep=";", decimal=",", index=False, encoding="cp1252")
     out = tmp_path / "out.csv"
+    # its first row has gaps in both features (only the ID, which the model does not use): refused by number
+    refused = run_cli(
+        "predict", "--model", "obst", "--alias", "challenger", "--input", str(batch), "--output", str(out)
+    )
+    assert refused.returncode == 2 and "1 row (row 1) has no value in any of the model's features" in refused.stderr
+    assert not out.exists()
+    frame.drop(columns="Sorte").iloc[1:11].to_csv(batch, sep=";", decimal=",", index=False, encoding="cp1252")
     ok(run_cli("predict", "--model", "obst", "--alias", "challenger", "--input", str(batch), "--output", str(out)))
     predicted = pd.read_csv(out)
     assert set(predicted["prediction"]) <= {"Süß", "Sauer"} and len(predicted) == 10
