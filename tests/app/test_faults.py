@@ -88,6 +88,15 @@ def test_the_version_an_alias_served_deleted_while_the_page_is_open(app):
     assert _store_state() == before
 
 
+def test_a_link_naming_an_alias_the_model_never_had_says_so_not_that_it_was_removed(app):
+    _two_served(app)
+    app.query_params.update(model="iris-backup", alias="champion")
+    goto(app, "predict")
+    said = texts(app.warning)
+    assert "'iris-backup' has no alias '@champion'" in said and "no longer exists" not in said
+    assert app.selectbox(key="predict_alias").value == "production"
+
+
 CORRUPT = {
     "truncated.parquet": b"PAR1\x15\x04\x15\x80\x01\x15\x80\x01L\x15\x10\x15\x00\x12\x00\x00",
     "broken.xlsx": b"PK\x03\x04\x14\x00\x06\x00\x08\x00" + b"\x00garbage" * 20,

@@ -11,7 +11,7 @@ import streamlit as st
 from core.codegen import export
 from core.common.errors import describe
 from core.lifecycle import status
-from core.registry import model_registry
+from core.registry import governance, model_registry
 from core.serve.predict import InputSpec
 from core.train.algorithms import Param, choice_text
 from core.ui import cache, context
@@ -174,7 +174,10 @@ def served_alias_picker(prefix: str):
     )
     aliases = sorted(by_name[name].aliases)
     if focused.get("model") == name and focused.get("alias") and focused["alias"] not in aliases:
-        st.warning(t("widgets.alias_gone", model=plain(name), alias=plain(focused["alias"])))
+        # "no longer exists" only for an alias the model had (a link can name one it never had)
+        had = any(e.alias == focused["alias"] for e in governance.history(name))
+        key = "widgets.alias_gone" if had else "widgets.alias_unknown"
+        st.warning(t(key, model=plain(name), alias=plain(focused["alias"])))
     alias = context.alias_in_focus(name, aliases, status.serving_alias(by_name[name]))
     state[alias_key] = alias
     right.selectbox(
