@@ -110,6 +110,8 @@ def _ranked(
 def lost_searches(project: Project, record: DatasetRecord) -> None:
     """The project's searches a killed server cut short, each with a button to run it again and one to dismiss it."""
     labels = algorithm_labels()
+    own = jobs.get_job(st.session_state.get(keys.SEARCH_JOB))
+    busy = t("train.search_running") if own is not None and own.view().running else None  # one search per session
     for lost in cache.lost_searches(project.experiment_id):
         method = t(f"search.method_word_{lost.method}") if lost.method in METHODS else lost.method
         algorithm = labels.get(lost.algorithm, lost.algorithm)
@@ -117,6 +119,7 @@ def lost_searches(project: Project, record: DatasetRecord) -> None:
             "train.lost_search", method=method, algorithm=algorithm, when=when(lost.started_ms), trials=lost.trials
         )
         st.warning(said, icon="⚠️")
+        st.caption(t("train.lost_restart_help"))
 
         def again(lost=lost, method=method, algorithm=algorithm) -> str:
             job = orphans.restart(lost.run_id, project.experiment_id, record)
@@ -130,10 +133,11 @@ def lost_searches(project: Project, record: DatasetRecord) -> None:
             return t("train.lost_dismissed")
 
         left, right = st.columns([1, 4])
-        left.button(
+        guarded_button(
             t("train.lost_restart"),
+            where=left,
             key=f"train_lost_restart_{lost.run_id}",
-            help=t("train.lost_restart_help"),
+            blocked=busy,
             on_click=run_action,
             args=(again, "lost"),
         )
