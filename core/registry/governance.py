@@ -152,22 +152,14 @@ def set_protected_aliases(name: str, aliases: list[str], actor: Actor, reason: s
         return cleaned
     reason = _reason(reason, True, tr("governance.reason_for_protection"))
     now = int(time.time() * 1000)
-    client = _client()
     entries = [
         AuditEntry(_new_key(now), now, actor.name.strip(), action, alias, None, None, reason)
         for action, alias in changes
     ]
-    for entry in entries:
-        _registry_call(
-            tr("governance.while_recording"), client.set_registered_model_tag, name, entry.key, _encode(entry)
-        )
-    try:
-        client.set_registered_model_tag(name, TAG_PROTECTED, ",".join(cleaned))
-    except Exception as exc:  # noqa: BLE001 — no entry may claim a change that did not happen
-        for entry in entries:
-            with contextlib.suppress(Exception):
-                client.delete_registered_model_tag(name, entry.key)
-        raise GovernanceError(tr("governance.refused", error=one_line(exc))) from None
+    protect = ",".join(cleaned)
+    _record_and_apply(
+        name, entries[0], lambda: _client().set_registered_model_tag(name, TAG_PROTECTED, protect), *entries[1:]
+    )
     return cleaned
 
 
@@ -263,15 +255,21 @@ def _reason(reason: str, required: bool, what: str) -> str:
     return reason
 
 
-def _record_and_apply(name: str, entry: AuditEntry, apply) -> AuditEntry:
-    """Write the entry, then the change; if the registry refuses the change, take the entry back."""
+def _record_and_apply(name: str, entry: AuditEntry, apply, *more: AuditEntry) -> AuditEntry:
+    """Write the entry (and ``more`` of the same change), then the change; if the registry refuses the change, take
+    the entries back."""
     client = _client()
-    _registry_call(tr("governance.while_recording"), client.set_registered_model_tag, name, entry.key, _encode(entry))
+    entries = (entry, *more)
+    for written in entries:
+        _registry_call(
+            tr("governance.while_recording"), client.set_registered_model_tag, name, written.key, _encode(written)
+        )
     try:
         apply()
     except Exception as exc:  # noqa: BLE001 — whatever failed, the entry must not claim a change that did not happen
-        with contextlib.suppress(Exception):  # if this fails too, history() flags the entry as not applied
-            client.delete_registered_model_tag(name, entry.key)
+        for written in entries:
+            with contextlib.suppress(Exception):  # if this fails too, history() flags a move's entry as not applied
+                client.delete_registered_model_tag(name, written.key)
         raise GovernanceError(tr("governance.refused", error=one_line(exc))) from None
     return entry
 
