@@ -134,7 +134,7 @@ with set_col, st.container(border=True):
     promotion_form(model_name, versions, aliases, actor, metric)
 with remove_col, st.container(border=True):
     remove_form(model_name, aliases, actor)
-audit_timeline(model_name, actor)
+audit_timeline(model_name, actor, versions)
 with st.container(border=True):
     retrain_panel(model_name, actor)
 model_card_section(model_name, versions, aliases)

@@ -177,7 +177,7 @@ def _rollback_blocked(entry: governance.AuditEntry, existing: set[str], actor: A
     return None if actor.name else t("registry.who_first")
 
 
-def audit_timeline(name: str, actor: Actor) -> None:
+def audit_timeline(name: str, actor: Actor, versions: list[dict]) -> None:
     """The model's alias changes, newest first, with a one-click rollback per alias."""
     trail = governance.history(name)
     st.subheader(t("registry.audit_header"))
@@ -188,7 +188,7 @@ def audit_timeline(name: str, actor: Actor) -> None:
     for entry in trail:
         if entry.alias not in rollbacks and entry.applied and entry.action in governance.MOVES:
             rollbacks[entry.alias] = entry
-    existing = {v.version for v in model_registry.list_versions(name)}
+    existing = {str(v["version"]) for v in versions}  # the page's versions table: no second listing per rerun
     columns = st.columns(max(len(rollbacks), 1))
     for column, (alias, entry) in zip(columns, rollbacks.items(), strict=False):
         back = f"v{entry.from_version}" if entry.from_version else t("registry.rollback_to_nothing")
