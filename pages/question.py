@@ -4,13 +4,14 @@ import streamlit as st
 
 from core.codegen.snippets import question as snippets
 from core.common.i18n import tr
-from core.question import projects
 from core.question.kpis import KPI, METRICS, OPERATORS, KPIError
-from core.ui.common import error_message, show_code
+from core.registry import governance
+from core.ui.common import error_message, guarded_button, show_code
 from core.ui.context import require_project
 from core.ui.i18n import t
 from core.ui.shell import phase_header
 from core.ui.text import plain
+from core.ui.widgets import question as widgets
 
 phase_header("question")
 project = require_project()
@@ -52,15 +53,17 @@ for metric, info in METRICS.items():
     if use:
         rows.append((metric, op, threshold))
 
-if st.button(t("question.save"), type="primary", key="question_save"):
+actor, blocked = widgets.rules_guard(project, rows)
+if guarded_button(t("question.save"), blocked=blocked, type="primary", key="question_save"):
     try:
         kpis = [KPI(metric, op, threshold) for metric, op, threshold in rows]
         if not question.strip():
             raise KPIError(tr("question.no_question"))
-        project = projects.save_question_and_kpis(project.experiment_id, question, kpis)
+        project = governance.save_question_and_kpis(project.experiment_id, question, kpis, actor, widgets.reason())
         saved = ", ".join(k.shown() for k in kpis) or t("question.no_kpis")
         st.success(t("question.saved", project=plain(project.name), kpis=saved))
     except ValueError as exc:
         st.error(plain(error_message(exc)))
+widgets.kpi_changes(project)
 if project.question:
     show_code(snippets.save_question(project.name, project.question, list(project.kpis)))

@@ -38,7 +38,9 @@ def register(sub) -> None:
     add_who(rollback, "rolls back")
     rollback.add_argument("--reason", metavar="TEXT", help="why, recorded in the audit entry")
     rollback.add_argument("--json", action="store_true")
-    audit = sub.add_parser("audit", help="a model's alias changes (who, when, from, to, why), newest first")
+    audit = sub.add_parser(
+        "audit", help="a model's alias changes and its project's KPI changes (who, when, from, to, why), newest first"
+    )
     add_model(audit, alias_required=False, alias_help="only this alias's changes")
     audit.add_argument("--json", action="store_true", help="a JSON list of entries")
 
@@ -116,7 +118,7 @@ def cmd_rollback(args) -> int:
 def cmd_audit(args) -> int:
     from core.registry import governance
 
-    entries = governance.history(args.model, args.alias)
+    entries = governance.history(args.model, args.alias) if args.alias else governance.trail(args.model)
     if args.json:
         print(json.dumps([e.as_dict() for e in entries], default=str, ensure_ascii=False))
         return 0

@@ -188,7 +188,8 @@ def _do_question(found: _Found, actor: governance.Actor) -> None:
     # only what is missing is filled in: a question or KPIs the person already chose stay
     question = project.question.strip() or projects.EXAMPLE_QUESTION
     kpis = list(project.kpis) if project.kpis_set and project.kpis else list(DEFAULT_KPIS)
-    projects.save_question_and_kpis(project.experiment_id, question, kpis)
+    # through the gate's own path: on a tour project whose runs were judged without KPIs, setting them is audited
+    governance.save_question_and_kpis(project.experiment_id, question, kpis, actor, tr("tour.kpis_reason"))
 
 
 # ---- 2: data ---------------------------------------------------------------------------------------------------

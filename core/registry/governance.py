@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass
 from core.common.errors import one_line
 from core.common.i18n import tr, when
 from core.compare.evaluation import TAG_VERDICT
+from core.question import projects
+from core.question.kpis import KPI, check_unique
 from core.registry import model_registry
 from core.registry.model_registry import RegistryError
 
@@ -60,6 +62,7 @@ class Actor:
 
 
 MOVES = ("set", "remove", "rollback")  # the audit actions that move an alias (the others change the gate)
+RULES = ("kpis",)  # the audit actions on a project: its KPIs, the rules every verdict is judged by
 
 
 @dataclass(frozen=True)
@@ -69,14 +72,16 @@ class AuditEntry:
     key: str
     when: int  # epoch ms
     who: str
-    action: str  # set, remove, rollback (MOVES); protect, unprotect (the gate's own settings)
-    alias: str
+    action: str  # set, remove, rollback (MOVES); protect, unprotect (the gate's own settings); kpis (RULES)
+    alias: str  # empty for a change of the KPIs
     from_version: str | None
     to_version: str | None
     reason: str = ""
     override: bool = False
     verdict: str = ""  # the target version's KPI verdict at the time
     applied: bool = True  # False: the newest entry of its alias, but the alias does not hold its target
+    before: str = ""  # a change of the KPIs: the KPIs before and after, as "accuracy >= 0.95, latency_ms < 500"
+    after: str = ""
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -256,28 +261,39 @@ def _reason(reason: str, required: bool, what: str) -> str:
 
 
 def _record_and_apply(name: str, entry: AuditEntry, apply, *more: AuditEntry) -> AuditEntry:
-    """Write the entry (and ``more`` of the same change), then the change; if the registry refuses the change, take
-    the entries back."""
+    """Write the entry (and ``more`` of the same change) on the registered model, then the change; if the registry
+    refuses the change, take the entries back."""
     client = _client()
-    entries = (entry, *more)
+    return _record_then(
+        lambda key, value: client.set_registered_model_tag(name, key, value),
+        lambda key: client.delete_registered_model_tag(name, key),
+        (entry, *more),
+        apply,
+    )
+
+
+def _record_then(write, delete, entries: tuple[AuditEntry, ...], apply) -> AuditEntry:
+    """Write the entries with ``write(key, value)``, then ``apply()``; when that fails, ``delete(key)`` them again, so
+    no entry claims a change that did not happen. Returns the first entry."""
     for written in entries:
-        _registry_call(
-            tr("governance.while_recording"), client.set_registered_model_tag, name, written.key, _encode(written)
-        )
+        _registry_call(tr("governance.while_recording"), write, written.key, _encode(written))
     try:
         apply()
     except Exception as exc:  # noqa: BLE001 — whatever failed, the entry must not claim a change that did not happen
         for written in entries:
             with contextlib.suppress(Exception):  # if this fails too, history() flags a move's entry as not applied
-                client.delete_registered_model_tag(name, written.key)
+                delete(written.key)
         raise GovernanceError(tr("governance.refused", error=one_line(exc))) from None
-    return entry
+    return entries[0]
 
 
 def _encode(entry: AuditEntry) -> str:
     data = entry.as_dict()
     data.pop("key")
     data.pop("applied")
+    for rules_only in ("before", "after"):
+        if not data[rules_only]:
+            data.pop(rules_only)
     return json.dumps(data, ensure_ascii=False)
 
 
@@ -398,15 +414,7 @@ def history(name: str, alias: str | None = None) -> list[AuditEntry]:
     match where the alias points now; one that does not is marked ``applied=False``."""
     model = _model(name)
     aliases = {a: str(v) for a, v in (model.aliases or {}).items()}
-    entries = []
-    for key, value in (model.tags or {}).items():
-        if not key.startswith(AUDIT_PREFIX):
-            continue
-        try:
-            data = json.loads(value)
-            entries.append(AuditEntry(key=key, **{k: data[k] for k in data if k in AuditEntry.__dataclass_fields__}))
-        except (ValueError, TypeError):
-            continue  # a tag someone edited by hand is not a trail entry
+    entries = _entries(model.tags)
     entries.sort(key=lambda e: (e.when, e.key), reverse=True)
     seen: set[str] = set()
     checked = []
@@ -419,6 +427,83 @@ def history(name: str, alias: str | None = None) -> list[AuditEntry]:
     return [e for e in checked if alias is None or e.alias == alias]
 
 
+def _entries(tags: dict[str, str] | None) -> list[AuditEntry]:
+    """The audit entries among a model's or a project's tags."""
+    entries = []
+    for key, value in (tags or {}).items():
+        if not key.startswith(AUDIT_PREFIX):
+            continue
+        try:
+            data = json.loads(value)
+            entries.append(AuditEntry(key=key, **{k: data[k] for k in data if k in AuditEntry.__dataclass_fields__}))
+        except (ValueError, TypeError):
+            continue  # a tag someone edited by hand is not a trail entry
+    return entries
+
+
+def kpi_changes(experiment_id: str) -> list[AuditEntry]:
+    """The recorded changes of a project's KPIs, newest first."""
+    experiment = _registry_call(tr("governance.while_reading_kpis"), _client().get_experiment, experiment_id)
+    return sorted(_entries(experiment.tags), key=lambda e: (e.when, e.key), reverse=True)
+
+
+def trail(name: str) -> list[AuditEntry]:
+    """The model's audit trail together with the changes of its project's KPIs, newest first: everything that
+    decided where its aliases point."""
+    entries = history(name)
+    experiment_id = model_registry.experiment_of_model(name)
+    if experiment_id is not None:
+        entries += kpi_changes(experiment_id)
+    return sorted(entries, key=lambda e: (e.when, e.key), reverse=True)
+
+
+def kpis_judged(experiment_id: str) -> bool:
+    """Have the project's KPIs judged a run yet? From then on they are the gate's rules and changing them is audited."""
+    runs = _registry_call(
+        tr("governance.while_reading_kpis"),
+        lambda: _client().search_runs([experiment_id], f"tags.`{TAG_VERDICT}` LIKE '%'", max_results=1),
+    )
+    return bool(runs)
+
+
+def kpis_differ(before: list[KPI], after: list[KPI]) -> bool:
+    """Do two KPI lists set different rules? Their order does not matter."""
+    return sorted(map(str, before)) != sorted(map(str, after))
+
+
+def _kpi_text(kpis: list[KPI]) -> str:
+    return ", ".join(str(k) for k in kpis)
+
+
+def save_question_and_kpis(
+    experiment_id: str, question: str, kpis: list[KPI], actor: Actor, reason: str = ""
+) -> projects.Project:
+    """Save a project's question and KPIs. Once the KPIs have judged a run they are the gate's rules, so changing
+    them needs a name and a reason (an approver when sign-in is configured) and writes an audit entry on the
+    project before the change; the question alone, or KPIs nothing was judged by yet, are saved as they are."""
+    check_unique(kpis)
+    stored = projects.get_project(experiment_id).kpis
+    if not kpis_differ(stored, kpis) or not kpis_judged(experiment_id):
+        return projects.save_question_and_kpis(experiment_id, question, kpis)
+    _check_actor(actor)
+    if not actor.may_approve():
+        raise GovernanceError(tr("governance.only_approvers_kpis", name=actor.name))
+    reason = _reason(reason, True, tr("governance.reason_for_kpis"))
+    now = int(time.time() * 1000)
+    before, after = _kpi_text(stored), _kpi_text(kpis)
+    who = actor.name.strip()
+    entry = AuditEntry(_new_key(now), now, who, "kpis", "", None, None, reason, before=before, after=after)
+    client = _client()
+    saved = []
+    _record_then(
+        lambda key, value: client.set_experiment_tag(experiment_id, key, value),
+        lambda key: client.delete_experiment_tag(experiment_id, key),
+        (entry,),
+        lambda: saved.append(projects.save_question_and_kpis(experiment_id, question, kpis)),
+    )
+    return saved[0]
+
+
 def describe_entry(entry: AuditEntry) -> str:
     """One line for the timeline: '2026-11-27 09:12:03 UTC — ana moved @production v2 → v3: reason'."""
 
@@ -427,6 +512,9 @@ def describe_entry(entry: AuditEntry) -> str:
 
     verbs = {"set": "moved", "remove": "removed", "rollback": "rolled back", "protect": "protected"}
     verb = verbs.get(entry.action, "unprotected" if entry.action == "unprotect" else entry.action)
+    if entry.action in RULES:
+        text = f"{_when(entry.when)} — {entry.who} changed the KPIs: {entry.before or 'none'} → {entry.after or 'none'}"
+        return text + (f": {entry.reason}" if entry.reason else "")
     text = f"{_when(entry.when)} — {entry.who} {verb} @{entry.alias}"
     if entry.action in MOVES:
         text += f" {v(entry.from_version)} → {v(entry.to_version)}"

@@ -39,7 +39,7 @@ from core.data import datastore
 from core.question import projects
 from core.question.kpis import METRICS, SCORE_METRICS
 from core.registry import model_registry
-from core.registry.governance import verdict_word
+from core.registry.governance import RULES, verdict_word
 from core.train.algorithms import ALGORITHMS
 from core.train.features import PARAM_PREFIX, FeatureSteps, column_kinds
 from core.train.recipe import read_search_json
@@ -564,15 +564,19 @@ def _registry(s: _Sources, history: list[dict]) -> list[Block]:
         return blocks
     rows = []
     for h in sorted(history, key=lambda h: h.get("when") or 0, reverse=True):
-        move = f"{'v' + str(h['from_version']) if h.get('from_version') else '—'} → "
-        move += f"v{h['to_version']}" if h.get("to_version") else "—"
         action = h.get("action", "")
+        if action in RULES:  # a change of the KPIs: what the rules were and became
+            none = tr("question.no_kpis")
+            move = f"{h.get('before') or none} → {h.get('after') or none}"
+        else:
+            move = f"{'v' + str(h['from_version']) if h.get('from_version') else '—'} → "
+            move += f"v{h['to_version']}" if h.get("to_version") else "—"
         rows.append(
             [
                 _when(h.get("when")),
                 h.get("who") or tr("card.unknown"),
                 _word(f"registry.action_{action}", action) if action else "",
-                f"@{h.get('alias', '')}",
+                f"@{h['alias']}" if h.get("alias") else "—",
                 move,
                 h.get("reason") or "",
                 tr("common.yes") if h.get("override") else tr("common.no"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from mlflow import MlflowClient
 
 from core.compare import evaluation
+from core.question import projects
 from core.registry import governance
 from core.registry import model_registry as registry
 from tests.app.conftest import goto, no_exception, texts
@@ -154,3 +155,31 @@ def test_a_rollback_to_a_deleted_version_is_not_offered_and_says_why(app):
     assert button.disabled
     assert "Version 1, which held the alias before, was deleted" in button.help
     assert registry.get_model(MODEL).aliases == {"production": "2"}
+
+
+def test_kpis_that_judged_runs_change_only_with_a_name_and_a_reason_and_the_k_trail_shows_it(app):
+    """Lowering the bar after a model failed it is the gate switched off by another door: audited like the gate."""
+    _registered(app, ("fail",))
+    app.session_state["actor_name"] = ""  # a new browser session: nobody said who they are yet
+    goto(app, "question")
+    app.number_input(key="question_threshold_accuracy").set_value(0.3).run()
+    assert "they are the rules the promotion gate applies" in texts(app.info)
+    assert app.button(key="question_save").disabled
+    assert "Type your name above first" in texts(app.caption)
+    app.text_input(key="identity_name").input("Ben").run()
+    app.button(key="question_save").click().run()
+    assert "needs a written reason" in texts(app.error)
+    project = projects.find_project(projects.EXAMPLE_NAME)
+    assert [str(k) for k in project.kpis] == ["accuracy > 0.95", "latency_ms < 500"]  # nothing changed
+    app.text_input(key="question_kpis_reason").input("the pilot accepts a weaker model").run()
+    app.button(key="question_save").click().run()
+    no_exception(app)
+    assert "accuracy > 0.3" in texts(app.success)
+    assert "Changes to the KPIs (1)" in [e.label for e in app.expander]
+    goto(app, "registry")
+    trail = next(df.value for df in app.dataframe if "who" in df.value.columns)
+    row = trail[trail["action"] == "change KPIs"].iloc[0]
+    assert (row["who"], row["from_version"], row["to_version"]) == (
+        "Ben", "accuracy > 0.95, latency_ms < 500", "accuracy > 0.3, latency_ms < 500",
+    )  # fmt: skip
+    assert row["reason"] == "the pilot accepts a weaker model"

@@ -662,6 +662,29 @@ def test_rollback_moves_back_and_audit_lists_the_trail(store):
     assert none.stdout.strip() == f"no recorded alias changes for @champion of {model}", describe(none)
 
 
+def test_kpis_that_judged_runs_change_only_with_a_reason_and_audit_lists_the_change(store):
+    from core.question import projects
+
+    model = "rules-iris"
+    (run_id,) = _trained_runs("fail")
+    ok(run_cli("promote", "--model", model, "--alias", "staging", "--run", run_id, "--by", "ana"))
+    before = [str(k) for k in projects.find_project("Gate").kpis]
+    line = assert_one_line_error(run_cli("kpis", "--experiment", "Gate", "--set", "accuracy>=0.1", "--by", "ben"))
+    assert "needs a written reason of at least 10 characters" in line
+    assert [str(k) for k in projects.find_project("Gate").kpis] == before  # the bar is where it was
+
+    reason = "the pilot only needs a rough answer"
+    ok(run_cli("kpis", "--experiment", "Gate", "--set", "accuracy>=0.1", "--by", "ben", "--reason", reason))
+    assert [str(k) for k in projects.find_project("Gate").kpis] == ["accuracy >= 0.1"]
+    listed = json.loads(ok(run_cli("audit", "--model", model, "--json")).stdout)
+    assert [(e["action"], e["who"], e["reason"], e["after"]) for e in listed[:1]] == [
+        ("kpis", "ben", reason, "accuracy >= 0.1")
+    ]
+    assert [e["action"] for e in listed[1:]] == ["set"]
+    text = ok(run_cli("audit", "--model", model)).stdout
+    assert f"ben changed the KPIs: {', '.join(before)} → accuracy >= 0.1: {reason}" in text
+
+
 # --------------------------------------------------------------------------------------------------- environment
 
 

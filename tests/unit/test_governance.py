@@ -8,6 +8,8 @@ import pytest
 from mlflow import MlflowClient
 
 from core.compare import evaluation
+from core.question import projects
+from core.question.kpis import KPI
 from core.registry import governance, model_card
 from core.registry import model_registry as registry
 from core.registry.governance import Actor, GovernanceError
@@ -107,6 +109,77 @@ def test_only_approvers_change_the_protection_when_sign_in_is_configured(version
     with pytest.raises(GovernanceError, match="Only approvers"):
         governance.set_protected_aliases(MODEL, [], guest, "nobody needs a gate")
     assert governance.protected_aliases(MODEL) == ("production", "champion") and governance.history(MODEL) == []
+
+
+def _project_of(name: str) -> str:
+    return registry.experiment_of_model(name)
+
+
+def test_kpis_nothing_was_judged_by_yet_are_saved_without_a_reason(iris_project):
+    project, _ = iris_project
+    saved = governance.save_question_and_kpis(project.experiment_id, "Which?", [KPI("accuracy", ">=", 0.5)], Actor(""))
+    assert [str(k) for k in saved.kpis] == ["accuracy >= 0.5"]
+    assert governance.kpi_changes(project.experiment_id) == []  # still being defined: nothing judged, nothing audited
+
+
+def test_changing_kpis_that_judged_runs_needs_who_and_why_and_is_in_the_trail_and_the_card(versions):
+    experiment_id = _project_of(MODEL)
+    before = projects.get_project(experiment_id)
+    weaker = [KPI("accuracy", ">=", 0.3)]
+    with pytest.raises(GovernanceError, match="Say who you are"):
+        governance.save_question_and_kpis(experiment_id, before.question, weaker, Actor(""), "lowering the bar")
+    with pytest.raises(GovernanceError, match="needs a written reason"):
+        governance.save_question_and_kpis(experiment_id, before.question, weaker, ANA)  # lowering the bar silently
+    assert projects.get_project(experiment_id).kpis == before.kpis and governance.kpi_changes(experiment_id) == []
+
+    governance.save_question_and_kpis(experiment_id, "A new question", before.kpis, ANA)  # the question alone: free
+    governance.save_question_and_kpis(experiment_id, "A new question", list(reversed(before.kpis)), ANA)  # same rules
+    assert governance.kpi_changes(experiment_id) == []
+
+    governance.save_question_and_kpis(experiment_id, "A new question", weaker, ANA, "the pilot accepts 30 %")
+    assert [str(k) for k in projects.get_project(experiment_id).kpis] == ["accuracy >= 0.3"]
+    (entry,) = governance.kpi_changes(experiment_id)
+    assert (entry.action, entry.who, entry.reason, entry.after) == (
+        "kpis",
+        "ana",
+        "the pilot accepts 30 %",
+        "accuracy >= 0.3",
+    )
+    assert entry.before == "latency_ms < 500, accuracy > 0.95"  # as stored: the reordered list saved just before
+    assert entry.key in MlflowClient().get_experiment(experiment_id).tags  # on the project, for any MLflow client
+    assert governance.trail(MODEL)[0] == entry and governance.history(MODEL) == []  # the model's own trail: moves only
+    line = governance.describe_entry(entry)
+    assert (
+        "ana changed the KPIs: latency_ms < 500, accuracy > 0.95" in line
+        and "→ accuracy >= 0.3: the pilot accepts 30 %" in line
+    )
+    card = model_card.build_card(MODEL, "1", [e.as_dict() for e in governance.trail(MODEL)]).markdown()
+    assert "change KPIs" in card and "→ accuracy >= 0.3" in card and "the pilot accepts 30 %" in card
+
+
+def test_only_approvers_change_kpis_that_judged_runs_when_sign_in_is_configured(versions):
+    experiment_id = _project_of(MODEL)
+    before = projects.get_project(experiment_id)
+    guest = Actor("guest", authenticated=True, approvers=("ana",))
+    with pytest.raises(GovernanceError, match="only approvers may change them"):
+        governance.save_question_and_kpis(experiment_id, before.question, [], guest, "no KPIs, no trouble")
+    assert projects.get_project(experiment_id).kpis == before.kpis and governance.kpi_changes(experiment_id) == []
+    ana = Actor("ana", authenticated=True, approvers=("ana",))
+    governance.save_question_and_kpis(experiment_id, before.question, [], ana, "judged by hand from now on")
+    assert projects.get_project(experiment_id).kpis == [] and len(governance.kpi_changes(experiment_id)) == 1
+
+
+def test_a_kpi_change_the_store_refuses_leaves_no_entry(versions, monkeypatch):
+    experiment_id = _project_of(MODEL)
+    before = projects.get_project(experiment_id)
+
+    def refuse(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(projects, "save_question_and_kpis", refuse)
+    with pytest.raises(GovernanceError, match="refused the change, so nothing changed: disk full"):
+        governance.save_question_and_kpis(experiment_id, before.question, [], ANA, "judged by hand from now on")
+    assert governance.kpi_changes(experiment_id) == []
 
 
 def test_rollback_restores_the_previous_holder_and_is_audited(versions):

@@ -178,8 +178,8 @@ def _rollback_blocked(entry: governance.AuditEntry, existing: set[str], actor: A
 
 
 def audit_timeline(name: str, actor: Actor, versions: list[dict]) -> None:
-    """The model's alias changes, newest first, with a one-click rollback per alias."""
-    trail = governance.history(name)
+    """The model's alias changes and its project's KPI changes, newest first, with a one-click rollback per alias."""
+    trail = governance.trail(name)
     st.subheader(t("registry.audit_header"))
     if not trail:
         st.caption(t("registry.no_audit"))
@@ -206,6 +206,11 @@ def audit_timeline(name: str, actor: Actor, versions: list[dict]) -> None:
     # an alias that had no holder before (or none after a removal) is a dash, not a raw None
     for column in ("from_version", "to_version"):
         frame[column] = frame[column].map(lambda v: f"v{v}" if v not in (None, "") and v == v else "—")
+    rules = frame["action"].isin(governance.RULES)  # a KPI change: what the rules were and became
+    none = t("question.no_kpis")
+    frame.loc[rules, "from_version"] = frame.loc[rules, "before"].map(lambda text: text or none)
+    frame.loc[rules, "to_version"] = frame.loc[rules, "after"].map(lambda text: text or none)
+    frame.loc[rules, "alias"] = "—"
     frame["who"] = frame["who"].map(lambda who: who or "—")
     frame["reason"] = frame["reason"].map(lambda reason: reason or "")
     yes, no = t("common.yes"), t("common.no")
@@ -217,6 +222,7 @@ def audit_timeline(name: str, actor: Actor, versions: list[dict]) -> None:
         "rollback": t("registry.action_rollback"),
         "protect": t("registry.action_protect"),
         "unprotect": t("registry.action_unprotect"),
+        "kpis": t("registry.action_kpis"),
     }
     frame["action"] = frame["action"].map(lambda a: actions.get(a, a))
     frame["verdict"] = frame["verdict"].map(governance.verdict_word)
@@ -268,7 +274,7 @@ def model_card_section(name: str, versions: list[dict], aliases: dict[str, str])
     version = st.selectbox(
         t("registry.card_version"), numbers, index=numbers.index(preferred), key="registry_card_version"
     )
-    history = [e.as_dict() for e in governance.history(name)]
+    history = [e.as_dict() for e in governance.trail(name)]
     card = model_card.build_card(name, version, history)
     tags = model_registry.version_tags(name, version)
     with st.form(f"registry_card_form_{version}"):
