@@ -18,7 +18,10 @@ For each store (``--store sqlite|server|both``):
            under ``--browser-nice N``), the page's own clock (bench_predict's instrument), until painted.
   load     ``--searchers + --predictors`` sessions (default 4 + 16) driven from one asyncio loop. All open their
            page at once. Then a baseline: the predictors alone for ``--baseline`` seconds (the searchers' pages
-           open and idle). Then all are released together:
+           open and idle). Then all are released together (``--release``: ``spread``, the default with
+           ``--think``, gives each session its own first pause, drawn as every later one — people told "go" do
+           not all press within the same millisecond; ``together``, the default without, presses all at once:
+           16 clicks and 4 search starts in the same instant, the stress case):
              searchers   the A³ page's "Tune hyperparameters" tab, the trial budget set to ``--trials`` N, "Start
                          the search" (the default random search of the random forest) clicked, then they follow
                          the live view (its fragment reruns every second) until the search's end alert ("The
@@ -40,7 +43,7 @@ For each store (``--store sqlite|server|both``):
 Criteria per store (exit code 1 when any fails): no page shows "database is locked"; no page shows an error or
 exception box, or loses its connection; every search ends "finished" within ``--duration`` with its model;
 every run in the project FINISHED; trial runs = searchers × N, N under each parent; every click answered;
-prediction p95 (click → answer) ≤ 1 s with the searches. Also reported: p50/p95/max with and without the
+prediction p95 (click → answer) ≤ 0.5 s with the searches. Also reported: p50/p95/max with and without the
 searches, the split of a click (→ server's first message → the answer's message → painted), the clicks that
 overlapped a search's refit (its last trial logged → its run ended), load average before/during/after, CPU
 seconds by process group (app server, search workers, Chromium, MLflow server, PostgreSQL, the rest of the
@@ -88,7 +91,7 @@ from bench.common import (
     wait_ready,
 )
 
-TARGET_P95_S = 1.0
+TARGET_P95_S = 0.5  # issue 24 (issue 9 asked for 1 s)
 SPY_RATE = 50  # py-spy samples per second
 CLICK_TIMEOUT_MS = 60_000
 OPEN_TIMEOUT_MS = 240_000  # 20 sessions opening at once on two cores
@@ -472,6 +475,7 @@ async def searcher(session: Session, page, url: str, args, origin: float, go: as
         session.failure = f"could not open the search tab: {str(exc).splitlines()[0][:200]}"
         return
     await go.wait()
+    await first_pause(args, random.Random(args.seed + 1000 + session.number))
     session.started_at = time.time()
     await page.locator(".st-key-train_search_start").get_by_role("button").click()
     end = page.locator('[data-testid="stAlert"]').filter(has_text=SEARCH_END).first
@@ -484,6 +488,12 @@ async def searcher(session: Session, page, url: str, args, origin: float, go: as
         session.run_id = found.group(1) if found else None
     except Exception as exc:  # noqa: BLE001
         session.failure = f"no end of the search within {args.duration:.0f} s: {str(exc).splitlines()[0][:160]}"
+
+
+async def first_pause(args, rng: random.Random) -> None:
+    """A session's pause between the common start and its first action: none when all are released together."""
+    if args.release == "spread":
+        await asyncio.sleep(args.pause(rng))
 
 
 def think_time(rng: random.Random, think: float, spread: float) -> float:
@@ -528,11 +538,13 @@ async def predictor_phases(session: Session, args, origin: float, phases: dict[s
         session.failure = f"could not open the Predict page: {str(exc).splitlines()[0][:200]}"
         return
     await phases["baseline"].wait()
+    await first_pause(args, rng)
     await until(rng, session.baseline, phases["baseline_over"])
     session.parked = True
     if session.failure:
         return
     await phases["go"].wait()
+    await first_pause(args, rng)
     await until(rng, session.load, phases["stop"])
 
 
@@ -653,6 +665,7 @@ class ProtocolClients:
             session.failure = f"could not open the search tab: {str(exc).splitlines()[0][:200]}"
             return
         await go.wait()
+        await first_pause(args, random.Random(args.seed + 1000 + session.number))
         session.started_at = time.time()
         run = await client.click(key="train_search_start")
         while True:
@@ -779,7 +792,7 @@ PLUMBING = ("threading.py", "concurrent/futures/thread.py", "scriptrunner/", "ru
 PLUMBING += ("<frozen runpy>", "streamlit/__main__.py", "metrics_util.py", "mlflow/telemetry/", "core/train/jobs.py")
 
 
-def read_py_spy(path: Path, seconds: float, top: int = 10) -> dict | None:
+def read_py_spy(path: Path, seconds: float, top: int = 40) -> dict | None:
     """Share of the load phase each thread group held the GIL, and the functions it held it in (inclusive)."""
     if not path.exists():
         return None
@@ -1161,6 +1174,9 @@ def summarise(driven: dict, samples: list, checks: dict, args) -> dict:
                 )
             edge += step
     stats["timeline"] = timeline
+    # the clicks of the first seconds one by one (from release, ms): the release itself is a burst of 16 clicks
+    stats["released_at"] = released
+    stats["first_clicks"] = sorted((round(t - released, 3), round(v * 1000)) for t, v in clicks if t - released < 3)
     baseline = dict(driven["baseline"])
     if baseline["seconds"]:
         baseline.update(click_stats([s.baseline for s in predictors]))
@@ -1218,7 +1234,7 @@ def summarise(driven: dict, samples: list, checks: dict, args) -> dict:
         "every run in the project FINISHED": not checks["not_finished"],
         f"trial runs = {n} × {args.trials} = {want}, {args.trials} under each parent": trials_ok,
         "every click answered (none > 60 s)": not stats["timeouts"] and not baseline.get("timeouts") and bool(clicks),
-        "prediction p95 ≤ 1 s (with the searches)": bool(clicks) and stats["p95_s"] <= TARGET_P95_S,
+        "prediction p95 ≤ 0.5 s (with the searches)": bool(clicks) and stats["p95_s"] <= TARGET_P95_S,
     }
     return summary
 
@@ -1394,6 +1410,12 @@ def main() -> int:
         metavar="F",
         help="each wait is --think × a uniform draw from [1-F, 1+F] (0: all predictors click in step for ever)",
     )
+    parser.add_argument(
+        "--release",
+        choices=["spread", "together"],
+        help="after the common start, does each session first pause like a person (spread, the default with "
+        "--think) or do all act in the same instant (together, the default without)?",
+    )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
         "--py-spy",
@@ -1414,6 +1436,7 @@ def main() -> int:
     if not 0 <= args.think_spread <= 1:
         parser.error("--think-spread must be between 0 and 1")
     args.pause = lambda rng: think_time(rng, args.think, args.think_spread)
+    args.release = args.release or ("spread" if args.think else "together")
     import mlflow
     import streamlit
 

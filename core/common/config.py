@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import sqlite3
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -113,12 +115,26 @@ def activate_store(config: StoreConfig | None = None) -> StoreConfig:
 
     if config.embedded and config.data_dir is not None:
         (config.data_dir / "artifacts").mkdir(parents=True, exist_ok=True)
+        write_ahead_log(config.data_dir / "mlflow.db")
     if config.embedded:
         _exported.add(config.tracking_uri)
     mlflow.set_tracking_uri(config.tracking_uri)
     mlflow.set_registry_uri(config.registry_uri)
     _active = config
     return config
+
+
+def write_ahead_log(database: Path) -> str:
+    """Switch an SQLite store to write-ahead logging (kept in the file; creates an empty one) and return the journal
+    mode it has. In SQLite's default mode a writer blocks every reader: with searches logging trials from their
+    worker processes, a click's first read of the store waited behind their commits in the busy handler's sleeps.
+    With WAL, readers never wait for a writer. Where the file system cannot do it (no shared memory), the store
+    keeps its mode."""
+    try:
+        with contextlib.closing(sqlite3.connect(database, timeout=20)) as db:
+            return str(db.execute("PRAGMA journal_mode=WAL").fetchone()[0])
+    except sqlite3.Error:
+        return "unchanged"
 
 
 PROBE_TIMEOUT_S = 3.0

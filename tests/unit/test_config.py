@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import socket
 import threading
@@ -113,6 +114,44 @@ def test_activate_store_creates_artifact_folder_and_sets_uris(store):
     assert mlflow.get_tracking_uri() == active.tracking_uri
     assert mlflow.get_registry_uri() == active.registry_uri
     assert config.activate_store() == active  # idempotent
+
+
+def test_the_embedded_store_writes_ahead_so_readers_never_wait_for_a_writer(store):
+    """A search's worker holding a write transaction must not hold up a click's read of the store."""
+    import sqlite3
+    import threading
+
+    from mlflow import MlflowClient
+
+    database = store / "mlflow.db"
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"  # kept in the file: every process sees it
+    writer = sqlite3.connect(database, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO experiments (name, lifecycle_stage) VALUES ('mid-write', 'active')")
+    writer.execute("COMMIT")  # committed to the log, not yet checkpointed into the file
+    writer.execute("BEGIN EXCLUSIVE")  # a writer at its busiest: in the default journal mode readers now wait
+    done = threading.Event()
+    names = []
+    threading.Thread(
+        target=lambda: (names.extend(e.name for e in MlflowClient().search_experiments()), done.set())
+    ).start()
+    try:
+        assert done.wait(5), "the read waited for the writer"
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert "mid-write" in names
+
+
+def test_a_file_system_without_write_ahead_logging_keeps_the_store_usable(tmp_path, monkeypatch):
+    import sqlite3
+
+    def refuse(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(sqlite3, "connect", refuse)
+    assert config.write_ahead_log(tmp_path / "mlflow.db") == "unchanged"
 
 
 def test_exported_embedded_uri_is_not_mistaken_for_configuration(store, monkeypatch):
