@@ -24,6 +24,7 @@ LAZY_IMPORTS = {
     "scipy": 0.39,  # statistical tests and drift
     "matplotlib": 0.24,  # the confusion-matrix image logged with an evaluation
     "optuna": 0.08,  # the Bayesian search and the hyperparameter importance
+    "distributed": 0.75,  # a search on a Dask cluster, only when one is configured
 }
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -68,7 +69,13 @@ def register(sub) -> None:
         help="override a dimension of the default space (repeatable): NAME=LOW:HIGH[:log|:linear][:POINTS] for a "
         "number (POINTS: how many values a grid tries), NAME=a,b,c for a choice",
     )
-    search.add_argument("--workers", type=int, default=0, metavar="N", help="worker processes (default: one per core)")
+    search.add_argument("--workers", type=int, default=0, metavar="N", help="trials at once (default: one per core)")
+    search.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        help="run the trials and the refit on this Dask cluster, e.g. tcp://host:8786 "
+        "(default: $QUA3CK_DASK_SCHEDULER; 'local' for this machine's processes)",
+    )
     steps = train.add_argument_group("feature steps")
     steps.add_argument("--impute", choices=list(IMPUTERS), default="median", help="missing numbers")
     steps.add_argument("--scaling", choices=list(SCALERS), default="auto")
@@ -177,6 +184,10 @@ def cmd_train(args) -> int:
     raw_params = _parse_params(args.param)
     params = _params_per_algorithm(algorithms, raw_params)
     config = _search_config(args, algorithms[0], params[algorithms[0]], steps) if searching else None
+    if searching:
+        _choose_cluster(args.dask_scheduler)  # a cluster that cannot take the search is refused before any write
+    elif args.dask_scheduler is not None:
+        raise CLIError("--dask-scheduler needs --search grid, random or optuna.")
 
     name, frame, target = _load_data(args.data, args.target)
     excluded = set(args.exclude)
@@ -260,6 +271,32 @@ def _train_each(args, experiment_id, dataset, algorithms, params, steps, metric,
     return 0
 
 
+def _choose_cluster(address: str | None) -> None:
+    """Point the search at the cluster named on the command line (or in the environment) and check it now."""
+    from core.common.config import active_store
+    from core.train import cluster
+
+    if address is not None:
+        if address.strip().lower() == "local":
+            os.environ.pop(cluster.SCHEDULER_ENV, None)
+        else:
+            os.environ[cluster.SCHEDULER_ENV] = address.strip()
+    chosen = cluster.scheduler_address()
+    if chosen is not None:
+        cluster.executor(chosen, active_store())
+
+
+def _where(config) -> str:
+    """Where the trials run, for the search's first line."""
+    from core.train import cluster
+
+    address = cluster.scheduler_address()
+    if address is None:
+        return f"{config.worker_count()} workers"
+    threads = cluster.worker_threads(cluster.client(address))
+    return f"{config.worker_count(threads)} at once on the Dask cluster {address}"
+
+
 def _run_search(args, experiment_id, dataset, config, context) -> int:
     """A search as a parent run with a child run per trial; progress per trial, the refit best at the end."""
     from core.train.algorithms import choice_text
@@ -276,7 +313,7 @@ def _run_search(args, experiment_id, dataset, config, context) -> int:
             budget += f", at most {config.time_budget_s:g} s"
         print(
             f"search run {parent_id}: {config.method} search of {config.algorithm} ({budget}) "
-            f"on CV {metric}, {config.worker_count()} workers; {space}",
+            f"on CV {metric}, {_where(config)}; {space}",
             file=progress,
             flush=True,
         )

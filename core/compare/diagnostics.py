@@ -18,7 +18,7 @@ from core.common.i18n import tr
 from core.train.search_space import Dimension
 
 # Columns of core.train.tuning.trials_frame that are not hyperparameters.
-TRIAL_META_COLUMNS = ("trial", "status", "± std", "best so far", "seconds", "error", "run")
+TRIAL_META_COLUMNS = ("trial", "status", "± std", "best so far", "seconds", "error", "run", "worker")
 # Below this many finished trials a forest of the search space says nothing; rank correlation is used instead.
 MIN_TRIALS_FOR_FANOVA = 5
 FANOVA_TREES = 32  # 64 (Optuna's default) costs twice the time for no visible change on searches of ≤ 200 trials

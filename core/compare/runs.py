@@ -19,7 +19,7 @@ from core.train.algorithms import ALGORITHMS
 from core.train.recipe import RecipeError, read_search_json, search_config_from_dict
 from core.train.search_space import Dimension
 from core.train.training import TAG_ALGORITHM, TAG_DATA_RUN, TAG_MODEL_URI, TAG_SEARCH
-from core.train.tuning import TAG_ERROR, TAG_PARENT, Trial, trials_frame
+from core.train.tuning import TAG_ERROR, TAG_PARENT, TAG_WORKER, Trial, trials_frame
 
 PAGE_SIZE = 500
 TOP_LEVEL = f"tags.`{TAG_PARENT}` IS NULL"  # searches stand for their trials in the runs table
@@ -289,6 +289,7 @@ def _search_trials(parent_run_id: str, metric: str) -> tuple[pd.DataFrame, list[
                 error=run.data.tags.get(TAG_ERROR),
                 seconds=(end - run.info.start_time) / 1000,
                 run_id=run.info.run_id,
+                worker=run.data.tags.get(TAG_WORKER, ""),
             )
         )
     return trials_frame(trials, metric), searched, space

@@ -28,6 +28,7 @@ from core.common.errors import WorkbenchError, one_line
 from core.common.i18n import DEFAULT_LANGUAGE, Message, plural_category, tr, translate
 from core.common.run_recovery import end_runs
 from core.question.kpis import METRICS
+from core.train import cluster
 from core.train.algorithms import build_pipeline, choice_text, get_algorithm
 from core.train.features import FeatureSteps
 from core.train.search_space import (
@@ -54,6 +55,8 @@ from core.train.training import (
 TAG_PARENT = "mlflow.parentRunId"
 TAG_SEARCH_STATUS = "qua3ck.search_status"  # finished, stopped, time_up, store_error
 TAG_ERROR = "qua3ck.error"
+TAG_REFIT_WORKER = "qua3ck.refit_worker"  # a search run's tag: where its best configuration was refit
+TAG_WORKER = "qua3ck.worker"  # a trial run's tag: where it ran (a Dask worker's address, or host:pid)
 MAX_TRIALS = 1000
 POLL_SECONDS = 0.2
 WARM_AGAIN_S = 60.0  # well inside WORKER_IDLE_S: workers warmed this recently are still up
@@ -122,8 +125,10 @@ class SearchConfig:
         data["base_params"] = {k: choice_text(v) for k, v in self.base_params.items()}
         return data
 
-    def worker_count(self) -> int:
-        wanted = self.workers or os.cpu_count() or 1
+    def worker_count(self, available: int | None = None) -> int:
+        """Trials at once: ``workers``, else what the pool offers (``available``; this machine's cores by
+        default), never more than the trials planned."""
+        wanted = self.workers or available or os.cpu_count() or 1
         planned = self.planned_trials()
         return max(1, min(wanted, planned or wanted))
 
@@ -141,6 +146,7 @@ class Trial:
     seconds: float
     run_id: str
     folds: dict[str, list[float]] = field(default_factory=dict)  # score -> value per fold; empty when failed
+    worker: str = ""  # where it ran: a Dask worker's address, or host:pid of a local pool's worker
 
     def score(self, metric: str) -> float | None:
         return self.metrics.get(f"cv_{metric}") if self.status == "FINISHED" else None
@@ -228,9 +234,9 @@ def _end_with(parent: int) -> None:
 
 def evaluate_trial(
     algorithm: str, params: dict, steps: FeatureSteps, X: pd.DataFrame, y: pd.Series, folds: int, seed: int
-) -> tuple[dict[str, float] | None, dict[str, list[float]], str | None, float]:
+) -> tuple[dict[str, float] | None, dict[str, list[float]], str | None, float, str]:
     """Cross-validate one configuration (in a worker): metrics and per-fold scores, or the one-line error that
-    failed it (then no metrics and no fold scores), and the seconds it took."""
+    failed it (then no metrics and no fold scores), the seconds it took and where it ran."""
 
     started = time.perf_counter()
     try:
@@ -239,8 +245,8 @@ def evaluate_trial(
             pipeline = build_pipeline(algorithm, params, X, seed=seed, steps=steps)
             metrics, fold_scores = cross_validated_folds(pipeline, X, y, folds, seed)
     except Exception as exc:  # noqa: BLE001 — a bad combination fails its trial, not the search
-        return None, {}, one_line(exc), time.perf_counter() - started
-    return metrics, fold_scores, None, time.perf_counter() - started
+        return None, {}, one_line(exc), time.perf_counter() - started, cluster.where()
+    return metrics, fold_scores, None, time.perf_counter() - started, cluster.where()
 
 
 def refit_and_log(
@@ -264,12 +270,17 @@ def refit_and_log(
     mlflow.set_experiment(experiment_id=experiment_id)  # MLflow files the logged model under this one
     X, _ = dataset.train_xy()
     pipeline = build_pipeline(algorithm, params, X, seed=seed, steps=steps)
-    return log_fitted_model(pipeline, dataset, run_id).model_uri
+    uri = log_fitted_model(pipeline, dataset, run_id).model_uri
+    mlflow.MlflowClient().set_tag(run_id, TAG_REFIT_WORKER, cluster.where())
+    return uri
 
 
 def _executor():
-    """The process-wide pool of worker processes (one per core), kept warm between searches."""
-
+    """Where trials run: the configured Dask cluster (``QUA3CK_DASK_SCHEDULER``), else the process-wide pool of
+    worker processes (one per core), kept warm between searches."""
+    address = cluster.scheduler_address()
+    if address is not None:
+        return cluster.executor(address, active_store())
     return get_reusable_executor(max_workers=os.cpu_count() or 1, initializer=_init_worker, timeout=WORKER_IDLE_S)
 
 
@@ -300,8 +311,8 @@ def warm_up_workers() -> list:
     a warm-up went out less than ``WARM_AGAIN_S`` ago (a page's every rerun asks; the workers are warm already)."""
     global _last_warm_up
     now = time.monotonic()
-    if now - _last_warm_up < WARM_AGAIN_S:
-        return []
+    if now - _last_warm_up < WARM_AGAIN_S or cluster.scheduler_address() is not None:
+        return []  # a cluster's workers are started by whoever runs the cluster
     _last_warm_up = now
     executor = _executor()
     return [executor.submit(_warm) for _ in range(os.cpu_count() or 1)]
@@ -328,7 +339,12 @@ def log_trial(
     run = client.create_run(
         experiment_id,
         start_time=started_ms,
-        tags={**tags, TAG_PARENT: parent_id, **({TAG_ERROR: trial.error[:5000]} if trial.error else {})},
+        tags={
+            **tags,
+            TAG_PARENT: parent_id,
+            **({TAG_ERROR: trial.error[:5000]} if trial.error else {}),
+            **({TAG_WORKER: trial.worker} if trial.worker else {}),
+        },
         run_name=f"trial-{trial.number:03d}",
     )
     now = int(time.time() * 1000)
@@ -374,6 +390,8 @@ def run_search(
     trial_tags = {**tags, "qua3ck.kind": "trial"}
     trial_context = {"algorithm": config.algorithm, **config.steps.as_params(), "cv_folds": folds, "random_seed": seed}
     sampler = Sampler(config.method, config.space, seed)
+    executor = _executor()  # a cluster that cannot take the search says so before anything is written
+    slots = config.worker_count(getattr(executor, "workers", None))
     trials: list[Trial] = []
     best: Trial | None = None
     message: Message | None = None  # what went wrong, shown in the reader's language; ``error`` is its English
@@ -401,16 +419,13 @@ def run_search(
         )
         mlflow.log_dict(config.as_dict(), "search.json")
         log_training_inputs(dataset)
-        executor = _executor()
         in_flight: dict = {}
         asked = 0
         try:
             while True:
                 out_of_time = config.time_budget_s is not None and time.perf_counter() - started >= config.time_budget_s
                 stop = None
-                while (
-                    len(in_flight) < config.worker_count() and (planned is None or asked < planned) and not out_of_time
-                ):
+                while len(in_flight) < slots and (planned is None or asked < planned) and not out_of_time:
                     stop = should_stop() if should_stop else None
                     if stop:
                         break
@@ -424,7 +439,8 @@ def run_search(
                         params = trial_params(config.algorithm, config.base_params, values)
                     except ValueError as exc:  # an impossible combination fails its trial without a worker
                         trial = Trial(number, {**config.base_params, **values}, values, {}, "FAILED", str(exc), 0.0, "")
-                        in_flight[_done_future((None, {}, str(exc), 0.0))] = (number, trial.params, values, _now_ms())
+                        failed = (None, {}, str(exc), 0.0, "")
+                        in_flight[_done_future(failed)] = (number, trial.params, values, _now_ms())
                         continue
                     future = executor.submit(evaluate_trial, config.algorithm, params, config.steps, X, y, folds, seed)
                     in_flight[future] = (number, params, values, _now_ms())
@@ -442,9 +458,9 @@ def run_search(
                 for future in done:
                     number, params, values, started_ms = in_flight.pop(future)
                     try:
-                        metrics, fold_scores, failure, seconds = future.result()
+                        metrics, fold_scores, failure, seconds, worker = future.result()
                     except Exception as exc:  # noqa: BLE001 — a worker that died fails its trial
-                        metrics, fold_scores = None, {}
+                        metrics, fold_scores, worker = None, {}, ""
                         failure, seconds = f"The worker process failed: {one_line(exc)}", 0.0
                     trial = Trial(
                         number,
@@ -456,6 +472,7 @@ def run_search(
                         seconds,
                         "",
                         {} if failure else fold_scores,
+                        worker,
                     )
                     try:
                         run_id = log_trial(
@@ -556,7 +573,9 @@ def _end_unfinished(mlflow, run_ids: list[str | None], status: str, reason: str 
 
 
 def trials_frame(trials: list[Trial], metric: str) -> pd.DataFrame:
-    """Trials in order, with the score, the best so far and the searched values, for the live table and chart."""
+    """Trials in order, with the score, the best so far and the searched values, for the live table and chart; on
+    a Dask cluster also the worker each ran on."""
+    on_cluster = any("://" in t.worker for t in trials)  # a local pool's host:pid says nothing to a person
     rows, best = [], -math.inf
     for t in sorted(trials, key=lambda t: t.number):
         score = t.score(metric)
@@ -573,6 +592,7 @@ def trials_frame(trials: list[Trial], metric: str) -> pd.DataFrame:
                 "seconds": round(t.seconds, 2),
                 "error": t.error or "",
                 "run": t.run_id[:8],
+                **({"worker": t.worker} if on_cluster else {}),
             }
         )
     return pd.DataFrame(rows)

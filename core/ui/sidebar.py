@@ -7,6 +7,7 @@ import streamlit as st
 from core.common.config import active_store
 from core.data import datastore, sets
 from core.question import projects
+from core.train import cluster
 from core.ui import context, keys
 from core.ui.actions import SIDEBAR, run_action, show_outcome
 from core.ui.common import error_message
@@ -38,13 +39,17 @@ def render_sidebar() -> projects.Project | None:
     sidebar = st.sidebar
     language_picker(sidebar)
     store = active_store()
+    where = ("🗄️ " if store.embedded else "🌐 ") + plain(store.description)
+    scheduler = cluster.scheduler_address()
+    if scheduler is not None:  # the same line: where the work runs belongs with where it is stored
+        where += " · 🧮 " + plain(cluster.describe(scheduler))
     try:
         all_projects = projects.list_projects()
     except Exception as exc:  # noqa: BLE001 — an unreachable store must not break the page
         sidebar.error(t("sidebar.store_unreachable", error=plain(error_message(exc))))
-        sidebar.caption(("🗄️ " if store.embedded else "🌐 ") + plain(store.description))
+        sidebar.caption(where)
         return None
-    sidebar.caption(("🗄️ " if store.embedded else "🌐 ") + plain(store.description))
+    sidebar.caption(where)
 
     by_id = {p.experiment_id: p for p in all_projects}
     current = st.session_state.get(keys.PROJECT_ID)

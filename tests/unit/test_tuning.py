@@ -10,6 +10,7 @@ import json
 import math
 import os
 import re
+import socket
 import time
 
 import pytest
@@ -284,8 +285,9 @@ def test_evaluate_trial_returns_picklable_metrics_and_fold_scores():
     frame = load_builtin("iris")
     X, y = frame.drop(columns="species"), frame["species"]
     result = tuning.evaluate_trial("decision_tree", {"max_depth": 2}, FeatureSteps(), X, y, 3, 42)
-    metrics, folds, error, seconds = pickle.loads(pickle.dumps(result))
+    metrics, folds, error, seconds, worker = pickle.loads(pickle.dumps(result))
     assert error is None and seconds > 0
+    assert worker == f"{socket.gethostname()}:{os.getpid()}"  # no Dask here: where it ran is host:pid
     assert set(folds) == set(SCORE_METRICS)
     for metric, values in folds.items():
         assert len(values) == 3

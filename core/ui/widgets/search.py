@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from core.common.i18n import number
-from core.train import jobs
+from core.train import cluster, jobs
 from core.train.algorithms import ALGORITHMS, choice_text
 from core.train.features import IMPUTERS, SCALERS, FeatureSteps
 from core.train.search_space import METHODS, grid_size, space_from_table, space_table
@@ -30,6 +30,7 @@ TRIAL_COLUMNS = {
     "seconds": "col_seconds",
     "error": "col_error",
     "run": "col_run",
+    "worker": "col_worker",
 }
 
 
@@ -108,6 +109,9 @@ def search_setup(algorithm: str, prefix: str = "train_search"):
         key=f"{prefix}_space_{algorithm}",
         width="stretch",
     )
+    scheduler = cluster.scheduler_address()
+    if scheduler is not None:
+        st.caption("🧮 " + t("search.on_cluster", address=scheduler))
     left, right = st.columns(2)
     trials = left.number_input(t("search.trial_budget"), 0, 1000, 20, key=f"{prefix}_trials")
     minutes = right.number_input(t("search.time_budget"), 0.0, 24 * 60.0, 0.0, step=0.5, key=f"{prefix}_minutes")
