@@ -48,5 +48,7 @@ def test_identity_box_in_german(store):
     at.sidebar.button(key="sidebar_example").click().run()
     goto(at, "registry")
     box = at.text_input(key=NAME_KEY)
-    assert box.label == "Ihr Name (wird bei jeder Alias-Änderung festgehalten)"
+    assert box.label == (
+        "Ihr Name (wird bei jeder Änderung eines Alias oder der Regeln der Freigabeprüfung festgehalten)"
+    )
     assert "Es ist keine Anmeldung eingerichtet" in texts(at.caption)
