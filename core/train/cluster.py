@@ -88,17 +88,28 @@ _clients: dict[str, object] = {}
 _clients_guard = threading.Lock()
 
 
-def client(address: str):
+def client(address: str, warm=None):
     """The process's ``distributed.Client`` of ``address``, connected and checked on first use: a scheduler that
     does not answer, a cluster without workers, or workers whose packages differ from this app's are refused with
-    the reason, before a search writes anything."""
+    the reason, before a search writes anything. ``warm`` then runs once on every worker, in the background: what
+    a first trial and the refit would otherwise wait for (as the local pool's warm-up)."""
     with _clients_guard:
         known = _clients.get(address)
         if known is not None and known.status == "running":
             return known
         connected = _connect(address)
+        if warm is not None:
+            _warm_each(connected, warm)
         _clients[address] = connected
         return connected
+
+
+def _warm_each(connected, warm) -> None:
+    """One ``warm`` task pinned to each worker, not waited for (``Client.run`` cannot leave a plain function)."""
+    from distributed import fire_and_forget
+
+    for worker in connected.scheduler_info().get("workers", {}):
+        fire_and_forget(connected.submit(warm, pure=False, workers=[worker], allow_other_workers=False))
 
 
 def _connect(address: str):
@@ -175,10 +186,11 @@ class ClusterExecutor:
         self._shared.clear()
 
 
-def executor(address: str, store: StoreConfig) -> ClusterExecutor:
-    """An executor for one search on the cluster at ``address``, checked against the store it must log into."""
+def executor(address: str, store: StoreConfig, warm=None) -> ClusterExecutor:
+    """An executor for one search on the cluster at ``address``, checked against the store it must log into
+    (``warm``: see ``client``)."""
     check_store(address, store)
-    return ClusterExecutor(client(address))
+    return ClusterExecutor(client(address, warm))
 
 
 def where() -> str:

@@ -280,7 +280,7 @@ def _executor():
     worker processes (one per core), kept warm between searches."""
     address = cluster.scheduler_address()
     if address is not None:
-        return cluster.executor(address, active_store())
+        return cluster.executor(address, active_store(), warm=_warm)
     return get_reusable_executor(max_workers=os.cpu_count() or 1, initializer=_init_worker, timeout=WORKER_IDLE_S)
 
 
