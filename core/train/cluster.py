@@ -4,7 +4,7 @@ With ``QUA3CK_DASK_SCHEDULER=tcp://host:8786`` (or the CLI's ``--dask-scheduler`
 and its refit to the cluster's workers through ``distributed.Client``; without it they run in this machine's
 process pool (``core.train.tuning``). The cluster looks to the search like that pool: an executor whose
 ``submit`` returns ``concurrent.futures.Future`` objects, so budgets, Stop and the live view stay the same.
-The workers need the project's requirements and ``core`` importable (README: "A search on a Dask cluster").
+The workers need the project's requirements and ``core`` importable (docs/store.md, "Searches on a Dask cluster").
 """
 
 from __future__ import annotations
