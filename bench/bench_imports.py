@@ -33,6 +33,8 @@ PACKAGES = {
     "yaml": "import yaml",
     "joblib": "import joblib",
     "threadpoolctl": "import threadpoolctl",
+    "dask.dataframe": "import dask.dataframe",
+    "distributed": "import distributed",
 }
 TIMER = "import numpy, pandas, time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
 

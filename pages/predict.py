@@ -1,4 +1,5 @@
-"""Predict — load models:/<name>@<alias> and predict one row by sliders or a whole CSV file."""
+"""Predict — load models:/<name>@<alias> and predict one row by sliders, an uploaded file, or files on the server
+larger than memory."""
 
 import pandas as pd
 import streamlit as st
@@ -14,6 +15,7 @@ from core.ui.common import error_message, inert_chart, show_code, show_table
 from core.ui.i18n import t
 from core.ui.shell import phase_header
 from core.ui.text import plain
+from core.ui.widgets.batch import server_files
 from core.ui.widgets.data import show_findings
 from core.ui.widgets.inputs import feature_input, open_served
 from core.ui.widgets.tour import waits_for
@@ -91,7 +93,7 @@ def one_row(model: predict.ServedModel) -> None:
 
 if notice := st.session_state.pop(keys.PREDICT_NOTICE, None):
     st.info(plain(notice))
-single, batch = st.tabs([t("predict.tab_one"), t("predict.tab_batch")])
+single, batch, server = st.tabs([t("predict.tab_one"), t("predict.tab_batch"), t("predict.tab_server")])
 with single:
     one_row(model)
 
@@ -139,3 +141,6 @@ with batch:
                 show_code(snippets.batch(name, alias, upload.name, f"predictions-{name}-v{version.version}.csv"))
         except ValueError as exc:
             st.error(plain(error_message(exc)))
+
+with server:
+    server_files(model, alias)

@@ -54,6 +54,23 @@ def emit(args, payload: dict, text: str) -> None:
     print(json.dumps(payload, default=str) if getattr(args, "json", False) else text)
 
 
+def choose_cluster(address: str | None) -> str | None:
+    """Point the command's work at the Dask cluster named on the command line (``local``: this machine's processes)
+    or in the environment, checked now, before anything is written; the scheduler's address, or None."""
+    from core.common.config import active_store
+    from core.train import cluster
+
+    if address is not None:
+        if address.strip().lower() == "local":
+            os.environ.pop(cluster.SCHEDULER_ENV, None)
+        else:
+            os.environ[cluster.SCHEDULER_ENV] = address.strip()
+    chosen = cluster.scheduler_address()
+    if chosen is not None:
+        cluster.executor(chosen, active_store())
+    return chosen
+
+
 def progress_stream(args):
     """Where progress lines go: stdout for people, stderr with --json (stdout holds only the JSON object)."""
     return sys.stderr if args.json else sys.stdout

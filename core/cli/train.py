@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from pathlib import Path
 
-from core.cli.common import CLIError, command, emit, progress_stream
+from core.cli.common import CLIError, choose_cluster, command, emit, progress_stream
 from core.train.algorithms import ALGORITHMS
 from core.train.features import IMPUTERS, SCALERS
 
@@ -185,7 +184,7 @@ def cmd_train(args) -> int:
     params = _params_per_algorithm(algorithms, raw_params)
     config = _search_config(args, algorithms[0], params[algorithms[0]], steps) if searching else None
     if searching:
-        _choose_cluster(args.dask_scheduler)  # a cluster that cannot take the search is refused before any write
+        choose_cluster(args.dask_scheduler)  # a cluster that cannot take the search is refused before any write
     elif args.dask_scheduler is not None:
         raise CLIError("--dask-scheduler needs --search grid, random or optuna.")
 
@@ -269,21 +268,6 @@ def _train_each(args, experiment_id, dataset, algorithms, params, steps, metric,
     )
     emit(args, payload, text)
     return 0
-
-
-def _choose_cluster(address: str | None) -> None:
-    """Point the search at the cluster named on the command line (or in the environment) and check it now."""
-    from core.common.config import active_store
-    from core.train import cluster
-
-    if address is not None:
-        if address.strip().lower() == "local":
-            os.environ.pop(cluster.SCHEDULER_ENV, None)
-        else:
-            os.environ[cluster.SCHEDULER_ENV] = address.strip()
-    chosen = cluster.scheduler_address()
-    if chosen is not None:
-        cluster.executor(chosen, active_store())
 
 
 def _where(config) -> str:

@@ -16,6 +16,7 @@ from core.common.i18n import tr
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR_ENV = "QUA3CK_DATA_DIR"
+BATCH_ROOTS_ENV = "QUA3CK_BATCH_ROOTS"  # folders the Predict page may read batches from and write predictions to
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,13 @@ def local_folder(environ: dict[str, str] | None = None) -> Path:
     """This machine's workbench folder: the embedded store, and local state such as runs still to be ended."""
     env = os.environ if environ is None else environ
     return Path(env.get(DATA_DIR_ENV) or PROJECT_ROOT / "data").resolve()
+
+
+def batch_roots(environ: dict[str, str] | None = None) -> list[Path]:
+    """The folders whose files the Predict page may predict and write (``QUA3CK_BATCH_ROOTS``, separated like
+    PATH); empty when none are set."""
+    env = os.environ if environ is None else environ
+    return [Path(p).expanduser().resolve() for p in env.get(BATCH_ROOTS_ENV, "").split(os.pathsep) if p.strip()]
 
 
 def resolve_store(environ: dict[str, str] | None = None) -> StoreConfig:

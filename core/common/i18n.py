@@ -19,7 +19,9 @@ import numbers
 import re
 import string
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -35,6 +37,7 @@ BABEL_LOCALES = {"en": "en_US", "de": "de_DE"}  # the conventions each catalogue
 PLURAL_ORDER = ("zero", "one", "two", "few", "many", "other")  # CLDR's order of plural categories
 
 _resolver: list[Callable[[], str]] = [lambda: DEFAULT_LANGUAGE]
+_spoken: ContextVar[str | None] = ContextVar("qua3ck_spoken", default=None)  # set by ``speaking``
 
 
 def set_language_resolver(resolver: Callable[[], str]) -> None:
@@ -42,7 +45,21 @@ def set_language_resolver(resolver: Callable[[], str]) -> None:
     _resolver[0] = resolver
 
 
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Messages in ``language`` inside this block, in this thread only: work done elsewhere for a reader, e.g. a
+    batch's partitions checked in a worker process for a German page."""
+    token = _spoken.set(language)
+    try:
+        yield
+    finally:
+        _spoken.reset(token)
+
+
 def current_language() -> str:
+    spoken = _spoken.get()
+    if spoken in LANGUAGES:
+        return spoken
     try:
         language = _resolver[0]()
     except Exception:  # noqa: BLE001 — outside a session (a thread, a test) messages are simply English

@@ -696,6 +696,24 @@ def _convert_grouped_numbers(frame: pd.DataFrame, decimal: str) -> None:
         frame[column] = pd.to_numeric(numbers).reindex(values.index)
 
 
+def typed_csv_part(frame: pd.DataFrame, decimal: str) -> pd.DataFrame:
+    """A part of a CSV file read as text (one partition of a file too large to read at once) with the types
+    read_table gives a whole file: a column whose every value is a number becomes numbers (with the file's
+    decimal mark, thousands groups too), any other stays text, with missing values as NaN."""
+    out = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        values = frame[column]
+        present = values.notna()
+        text = values.str.strip()
+        numbers = pd.to_numeric(text.str.replace(",", ".", regex=False) if decimal == "," else text, errors="coerce")
+        if numbers.notna().sum() == present.sum() and present.any():
+            out[column] = numbers.astype(float)
+        else:
+            out[column] = values.astype(object).where(present, np.nan)
+    _convert_grouped_numbers(out, decimal)
+    return out
+
+
 def _read_parquet(content: bytes, filename: str) -> pd.DataFrame:
     """A Parquet file as a frame with string column names and a plain row index."""
     if not content.startswith(PARQUET_MAGIC):

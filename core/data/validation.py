@@ -21,7 +21,9 @@ every upload: on a 100,000 × 20 frame (2-core machine) validate_training_data t
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from functools import partial
 
@@ -105,9 +107,24 @@ def _finding(
 
 
 def _positions(mask: pd.Series | np.ndarray) -> tuple[int, ...]:
-    """The first example positions where ``mask`` is true."""
+    """The first example positions where ``mask`` is true (counted from ``rows_from``'s first row)."""
     hits = np.flatnonzero(np.asarray(mask, dtype=bool))[:MAX_EXAMPLE_ROWS]
-    return tuple(int(i) for i in hits)
+    first = _first_row.get()
+    return tuple(int(i) + first for i in hits)
+
+
+_first_row: ContextVar[int] = ContextVar("qua3ck_first_row", default=0)
+
+
+@contextmanager
+def rows_from(first: int) -> Iterator[None]:
+    """Findings inside this block number rows as if the frame began at row position ``first``: one partition of a
+    batch too large to check at once, numbered as the rows of the whole batch."""
+    token = _first_row.set(first)
+    try:
+        yield
+    finally:
+        _first_row.reset(token)
 
 
 def _rows_finding(

@@ -12,7 +12,6 @@ import contextlib
 import functools
 import math
 import os
-import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -20,13 +19,12 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import asdict, dataclass, field
 
 import pandas as pd
-from joblib.externals.loky import get_reusable_executor
-from threadpoolctl import threadpool_limits
 
 from core.common.config import active_store
 from core.common.errors import WorkbenchError, one_line
 from core.common.i18n import DEFAULT_LANGUAGE, Message, plural_category, tr, translate
 from core.common.run_recovery import end_runs
+from core.common.workers import local_pool
 from core.question.kpis import METRICS
 from core.train import cluster
 from core.train.algorithms import build_pipeline, choice_text, get_algorithm
@@ -59,10 +57,7 @@ TAG_REFIT_WORKER = "qua3ck.refit_worker"  # a search run's tag: where its best c
 TAG_WORKER = "qua3ck.worker"  # a trial run's tag: where it ran (a Dask worker's address, or host:pid)
 MAX_TRIALS = 1000
 POLL_SECONDS = 0.2
-WARM_AGAIN_S = 60.0  # well inside WORKER_IDLE_S: workers warmed this recently are still up
-WORKER_IDLE_S = 600  # idle workers exit after this long
-WORKER_NICENESS = 10  # added to the workers' nice value: clicks in the app come before trials
-PARENT_CHECK_S = 1.0  # how often a worker looks whether the process that started it still lives
+WARM_AGAIN_S = 60.0  # well inside workers.WORKER_IDLE_S: workers warmed this recently are still up
 ABORT = "abort"  # what should_stop returns when the server shuts down: end at once, no refit
 
 
@@ -210,28 +205,6 @@ def _english(message: Message | None) -> str | None:
     return message.render(DEFAULT_LANGUAGE) if message else None
 
 
-def _init_worker() -> None:
-    """One BLAS/OpenMP thread per worker (the workers already use every core), at a lower CPU priority, ending
-    with the process that started it."""
-
-    threadpool_limits(1)
-    # a search is batch work: when people click Predict or open a page, the server answering them comes first
-    # (bench/bench_load.py: 4 searches beside 16 predicting sessions); idle cores still go to the trials
-    with contextlib.suppress(OSError, AttributeError):
-        os.nice(WORKER_NICENESS)
-    parent = os.getppid()
-    threading.Thread(target=_end_with, args=(parent,), name="qua3ck-parent-watch", daemon=True).start()
-
-
-def _end_with(parent: int) -> None:
-    """End this worker once its parent is gone, however it ended: a server killed with SIGKILL cannot stop its
-    pool, and its idle workers would otherwise wait out WORKER_IDLE_S, re-parented to init. (PR_SET_PDEATHSIG
-    would follow the thread that started the worker, not the process, and exists on Linux only.)"""
-    while os.getppid() == parent:
-        time.sleep(PARENT_CHECK_S)
-    os._exit(0)
-
-
 def evaluate_trial(
     algorithm: str, params: dict, steps: FeatureSteps, X: pd.DataFrame, y: pd.Series, folds: int, seed: int
 ) -> tuple[dict[str, float] | None, dict[str, list[float]], str | None, float, str]:
@@ -281,7 +254,7 @@ def _executor():
     address = cluster.scheduler_address()
     if address is not None:
         return cluster.executor(address, active_store(), warm=_warm)
-    return get_reusable_executor(max_workers=os.cpu_count() or 1, initializer=_init_worker, timeout=WORKER_IDLE_S)
+    return local_pool()
 
 
 def _warm() -> None:

@@ -479,6 +479,31 @@ BAD_INPUT = [
         ["predict", "--model", "served-model", "--alias", "production", "--input", "{tmp}/nope.csv"],
         id="predict-missing-file",
     ),
+    pytest.param(
+        "model",
+        ["predict", "--model", "served-model", "--alias", "production", "--input", "{tmp}/missing_*.csv"],
+        id="predict-parts-missing-column",
+    ),
+    pytest.param(
+        "model",
+        ["predict", "--model", "served-model", "--alias", "production", "--input", "{tmp}/ghost-*.parquet"],
+        id="predict-parts-none-match",
+    ),
+    pytest.param(
+        "model",
+        [
+            "predict",
+            "--model",
+            "served-model",
+            "--alias",
+            "production",
+            "--input",
+            "{tmp}/good.csv",
+            "--output",
+            "{tmp}",
+        ],
+        id="predict-parts-output-exists",
+    ),
 ]
 
 
@@ -505,6 +530,35 @@ def test_bad_input_is_one_line_on_stderr(store, tmp_path, setup, argv):
         assert {r.info.run_id for r in runs} == runs_before
     if argv[0] == "promote":
         assert registry_snapshot() == ([], [])  # no registered model "ghost", no version
+
+
+def test_predict_reads_a_folder_of_parts_and_writes_parquet_parts_or_one_csv(store, tmp_path):
+    """Parts larger than memory are read and scored in partitions by worker processes: a folder in, a folder of
+    Parquet parts out; a glob of CSV parts in, one CSV on stdout; progress and a summary on stderr."""
+    _setup_model()
+    rows = pd.concat([iris_features()] * 4, ignore_index=True).assign(id=range(600))
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for i, start in enumerate(range(0, 600, 200)):
+        rows.iloc[start : start + 200].to_parquet(parts / f"part-{i}.parquet", index=False)
+        rows.iloc[start : start + 200].to_csv(tmp_path / f"rows-{i}.csv", index=False)
+    model = ["--model", "served-model", "--alias", "production"]
+
+    proc = ok(run_cli("predict", *model, "--input", str(parts), "--output", str(tmp_path / "scored")))
+
+    scored = pd.read_parquet(tmp_path / "scored")
+    assert scored["id"].tolist() == list(range(600)) and set(scored["prediction"]) <= set(IRIS_CLASSES)
+    assert proc.stdout == ""
+    assert "scored part 3 of 3 (600 rows)" in proc.stderr
+    assert re.search(
+        r"predicted 600 rows in 3 parts in [\d.]+ s \([\d,]+ rows/s\) on \d workers? of this machine", proc.stderr
+    )
+
+    proc = ok(run_cli("predict", *model, "--input", str(tmp_path / "rows-*.csv")))
+
+    streamed = pd.read_csv(io.StringIO(proc.stdout))
+    assert streamed["id"].tolist() == list(range(600))
+    assert streamed["prediction"].tolist() == scored["prediction"].tolist()
 
 
 def test_rejected_train_creates_no_project(store):

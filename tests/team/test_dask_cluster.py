@@ -210,3 +210,35 @@ def test_the_a3_page_searches_on_the_cluster_and_shows_each_trials_worker(team, 
     assert job.view().status == "finished" and "Best: trial" in texts(at.success)
     table = next(df.value for df in at.dataframe if "worker" in df.value.columns)
     assert len(table) == 4 and set(table["worker"]) <= set(dask_cluster.workers())
+
+
+def test_a_batch_in_parts_is_scored_on_the_workers_and_written_once(team, dask_cluster, tmp_path):
+    """Parquet parts on storage the workers share (here: this machine's disk), scored in partitions on the cluster,
+    each worker loading the model from the team server once; without an output path the cluster is refused."""
+    import pandas as pd
+
+    from core.data import sets as data
+    from tests import registry_setup
+
+    argv = ["train", "--experiment", team.project, "--data", "iris", "--algorithm", "decision_tree", "--json"]
+    run_id = json_out(ok(run_cli(*argv)))["run_id"]
+    name = f"batch-{team.project}"
+    registry_setup.promote(name, "production", run_id=run_id)
+    rows = pd.concat([data.load_builtin("iris").drop(columns="species")] * 4, ignore_index=True).assign(id=range(600))
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for i in range(6):
+        rows.iloc[i * 100 : (i + 1) * 100].to_parquet(parts / f"part-{i}.parquet", index=False)
+    model = ["--model", name, "--alias", "production", "--dask-scheduler", dask_cluster.address]
+
+    proc = ok(run_cli("predict", *model, "--input", str(parts / "part-*.parquet"), "--output", str(tmp_path / "out")))
+
+    assert (
+        "predicted 600 rows in 6 parts" in proc.stderr and f"of the Dask cluster {dask_cluster.address}" in proc.stderr
+    )
+    scored = pd.read_parquet(tmp_path / "out")
+    assert scored["id"].tolist() == list(range(600)) and scored["prediction"].notna().all()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "parts"]  # the staging folder was moved, not left
+
+    line = assert_one_line_error(run_cli("predict", *model, "--input", str(parts)))
+    assert "give an output path on storage they share" in line

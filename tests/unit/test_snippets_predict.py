@@ -48,6 +48,21 @@ def test_a_batch_file_is_predicted_row_by_row_like_the_page(served, tmp_path, mo
     assert list(written.columns[:4]) == list(rows.columns)
 
 
+@pytest.mark.parametrize(("kind", "output"), [("parquet", "scored"), ("csv", "scored.csv")])
+def test_a_batch_in_parts_is_predicted_with_dask_like_the_page(served, tmp_path, monkeypatch, kind, output):
+    monkeypatch.chdir(tmp_path)
+    rows = data.load_builtin("iris").drop(columns="species").sample(60, random_state=2).reset_index(drop=True)
+    for i in range(3):
+        part = rows.iloc[i * 20 : (i + 1) * 20]
+        part.to_parquet(f"part-{i}.parquet", index=False) if kind == "parquet" else part.to_csv(
+            f"part-{i}.csv", index=False
+        )
+    code = snippets.batch_in_parts(MODEL, "production", f"part-*.{kind}", kind, output)
+    run_snippet(code)
+    written = pd.read_parquet(output) if kind == "parquet" else pd.read_csv(output)
+    assert list(written["prediction"]) == list(predict.predict_frame(served, rows)["prediction"])
+
+
 def test_names_and_values_are_python_literals(store):
     code = snippets.one_row('it\'s "odd"', "prod", {"a'b": 1.5, 'c"d': "x\ny"})
     compile(code, "snippet", "exec")  # a name cannot break out of its string

@@ -68,3 +68,19 @@ def _literal(value: object, dtype: str | None = None) -> object:
     if dtype == "int" and isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+def batch_in_parts(name: str, alias: str, source: str, kind: str, output: str) -> str:
+    """Code that predicts a batch larger than memory partition by partition with Dask DataFrame, as the page did
+    (``kind``: the input's, "csv" or "parquet"; the output is one CSV for a .csv name, else a folder of Parquet)."""
+    read = f"dd.read_parquet({source!r})" if kind == "parquet" else f"dd.read_csv({source!r})"
+    single = PurePath(output).suffix.lower() == ".csv"
+    write = f"scored.to_csv({output!r}, single_file=True, index=False)" if single else f"scored.to_parquet({output!r})"
+    return join(
+        _load(name, alias),
+        "import dask.dataframe as dd",
+        "",
+        f"rows = {read}  # partitions, read where they are scored",
+        "scored = rows.map_partitions(lambda part: part.assign(prediction=model.predict(part)))",
+        write,
+    )

@@ -31,7 +31,9 @@ def probability_bar(probabilities: dict[str, float]) -> go.Figure:
     return fig
 
 
-def prediction_counts_bar(predictions: pd.Series) -> go.Figure:
-    """How many rows got each predicted class."""
+def prediction_counts_bar(predictions: pd.Series | dict[str, int]) -> go.Figure:
+    """How many rows got each predicted class: from the predictions, or from their counts by class."""
+    if isinstance(predictions, dict):
+        return class_balance_bar(pd.DataFrame({"class": list(predictions), "rows": list(predictions.values())}))
     counts = predictions.astype(str).value_counts().rename_axis("class").reset_index(name="rows")
     return class_balance_bar(counts)
