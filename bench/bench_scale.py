@@ -42,8 +42,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_cluster(workers: int, log: Path) -> tuple[str, list[subprocess.Popen]]:
-    """A scheduler and ``workers`` single-threaded worker processes on 127.0.0.1, once all are connected."""
+def start_cluster(workers: int, log: Path, memory_limit: str | None = None) -> tuple[str, list[subprocess.Popen]]:
+    """A scheduler and ``workers`` single-threaded worker processes on 127.0.0.1 (each limited to ``memory_limit``,
+    e.g. "1GB", when given), once all are connected."""
     from distributed import Client
 
     port = _free_port()
@@ -55,6 +56,8 @@ def start_cluster(workers: int, log: Path) -> tuple[str, list[subprocess.Popen]]
     scheduler = [DASK, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"]
     processes = [subprocess.Popen(scheduler, **common)]
     worker = [DASK, "worker", address, "--nworkers", str(workers), "--nthreads", "1", "--no-dashboard"]
+    if memory_limit:
+        worker += ["--memory-limit", memory_limit]
     processes.append(subprocess.Popen(worker, **common))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

@@ -24,7 +24,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from core.common.config import StoreConfig, activate_store, active_store
 from core.common.errors import one_line
@@ -37,7 +40,9 @@ from core.train import cluster
 
 PARQUET_SUFFIXES = (".parquet", ".parq", ".pq")
 PART_BYTES = 32 * 2**20  # one partition's share of a CSV file on disk: a few hundred MB as a frame in a worker
-PARQUET_PART_BYTES = 64 * 2**20  # Parquet row groups are combined or split to about this much data in memory
+# Parquet row groups are combined up to this much data in memory (a row group is the least that can be read)
+PARQUET_PART_BYTES = 32 * 2**20
+SLICE_ROWS = 50_000  # rows checked, scored and written at a time within a partition
 RECHECKED = 5  # partitions with problems that are checked again, to name their rows as rows of the whole batch
 STAGING = ".qua3ck-partial-"  # the prefix of the staging folder written beside the output
 
@@ -74,12 +79,24 @@ class ModelRef:
 
 
 @dataclass(frozen=True)
+class PartJob:
+    """What every partition's task shares: the model, where and how its part is written, how to read its text."""
+
+    model: ModelRef
+    staging: str
+    kind: str  # the output's: "csv" or "parquet"
+    decimal: str | None  # a CSV input's decimal mark; None for Parquet input, whose columns have types
+    language: str  # of the findings' messages
+    slice_rows: int = 50_000
+
+
+@dataclass(frozen=True)
 class PartOutcome:
     """What one partition's task reports back: never its rows, only their count and what was found."""
 
     index: int
     rows: int
-    findings: tuple[Finding, ...] = ()
+    findings: tuple[tuple[int, Finding], ...] = ()  # (the first row of the slice it was found in, finding)
     written: bool = False
     predictions: dict[str, int] = field(default_factory=dict)  # label -> count
     seconds: float = 0.0
@@ -98,6 +115,7 @@ class BatchResult:
     findings: list[Finding]  # warnings and notes, merged over the partitions
     predictions: dict[str, int]  # label -> count over the whole batch
     workers: tuple[str, ...]
+    busy_seconds: float = 0.0  # the partitions' tasks' seconds added up: ÷ seconds ≈ how many worked at once
 
     @property
     def rows_per_second(self) -> float:
@@ -168,7 +186,9 @@ def partitions(source: BatchSource) -> tuple[list, list[str]]:
     try:
         if source.kind == "parquet":
             with dask.config.set({"dataframe.convert-string": False}):  # text as object columns, as pandas reads it
-                frame = dd.read_parquet(list(source.paths), index=False, blocksize=PARQUET_PART_BYTES)
+                frame = dd.read_parquet(
+                    list(source.paths), index=False, blocksize=PARQUET_PART_BYTES, split_row_groups="adaptive"
+                )
         else:
             settings = source.settings
             frame = dd.read_csv(
@@ -219,13 +239,15 @@ def predict_files(
     staging = _staging(output)
     futures: list = []
     try:
-        ref = ModelRef(active_store(), model.name, model.version)
-        decimal = source.settings.decimal if source.settings else None
-        language = current_language()
-        futures = [
-            executor.submit(score_part, part, i, ref, str(staging), kind, decimal, language)
-            for i, part in enumerate(parts)
-        ]
+        job = PartJob(
+            ModelRef(active_store(), model.name, model.version),
+            str(staging),
+            kind,
+            source.settings.decimal if source.settings else None,
+            current_language(),
+            SLICE_ROWS,
+        )
+        futures = [executor.submit(score_part, part, i, job) for i, part in enumerate(parts)]
         outcomes: dict[int, PartOutcome] = {}
         for future in as_completed(futures):
             outcome = future.result()
@@ -233,8 +255,8 @@ def predict_files(
             if on_progress is not None:
                 on_progress(len(outcomes), len(parts), sum(o.rows for o in outcomes.values()))
         ordered = [outcomes[i] for i in range(len(parts))]
-        findings = _merged(_renumbered(executor, parts, ordered, ref, decimal, language))
-        if blocking(findings) or not any(o.rows for o in ordered):
+        findings = _merged(_renumbered(executor, parts, ordered, job))
+        if blocking(findings) or not any(o.rows for o in ordered):  # nothing is published then
             if not any(o.rows for o in ordered):
                 findings = [Finding("empty_batch", "error", tr("batch.empty"))]
             raise BatchError(blocking_message(findings), findings)
@@ -254,6 +276,7 @@ def predict_files(
         findings=findings,
         predictions=dict(predictions.most_common()),
         workers=tuple(sorted({o.worker for o in ordered})),
+        busy_seconds=sum(o.seconds for o in ordered),
     )
 
 
@@ -279,50 +302,96 @@ def _part_path(staging: Path, index: int, kind: str) -> Path:
     return staging / f"part-{index:05d}.{kind}"
 
 
-def score_part(
-    part,
-    index: int,
-    ref: ModelRef,
-    staging: str,
-    kind: str,
-    decimal: str | None,
-    language: str,
-    first_row: int | None = None,
-) -> PartOutcome:
-    """Read, check, score and write one partition (in a worker). With ``first_row`` only check it, numbering its
-    rows from there."""
+def score_part(part, index: int, job: PartJob, first_row: int | None = None) -> PartOutcome:
+    """Read, check, score and write one partition (in a worker), ``job.slice_rows`` rows at a time so that a
+    partition costs its own size and little more. With ``first_row`` only check it, numbering its rows from there."""
     started = time.perf_counter()
-    with speaking(language):
+    with speaking(job.language):
         try:
             frame = part.compute(scheduler="sync")
         except Exception as exc:  # noqa: BLE001 — a ragged line, a broken file: this part's problem, named
-            problem = Finding(
-                "unreadable_part", "error", tr("batch.unreadable_part", part=index + 1, error=one_line(exc))
-            )
-            return PartOutcome(index, 0, (problem,), seconds=time.perf_counter() - started, worker=cluster.where())
-        frame = _tidy(frame, decimal)
-        model = _model(ref)
-        with rows_from(first_row or 0):
-            findings = tuple(check_rows(model, frame)) if len(frame) else ()
-        outcome = PartOutcome(index, len(frame), findings, worker=cluster.where())
-        if first_row is not None or blocking(list(findings)) or frame.empty:
-            return replace(outcome, seconds=time.perf_counter() - started)
-        scored = predict_frame(model, frame)
-        target = _part_path(Path(staging), index, kind)
-        if kind == "parquet":
-            scored.to_parquet(target, index=False)
+            text = tr("batch.unreadable_part", part=index + 1, error=one_line(exc))
+            problem = ((0, Finding("unreadable_part", "error", text)),)
+            return PartOutcome(index, 0, problem, seconds=time.perf_counter() - started, worker=cluster.where())
+        frame = frame.reset_index(drop=True)
+        frame.columns = [str(c).strip() for c in frame.columns]
+        model = _model(job.model)
+        findings: list[tuple[int, Finding]] = []
+        counts: Counter = Counter()
+        target = _part_path(Path(job.staging), index, job.kind)
+        writer = _PartWriter(target, job.kind)
+        try:
+            for start in range(0, len(frame), job.slice_rows):
+                piece = frame.iloc[start : start + job.slice_rows].reset_index(drop=True)
+                piece = _typed(piece, job.decimal, model)
+                with rows_from((first_row or 0) + start):
+                    found = check_rows(model, piece)
+                findings.extend((start, f) for f in found)
+                if first_row is not None or blocking([f for _, f in findings]):
+                    continue  # the other slices are still checked, so that every problem is named
+                scored = predict_frame(model, piece)
+                writer.write(scored)
+                counts.update(scored["prediction"].astype(str).value_counts().to_dict())
+        finally:
+            writer.close()
+        written = writer.rows > 0 and not blocking([f for _, f in findings])
+        if writer.rows and not written:  # a later slice was refused: the part is not kept (a check writes none)
+            target.unlink(missing_ok=True)
+        return PartOutcome(
+            index,
+            len(frame),
+            tuple(findings),
+            written,
+            {str(k): int(v) for k, v in counts.items()},
+            time.perf_counter() - started,
+            cluster.where(),
+        )
+
+
+class _PartWriter:
+    """One partition's output file, written slice by slice: Parquet (text columns that are empty in a slice
+    written as text, not as Arrow's null type, so that every slice has the same schema) or CSV with a header."""
+
+    def __init__(self, target: Path, kind: str) -> None:
+        self.target, self.kind, self.rows = target, kind, 0
+        self._parquet = None
+        self._schema = None
+        self._csv = None
+
+    def write(self, scored: pd.DataFrame) -> None:
+        if self.kind == "parquet":
+            table = pa.Table.from_pandas(scored, preserve_index=False)
+            for i, column in enumerate(table.schema):
+                if pa.types.is_null(column.type):
+                    table = table.set_column(i, column.name, pa.nulls(len(table), pa.string()))
+            if self._parquet is None:
+                self._schema = table.schema
+                self._parquet = pq.ParquetWriter(self.target, self._schema)
+            self._parquet.write_table(table.cast(self._schema))
         else:
-            scored.to_csv(target, index=False)  # each part with its header: the first part may have no rows
-        counts = {str(k): int(v) for k, v in scored["prediction"].value_counts().items()}
-        return replace(outcome, written=True, predictions=counts, seconds=time.perf_counter() - started)
+            if self._csv is None:
+                self._csv = open(self.target, "w", encoding="utf-8", newline="")  # noqa: SIM115 — see close()
+            scored.to_csv(self._csv, index=False, header=self.rows == 0)  # every part has its header
+        self.rows += len(scored)
+
+    def close(self) -> None:
+        for handle in (self._parquet, self._csv):
+            if handle is not None:
+                handle.close()
+        self._parquet = self._csv = None
 
 
-def _tidy(frame: pd.DataFrame, decimal: str | None) -> pd.DataFrame:
-    """A partition as read_table gives a whole file: stripped names, a plain row index, a CSV's text typed
-    (``decimal``: its decimal mark; None for Parquet, whose columns have their types)."""
-    frame = frame.reset_index(drop=True)
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame if decimal is None else typed_csv_part(frame, decimal)
+def _typed(piece: pd.DataFrame, decimal: str | None, model: ServedModel) -> pd.DataFrame:
+    """A slice of a CSV partition (read as text) typed as read_table types a whole file: the model's inputs (all
+    columns for a model fed by position); the other columns stay the file's text. Parquet slices have types."""
+    if decimal is None:
+        return piece
+    inputs = [c for c in piece.columns if c in model.features] if model.named_inputs else list(piece.columns)
+    typed = typed_csv_part(piece[inputs], decimal)
+    out = piece.astype(object).where(piece.notna(), np.nan)
+    for column in inputs:
+        out[column] = typed[column]
+    return out
 
 
 _loaded: dict[ModelRef, ServedModel] = {}
@@ -339,34 +408,37 @@ def _model(ref: ModelRef) -> ServedModel:
     return model
 
 
-def _renumbered(executor, parts: list, outcomes: list[PartOutcome], ref, decimal: str | None, language: str):
+def _renumbered(executor, parts: list, outcomes: list[PartOutcome], job: PartJob):
     """The findings of every partition, those of the first few partitions with rows named checked again with their
-    rows numbered as rows of the whole batch (a partition only knows its own rows). Yields (index, finding)."""
+    rows numbered as rows of the whole batch (a partition only knows its own rows). Yields ((partition, slice),
+    finding)."""
     offsets, total = [], 0
     for outcome in outcomes:
         offsets.append(total)
         total += outcome.rows
-    severity = "error" if any(blocking(list(o.findings)) for o in outcomes) else "warning"
+    severity = "error" if any(f.severity == "error" for o in outcomes for _, f in o.findings) else "warning"
     again = [
-        o.index for o in outcomes if offsets[o.index] > 0 and any(f.rows and f.severity == severity for f in o.findings)
+        o.index
+        for o in outcomes
+        if offsets[o.index] > 0 and any(f.rows and f.severity == severity for _, f in o.findings)
     ][:RECHECKED]
-    futures = {i: executor.submit(score_part, parts[i], i, ref, "", "", decimal, language, offsets[i]) for i in again}
+    futures = {i: executor.submit(score_part, parts[i], i, job, offsets[i]) for i in again}
     rechecked = {i: future.result().findings for i, future in futures.items()}
     for outcome in outcomes:
-        for finding in rechecked.get(outcome.index, outcome.findings):
-            yield outcome.index, finding
+        for start, finding in rechecked.get(outcome.index, outcome.findings):
+            yield (outcome.index, start), finding
 
 
-def _merged(found: Iterator[tuple[int, Finding]]) -> list[Finding]:
-    """One finding per check and column over all partitions: the first partition's, saying in how many more
-    partitions the same was found."""
-    groups: dict[tuple, list[tuple[int, Finding]]] = {}
-    for index, finding in found:
-        groups.setdefault((finding.severity, finding.check, finding.column), []).append((index, finding))
+def _merged(found: Iterator[tuple[tuple[int, int], Finding]]) -> list[Finding]:
+    """One finding per check and column over the whole batch: the first part's (a slice of a partition), saying
+    in how many more parts the same was found."""
+    groups: dict[tuple, list[tuple[tuple[int, int], Finding]]] = {}
+    for where, finding in found:
+        groups.setdefault((finding.severity, finding.check, finding.column), []).append((where, finding))
     merged = []
     for hits in groups.values():
         first = hits[0][1]
-        more = len({index for index, _ in hits}) - 1
+        more = len({where for where, _ in hits}) - 1
         if more:
             also = tr("batch.also_in_parts", count=more)
             english = f"{first.english} {translate('batch.also_in_parts', DEFAULT_LANGUAGE, count=more)}"

@@ -3,6 +3,8 @@ anyone opens the project's A³ page), and the searches among them, offered to th
 
 from __future__ import annotations
 
+import socket
+import time
 from dataclasses import dataclass
 
 from core.common.config import active_store
@@ -11,9 +13,11 @@ from core.common.run_recovery import TAG_ENDED_BY
 from core.train import jobs
 from core.train.recipe import read_search_json, search_config_from_dict
 from core.train.training import TAG_ALGORITHM, TAG_SEARCH
-from core.train.tuning import TAG_PARENT
+from core.train.tuning import HEARTBEAT_S, TAG_HEARTBEAT, TAG_PARENT
 
 ORPHAN_REASON = "orphan sweep: its server process had stopped"
+# a search whose process is on another machine (an app replica, a CI runner) is lost once its heartbeat is this old
+STALE_HEARTBEAT_S = 8 * HEARTBEAT_S
 TAG_LOST_SEEN = "qua3ck.lost_search_seen"  # on a lost search once someone restarted or dismissed it
 
 
@@ -44,11 +48,21 @@ def end_orphaned_runs(experiment_id: str | None = None) -> int:
         return 0
     ended = 0
     for run in client.search_runs(experiments, filter_string="attributes.status = 'RUNNING'", max_results=1000):
-        if owner_is_gone(run.data.tags.get(TAG_OWNER)):
+        if owner_is_gone(run.data.tags.get(TAG_OWNER)) or _heartbeat_stopped(run.data.tags):
             client.set_terminated(run.info.run_id, status="KILLED")
             client.set_tag(run.info.run_id, TAG_ENDED_BY, ORPHAN_REASON)
             ended += 1
     return ended
+
+
+def _heartbeat_stopped(tags: dict[str, str]) -> bool:
+    """Whether a search run's heartbeat is older than STALE_HEARTBEAT_S while its process is on another machine
+    (one on this machine is judged by its process id, which a paused laptop keeps)."""
+    beat = tags.get(TAG_HEARTBEAT, "")
+    host = tags.get(TAG_OWNER, "").rpartition(":")[0]
+    if not beat.isdigit() or host == socket.gethostname():
+        return False
+    return time.time() - int(beat) / 1000 > STALE_HEARTBEAT_S
 
 
 def lost_searches(experiment_id: str) -> list[LostSearch]:

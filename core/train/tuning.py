@@ -12,6 +12,7 @@ import contextlib
 import functools
 import math
 import os
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -55,6 +56,11 @@ TAG_SEARCH_STATUS = "qua3ck.search_status"  # finished, stopped, time_up, store_
 TAG_ERROR = "qua3ck.error"
 TAG_REFIT_WORKER = "qua3ck.refit_worker"  # a search run's tag: where its best configuration was refit
 TAG_WORKER = "qua3ck.worker"  # a trial run's tag: where it ran (a Dask worker's address, or host:pid)
+# a search's parent run, so that any process on the store can follow and stop it (core.train.jobs.RemoteSearch)
+TAG_STOP_REQUESTED = "qua3ck.stop_requested"  # set by whoever pressed Stop: who, and when (epoch ms)
+TAG_HEARTBEAT = "qua3ck.heartbeat"  # epoch ms, renewed every HEARTBEAT_S while the search's process lives
+HEARTBEAT_S = 15.0
+STOP_POLL_S = 2.0  # how often a search reads its run's tags for a stop asked elsewhere
 MAX_TRIALS = 1000
 POLL_SECONDS = 0.2
 WARM_AGAIN_S = 60.0  # well inside workers.WORKER_IDLE_S: workers warmed this recently are still up
@@ -370,8 +376,13 @@ def run_search(
     message: Message | None = None  # what went wrong, shown in the reader's language; ``error`` is its English
     status, error, model_uri, open_trial = "finished", None, None, None
     run_name = f"{config.method}-search-{config.algorithm}-{time.strftime('%Y%m%d-%H%M%S')}"
-    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags={**tags, TAG_SEARCH: "1"}) as run:
+    live = {TAG_SEARCH: "1", TAG_HEARTBEAT: str(_now_ms())}  # running: told by the run status itself
+    with (
+        mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags={**tags, **live}) as run,
+        contextlib.closing(StoreSignals(client, run.info.run_id)) as signals,
+    ):
         parent_id = run.info.run_id
+        stop_now = functools.partial(signals.should_stop, should_stop)
 
         def ended(how: str, uri: str | None) -> SearchResult:
             """The search's result as it stands now: its trials, best, error and message so far."""
@@ -399,7 +410,7 @@ def run_search(
                 out_of_time = config.time_budget_s is not None and time.perf_counter() - started >= config.time_budget_s
                 stop = None
                 while len(in_flight) < slots and (planned is None or asked < planned) and not out_of_time:
-                    stop = should_stop() if should_stop else None
+                    stop = stop_now()
                     if stop:
                         break
                     proposal = sampler.ask()
@@ -424,7 +435,7 @@ def run_search(
                         status = "time_up"
                     break
                 done, _ = wait(list(in_flight), timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
-                stop = should_stop() if should_stop else None
+                stop = stop_now()
                 if stop == ABORT:
                     status = "aborted"
                     break
@@ -520,6 +531,47 @@ def run_search(
             error = _english(message)  # also the tag: the store keeps English
             mlflow.set_tag(TAG_ERROR, error)
     return ended(status, model_uri)
+
+
+class StoreSignals:
+    """What a running search shares through its parent run with every process on the store: a heartbeat tag,
+    renewed in the background while this process lives (also through a long refit), and Stop pressed elsewhere
+    (another app replica, another server), read from the run's tags at most every STOP_POLL_S."""
+
+    def __init__(self, client, run_id: str) -> None:
+        self._client, self._run_id = client, run_id
+        self._read_at = -math.inf
+        self._asked = False
+        self._closed = threading.Event()
+        threading.Thread(target=self._beat, name=f"qua3ck-heartbeat-{run_id[:8]}", daemon=True).start()
+
+    def should_stop(self, local: Callable[[], object] | None = None) -> object:
+        """``local()``'s answer (this process's Stop or ABORT), else True once Stop was asked in the store."""
+        here = local() if local else None
+        if here or self._asked:
+            return here or True
+        now = time.monotonic()
+        if now - self._read_at >= STOP_POLL_S:
+            self._read_at = now
+            with contextlib.suppress(Exception):  # a store that does not answer is noticed when a trial is logged
+                self._asked = TAG_STOP_REQUESTED in self._client.get_run(self._run_id).data.tags
+        return self._asked
+
+    def _beat(self) -> None:
+        while not self._closed.wait(HEARTBEAT_S):
+            with contextlib.suppress(Exception):  # a missed beat is no fault; many missed ones mean a lost process
+                self._client.set_tag(self._run_id, TAG_HEARTBEAT, str(_now_ms()))
+
+    def close(self) -> None:
+        self._closed.set()
+
+
+def request_stop(run_id: str, by: str) -> None:
+    """Ask the search of ``run_id`` to stop, wherever it runs: it ends as if its own Stop was pressed."""
+    from mlflow import MlflowClient
+
+    active_store()
+    MlflowClient().set_tag(run_id, TAG_STOP_REQUESTED, f"{by} at {_now_ms()}")
 
 
 def _now_ms() -> int:

@@ -33,8 +33,9 @@ def rows(served):
 
 @pytest.fixture
 def small_parts(monkeypatch):
-    """Partitions of a few kilobytes, so that a test file of 1,500 rows makes several."""
+    """Partitions of a few kilobytes, so that a test file of 1,500 rows makes several, scored in slices of 120."""
     monkeypatch.setattr(batch, "PART_BYTES", 8_000)
+    monkeypatch.setattr(batch, "SLICE_ROWS", 120)
 
 
 def expected(model, rows: pd.DataFrame) -> pd.DataFrame:
@@ -79,6 +80,23 @@ def test_a_folder_of_parquet_parts_gives_a_folder_of_parquet_parts(served, rows,
     pd.testing.assert_series_equal(written["prediction"], expected(model, rows)["prediction"])
     assert batch.preview(result, 10)["id"].tolist() == list(range(10))
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_csv_in_slices_gives_parquet_parts_of_one_schema_and_keeps_other_columns_as_text(
+    served, rows, small_parts, tmp_path
+):
+    model, _ = served
+    noted = rows.assign(note=None, code="007")
+    noted.loc[1000:, "note"] = "checked"  # empty in the first slices, text in the later ones
+    noted.to_csv(tmp_path / "batch.csv", index=False)
+
+    result = batch.predict_files(model, batch.find_source(tmp_path / "batch.csv"), tmp_path / "out")
+
+    written = pd.read_parquet(tmp_path / "out")  # one schema over every part and slice
+    assert len(written) == result.rows == 1500
+    assert written["note"].isna().sum() == 1000 and set(written["note"].dropna()) == {"checked"}
+    assert set(written["code"]) == {"007"}  # a column the model does not read stays the file's text
+    pd.testing.assert_series_equal(written["prediction"], expected(model, rows)["prediction"])
 
 
 def test_a_glob_names_the_parts_and_a_stream_takes_the_csv(served, rows, tmp_path):
@@ -130,6 +148,7 @@ def test_the_same_problem_in_several_parts_is_said_once_with_their_count(served,
     assert len(missing) == 1 and "row 11" in missing[0].message
     assert "The same in 2 more parts of the batch" in missing[0].message
     assert result.rows == 1500
+    assert len(pd.read_csv(tmp_path / "out.csv")) == 1500  # checking a part again leaves its predictions alone
 
 
 def test_findings_come_in_the_readers_language(served, rows, small_parts, tmp_path, monkeypatch):

@@ -161,7 +161,7 @@ def _trials_shown(job_id: str, count: int, metric: str, lang: str) -> tuple[obje
     return search_charts.search_progress(frame, metric), shown
 
 
-def show_search(job: jobs.SearchJob, metric: str) -> None:
+def show_search(job: jobs.SearchJob | jobs.RemoteSearch, metric: str) -> None:
     """Progress bar with ETA, Stop, the score-per-trial chart and the trials table of one search."""
     view = job.view()
     label = ALGORITHMS[view.config.algorithm].shown_label
@@ -203,7 +203,7 @@ def show_search(job: jobs.SearchJob, metric: str) -> None:
         )
 
 
-def live_search(job: jobs.SearchJob, metric: str) -> None:
+def live_search(job: jobs.SearchJob | jobs.RemoteSearch, metric: str) -> None:
     """Show a search, refreshing every second while it runs (only this part of the page reruns)."""
     if not job.view().running:
         show_search(job, metric)
@@ -218,7 +218,7 @@ def live_search(job: jobs.SearchJob, metric: str) -> None:
     refresh()
 
 
-def watched_job(experiment_id: str) -> jobs.SearchJob | None:
+def watched_job(experiment_id: str) -> jobs.SearchJob | jobs.RemoteSearch | None:
     """The search this session follows, else the project's newest search in this server (another tab's)."""
     job = jobs.get_job(st.session_state.get(keys.SEARCH_JOB))
     if job is not None and job.experiment_id == experiment_id:

@@ -190,13 +190,17 @@ def search_tab(project: Project, record: DatasetRecord, steps: FeatureSteps, fol
         _watched(project, job, metric)
 
 
-def _other_searches(project: Project, job: jobs.SearchJob | None, labels: dict[str, str]) -> None:
+def _other_searches(project: Project, job: jobs.SearchJob | jobs.RemoteSearch | None, labels: dict[str, str]) -> None:
     """Searches other sessions run in this project, each with a button to watch it here."""
     for other in [j for j in jobs.jobs_for(project.experiment_id, running_only=True) if j is not job]:
         view = other.view()
         left, right = st.columns([3, 1])
         method = t(f"search.method_word_{view.config.method}")
-        left.info(t("train.other_search", method=method, algorithm=labels[view.config.algorithm]))
+        algorithm = labels.get(view.config.algorithm, view.config.algorithm)
+        if isinstance(other, jobs.RemoteSearch):
+            left.info(t("train.other_search_elsewhere", method=method, algorithm=algorithm, done=len(view.trials)))
+        else:
+            left.info(t("train.other_search", method=method, algorithm=algorithm))
         right.button(
             t("train.watch"),
             key=f"train_watch_{other.job_id}",
@@ -205,13 +209,13 @@ def _other_searches(project: Project, job: jobs.SearchJob | None, labels: dict[s
         )
 
 
-def _watched(project: Project, job: jobs.SearchJob, metric: str) -> None:
+def _watched(project: Project, job: jobs.SearchJob | jobs.RemoteSearch, metric: str) -> None:
     """The watched search live; once it ended, its export, the way on to C and its code."""
     live_search(job, metric)
     view = job.view()
     if not view.running and view.result and view.result.model_uri:
         export_button(view.run_id, "train_export_search")
         st.page_link("pages/compare.py", label=t("train.next_compare"), icon="➡️")
-    if not view.running and view.result is not None and view.result.trials:
+    if not view.running and view.result is not None and view.result.trials and job.dataset is not None:
         code = remembered_code("search", (job.job_id,), lambda: snippets.search(project.name, job.dataset, view.config))
         show_code(code)
