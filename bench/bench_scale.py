@@ -42,9 +42,16 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_cluster(workers: int, log: Path, memory_limit: str | None = None) -> tuple[str, list[subprocess.Popen]]:
+# what docs/store.md recommends for workers that run trials: Dask's statistical profiler samples every task's
+# stack every 10 ms, which CPU-bound trials pay for
+QUIET_WORKERS = {"DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}
+
+
+def start_cluster(
+    workers: int, log: Path, memory_limit: str | None = None, worker_env: dict[str, str] | None = None
+) -> tuple[str, list[subprocess.Popen]]:
     """A scheduler and ``workers`` single-threaded worker processes on 127.0.0.1 (each limited to ``memory_limit``,
-    e.g. "1GB", when given), once all are connected."""
+    e.g. "1GB", when given; ``worker_env`` added to the workers' environment), once all are connected."""
     from distributed import Client
 
     port = _free_port()
@@ -58,7 +65,7 @@ def start_cluster(workers: int, log: Path, memory_limit: str | None = None) -> t
     worker = [DASK, "worker", address, "--nworkers", str(workers), "--nthreads", "1", "--no-dashboard"]
     if memory_limit:
         worker += ["--memory-limit", memory_limit]
-    processes.append(subprocess.Popen(worker, **common))
+    processes.append(subprocess.Popen(worker, **{**common, "env": {**env, **(worker_env or {})}}))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -110,6 +117,12 @@ def main() -> int:
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--cluster-workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--space", action="append", default=None, metavar="NAME=LOW:HIGH")
+    parser.add_argument(
+        "--profiler",
+        choices=["on", "off", "both"],
+        default="both",
+        help="Dask's worker profiler: as Dask starts it (on), off as docs/store.md recommends, or each in turn",
+    )
     parser.add_argument("--json", type=Path, default=ROOT / "data" / "bench-scale.json")
     args = parser.parse_args()
     space_items = args.space or ["n_estimators=20:80", "max_depth=2:10"]
@@ -143,27 +156,33 @@ def main() -> int:
     print(f"local pool ({os.cpu_count()} workers)…", flush=True)
     results["local"] = timed_search(project.experiment_id, record, config)
     print(f"  {results['local']}", flush=True)
-    for workers in args.cluster_workers:
-        address, processes = start_cluster(workers, folder / "dask.log")
-        os.environ[cluster.SCHEDULER_ENV] = address
-        try:
-            print(f"cluster of {workers}…", flush=True)
-            results[f"cluster-{workers}"] = timed_search(project.experiment_id, record, config)
-            print(f"  {results[f'cluster-{workers}']}", flush=True)
-        finally:
-            os.environ.pop(cluster.SCHEDULER_ENV, None)
-            stop_cluster(processes)
+    profiles = {"on": [True], "off": [False], "both": [True, False]}[args.profiler]
+    for profiled in profiles:
+        for workers in args.cluster_workers:
+            name = f"cluster-{workers}" + ("" if profiled else " (profiler off)")
+            quiet = None if profiled else QUIET_WORKERS
+            address, processes = start_cluster(workers, folder / "dask.log", worker_env=quiet)
+            os.environ[cluster.SCHEDULER_ENV] = address
+            try:
+                print(f"{name}…", flush=True)
+                results[name] = timed_search(project.experiment_id, record, config)
+                print(f"  {results[name]}", flush=True)
+            finally:
+                os.environ.pop(cluster.SCHEDULER_ENV, None)
+                stop_cluster(processes)
     load["after"] = os.getloadavg()
 
     local = results["local"]
-    same = results.get(f"cluster-{os.cpu_count()}")
     ratios = {}
-    if same:
-        ratios["cluster overhead per trial over the local pool"] = round(
-            (same["seconds"] - local["seconds"]) / local["seconds"], 3
-        )
-    if "cluster-1" in results and "cluster-2" in results:
-        ratios["cluster-2 / cluster-1"] = round(results["cluster-2"]["seconds"] / results["cluster-1"]["seconds"], 3)
+    for suffix in ("", " (profiler off)"):
+        same = results.get(f"cluster-{os.cpu_count()}{suffix}")
+        if same:
+            ratios[f"cluster{suffix} overhead per trial over the local pool"] = round(
+                (same["seconds"] - local["seconds"]) / local["seconds"], 3
+            )
+        one, two = results.get(f"cluster-1{suffix}"), results.get(f"cluster-2{suffix}")
+        if one and two:
+            ratios[f"cluster-2 / cluster-1{suffix}"] = round(two["seconds"] / one["seconds"], 3)
     payload = {"args": {k: str(v) for k, v in vars(args).items()}, "space": space_items, "load": load}
     payload |= {"results": results, "ratios": ratios}
     args.json.parent.mkdir(parents=True, exist_ok=True)

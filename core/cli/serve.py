@@ -85,7 +85,9 @@ def _predict_in_parts(args, model, address: str | None) -> int:
             shown[0] = done * 10 // total
             print(f"scored part {done} of {total} ({rows:,} rows)", file=sys.stderr, flush=True)
 
-    result = batch.predict_files(model, source, args.output, stream=sys.stdout, on_progress=progress, address=address)
+    result = batch.predict_files(
+        model, source, args.output, stream=sys.stdout, on_progress=progress, address=address, replace_csv=True
+    )
     for finding in result.findings:
         print(f"note: {finding.message}", file=sys.stderr)
     where = f"the Dask cluster {address}" if address else "this machine"

@@ -493,7 +493,7 @@ def _read_csv(
     # Excel's "a;b;" exports: a trailing separator makes a nameless, empty last column; it carries nothing
     empty_unnamed = [n for n, r in zip(names, raw, strict=True) if not r and frame[n].isna().all()]
     frame = frame.drop(columns=empty_unnamed)
-    frame = _drop_empty_rows(frame, inner_empty_rows)
+    frame = drop_empty_rows(frame, inner_empty_rows)
     _convert_grouped_numbers(frame, settings.decimal)
     return frame, settings
 
@@ -649,7 +649,7 @@ def _check_unique(names: list[str], raw: Sequence[object], filename: str, positi
     raise DataError(tr("loading.duplicates", filename=filename, parts="; ".join(parts)))
 
 
-def _drop_empty_rows(frame: pd.DataFrame, inner: bool = True) -> pd.DataFrame:
+def drop_empty_rows(frame: pd.DataFrame, inner: bool = True) -> pd.DataFrame:
     """The frame without rows in which every value is missing (";;;" lines, formatted empty spreadsheet rows);
     ``inner`` False: only those before the first and after the last row with a value (a batch keeps the others,
     so that its rows stay the file's rows and an empty one is refused by its number)."""
@@ -753,7 +753,7 @@ def _read_excel(content: bytes, filename: str, inner_empty_rows: bool = True) ->
         if "worksheets found" in str(exc):  # pandas: "Worksheet index 0 is invalid, 0 worksheets found"
             raise DataError(tr("loading.no_worksheets", filename=filename)) from None
         raise DataError(tr("loading.unreadable_excel", filename=filename, error=one_line(exc))) from None
-    sheet = _drop_empty_rows(sheet, inner_empty_rows)
+    sheet = drop_empty_rows(sheet, inner_empty_rows)
     if sheet.empty:
         raise DataError(tr("loading.empty_sheet", filename=filename))
     raw = sheet.iloc[0].tolist()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import math
 import os
 import shutil
 import tempfile
@@ -33,7 +34,14 @@ from core.common.config import StoreConfig, activate_store, active_store
 from core.common.errors import one_line
 from core.common.i18n import DEFAULT_LANGUAGE, current_language, speaking, tr, translate
 from core.common.workers import local_pool
-from core.data.loading import CSV_SUFFIXES, SAMPLE_BYTES, CsvSettings, detect_csv_settings, typed_csv_part
+from core.data.loading import (
+    CSV_SUFFIXES,
+    SAMPLE_BYTES,
+    CsvSettings,
+    detect_csv_settings,
+    drop_empty_rows,
+    typed_csv_part,
+)
 from core.data.validation import SEVERITIES, Finding, blocking, blocking_message, rows_from
 from core.serve.predict import PredictError, ServedModel, check_rows, load_served_model, predict_frame
 from core.train import cluster
@@ -88,6 +96,7 @@ class PartJob:
     decimal: str | None  # a CSV input's decimal mark; None for Parquet input, whose columns have types
     language: str  # of the findings' messages
     slice_rows: int = 50_000
+    files: tuple[str, ...] = ()  # the file each partition comes from, when known
 
 
 @dataclass(frozen=True)
@@ -207,6 +216,20 @@ def partitions(source: BatchSource) -> tuple[list, list[str]]:
     return frame.to_delayed(), [str(c).strip() for c in frame.columns]
 
 
+def part_files(source: BatchSource, parts: int) -> tuple[str, ...]:
+    """The file each partition of a CSV batch comes from (as Dask cuts files into blocks of PART_BYTES), or ()
+    when that cannot be told."""
+    if source.kind != "csv":
+        return ()
+    names = []
+    whole = source.settings is not None and source.settings.encoding.startswith("utf-16")
+    for path in source.paths:
+        size = os.path.getsize(path)
+        blocks = 1 if whole or size == 0 else math.ceil(size / PART_BYTES)
+        names += [Path(path).name] * blocks
+    return tuple(names) if len(names) == parts else ()
+
+
 def predict_files(
     model: ServedModel,
     source: BatchSource,
@@ -214,18 +237,20 @@ def predict_files(
     stream: IO[str] | None = None,
     on_progress: Callable[[int, int, int], None] | None = None,
     address: str | None = None,
+    replace_csv: bool = False,
 ) -> BatchResult:
     """Score every row of ``source`` with ``model`` into ``output`` (a ``.csv`` file, or a folder of Parquet parts
     for any other name) or, with no output, as CSV into ``stream``; ``on_progress(parts_done, parts, rows_done)``
     hears after each partition. On the Dask cluster at ``address`` (workers must reach the store and the files),
-    else in this machine's worker processes. Raises BatchError with the merged findings when a partition cannot
-    be scored; nothing is written then."""
+    else in this machine's worker processes. An existing CSV output is replaced only with ``replace_csv`` (the
+    CLI's ``--output``, as shell redirection would); an existing folder never. Raises BatchError with the merged
+    findings when a partition cannot be scored; nothing is written then."""
     started = time.perf_counter()
     kind = "csv" if output is None or output.suffix.lower() in CSV_SUFFIXES else "parquet"
     if output is None and stream is None:
         raise ValueError("predict_files needs an output path or a stream")
     if output is not None:
-        _check_output(output, kind)
+        _check_output(output, kind, replace_csv)
     if address is not None:
         if output is None:
             raise BatchError(tr("batch.cluster_needs_output"))
@@ -246,11 +271,12 @@ def predict_files(
             source.settings.decimal if source.settings else None,
             current_language(),
             SLICE_ROWS,
+            part_files(source, len(parts)),
         )
         futures = [executor.submit(score_part, part, i, job) for i, part in enumerate(parts)]
         outcomes: dict[int, PartOutcome] = {}
         for future in as_completed(futures):
-            outcome = future.result()
+            outcome = _outcome(future)
             outcomes[outcome.index] = outcome
             if on_progress is not None:
                 on_progress(len(outcomes), len(parts), sum(o.rows for o in outcomes.values()))
@@ -280,11 +306,23 @@ def predict_files(
     )
 
 
-def _check_output(output: Path, kind: str) -> None:
+def _outcome(future) -> PartOutcome:
+    """A partition's outcome; a worker that failed at it (out of memory, a folder it cannot write) as BatchError."""
+    try:
+        return future.result()
+    except PredictError:
+        raise  # already said for people (the model cannot predict these rows)
+    except Exception as exc:  # noqa: BLE001 — KilledWorker, OSError of a worker, a broken pool: one line
+        raise BatchError(tr("batch.worker_failed", error=f"{type(exc).__name__}: {one_line(exc)}")) from None
+
+
+def _check_output(output: Path, kind: str, replace_csv: bool) -> None:
     if kind == "parquet" and output.exists() and (not output.is_dir() or any(output.iterdir())):
         raise BatchError(tr("batch.output_exists", path=output))
     if kind == "csv" and output.is_dir():
         raise BatchError(tr("batch.output_is_folder", path=output))
+    if kind == "csv" and output.exists() and not replace_csv:
+        raise BatchError(tr("batch.output_file_exists", path=output))
     if not output.parent.is_dir():
         raise BatchError(tr("batch.output_folder_missing", path=output.parent))
 
@@ -310,10 +348,15 @@ def score_part(part, index: int, job: PartJob, first_row: int | None = None) -> 
         try:
             frame = part.compute(scheduler="sync")
         except Exception as exc:  # noqa: BLE001 — a ragged line, a broken file: this part's problem, named
-            text = tr("batch.unreadable_part", part=index + 1, error=one_line(exc))
+            error = one_line(exc).removeprefix("Error tokenizing data. C error: ")  # pandas' words, not ours
+            if index < len(job.files):
+                text = tr("batch.unreadable_file_part", part=index + 1, file=job.files[index], error=error)
+            else:
+                text = tr("batch.unreadable_part", part=index + 1, error=error)
             problem = ((0, Finding("unreadable_part", "error", text)),)
             return PartOutcome(index, 0, problem, seconds=time.perf_counter() - started, worker=cluster.where())
-        frame = frame.reset_index(drop=True)
+        # ";;;" lines before or after the data (Excel's exports) carry nothing: passed over, as read_table does
+        frame = drop_empty_rows(frame.reset_index(drop=True), inner=False).reset_index(drop=True)
         frame.columns = [str(c).strip() for c in frame.columns]
         model = _model(job.model)
         findings: list[tuple[int, Finding]] = []
@@ -423,7 +466,7 @@ def _renumbered(executor, parts: list, outcomes: list[PartOutcome], job: PartJob
         if offsets[o.index] > 0 and any(f.rows and f.severity == severity for _, f in o.findings)
     ][:RECHECKED]
     futures = {i: executor.submit(score_part, parts[i], i, job, offsets[i]) for i in again}
-    rechecked = {i: future.result().findings for i, future in futures.items()}
+    rechecked = {i: _outcome(future).findings for i, future in futures.items()}
     for outcome in outcomes:
         for start, finding in rechecked.get(outcome.index, outcome.findings):
             yield (outcome.index, start), finding
@@ -472,7 +515,7 @@ def preview(result: BatchResult, rows: int = 500) -> pd.DataFrame:
     if result.output is None:
         return pd.DataFrame()
     if result.kind == "csv":
-        return pd.read_csv(result.output, nrows=rows)
+        return pd.read_csv(result.output, nrows=rows, dtype=str)  # as written: codes keep their leading zeros
     first = sorted(result.output.glob("part-*.parquet"))[:1]
     with contextlib.suppress(OSError):
         return pd.read_parquet(first[0]).head(rows) if first else pd.DataFrame()

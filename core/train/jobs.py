@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from core.common.config import active_store
 from core.common.errors import describe
 from core.common.i18n import DEFAULT_LANGUAGE, Message
-from core.common.provenance import owner
+from core.common.provenance import TAG_OWNER, owner
 from core.train.recipe import RecipeError, read_search_json, search_config_from_dict
 from core.train.training import TAG_ALGORITHM, TAG_MODEL_URI, TAG_SEARCH
 from core.train.tuning import (
@@ -244,6 +244,7 @@ class RemoteSearch:
         self.job_id = REMOTE_PREFIX + run_id
         self.store = active_store().tracking_uri
         self.started = time.time()
+        self.owner = ""  # host:pid of the process that runs it, as its run says
         self._config: SearchConfig | None = None
         self._view: JobView | None = None
         self._read_at = -math.inf
@@ -269,6 +270,7 @@ class RemoteSearch:
         run = client.get_run(self.run_id)
         tags = run.data.tags
         self.started = (run.info.start_time or 0) / 1000
+        self.owner = tags.get(TAG_OWNER, "")
         config = self._config or self._read_config(run)
         children = client.search_runs(
             [self.experiment_id], filter_string=f"tags.`{TAG_PARENT}` = '{self.run_id}'", max_results=1000

@@ -50,6 +50,7 @@ def test_a_second_replica_sees_a_search_started_in_the_first_and_stops_it(team):
         second.session_state["project_id"] = project.experiment_id
         goto(second, "train")  # the project's newest search is watched: here, the other replica's
         assert run_id in texts(second.markdown)  # its live view, with its trials so far
+        assert "Runs in another process on this store" in texts(second.caption)
         assert any(run_id in str(df.value.get("run", "")) or len(df.value) >= 2 for df in second.dataframe)
         second.button(key=f"train_stop_run-{run_id}").click().run()
         no_exception(second)
@@ -66,3 +67,4 @@ def test_a_second_replica_sees_a_search_started_in_the_first_and_stops_it(team):
     second.run()
     no_exception(second)
     assert "Best: trial" in texts(second.success)  # the second replica shows how it ended
+    assert "Ran in another process on this store" in texts(second.caption)

@@ -104,6 +104,8 @@ def test_a_glob_names_the_parts_and_a_stream_takes_the_csv(served, rows, tmp_pat
     rows.iloc[:0].to_csv(tmp_path / "a-0.csv", index=False)  # a part with its header only
     rows.iloc[:700].to_csv(tmp_path / "a-1.csv", index=False)
     rows.iloc[700:].to_csv(tmp_path / "a-2.csv", index=False)
+    with open(tmp_path / "a-2.csv", "a") as end:
+        end.write(",,,,\n,,,,\n")  # an export's empty lines after the data: passed over, as for an upload
     stream = io.StringIO()
 
     result = batch.predict_files(model, batch.find_source(tmp_path / "a-*.csv"), None, stream=stream)
@@ -205,6 +207,12 @@ def test_an_output_that_exists_is_not_overwritten(served, rows, tmp_path):
 
     with pytest.raises(BatchError, match="exists already"):
         batch.predict_files(model, batch.find_source(source), taken)
+    (tmp_path / "done.csv").write_text("mine")
+    with pytest.raises(BatchError, match="exists already; choose a new name"):
+        batch.predict_files(model, batch.find_source(source), tmp_path / "done.csv")
+    assert (tmp_path / "done.csv").read_text() == "mine"
+    batch.predict_files(model, batch.find_source(source), tmp_path / "done.csv", replace_csv=True)  # the CLI's way
+    assert len(pd.read_csv(tmp_path / "done.csv")) == 1500
     with pytest.raises(BatchError, match="does not exist"):
         batch.predict_files(model, batch.find_source(source), tmp_path / "no-folder" / "out.csv")
     assert (taken / "keep.txt").read_text() == "mine"
@@ -241,3 +249,28 @@ def test_server_files_are_off_for_a_shared_store_unless_folders_are_allowed(tmp_
     for outside in (tmp_path / "elsewhere" / "a.csv", allowed / ".." / "x.csv", allowed / "in" / "link" / "a.csv"):
         with pytest.raises(BatchError, match="is outside the folders"):
             batch.check_within([outside], [allowed])
+
+
+def test_a_part_that_cannot_be_read_is_named_with_its_file(served, rows, tmp_path):
+    model, _ = served
+    rows.iloc[:100].to_csv(tmp_path / "p-0.csv", index=False)
+    text = rows.iloc[100:200].to_csv(index=False)
+    (tmp_path / "p-1.csv").write_text(text + "1,2,3,4,5,6,7\n")  # a line with two fields too many
+
+    with pytest.raises(BatchError) as refused:
+        batch.predict_files(model, batch.find_source(tmp_path / "p-*.csv"), tmp_path / "out.csv")
+
+    (error,) = [f for f in refused.value.findings if f.severity == "error"]
+    assert error.message.startswith("Part 2 of the batch (p-1.csv) could not be read: Expected 5 fields in line 102")
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_a_worker_that_cannot_write_its_part_is_said_in_one_line_and_nothing_stays(served, rows, tmp_path, monkeypatch):
+    model, _ = served
+    rows.to_csv(tmp_path / "batch.csv", index=False)
+    # a staging folder the workers do not see (on a cluster: not on storage they share)
+    monkeypatch.setattr(batch, "_staging", lambda output: tmp_path / "not-shared")
+
+    with pytest.raises(BatchError, match="A worker could not score its part of the batch.*FileNotFoundError"):
+        batch.predict_files(model, batch.find_source(tmp_path / "batch.csv"), tmp_path / "out.csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["batch.csv", "store"]

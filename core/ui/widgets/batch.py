@@ -59,11 +59,12 @@ def _run(model: ServedModel, source: str, output: str, roots: list[Path], addres
     if not source.strip() or not output.strip():
         st.error(t("predict.parts_needs_both"))
         return
+    bar = st.empty()  # the progress while the batch runs, gone once it has ended either way
     try:
         found = batch.find_source(source)
         target = Path(output.strip()).expanduser()
         batch.check_within([*found.paths, target], roots)
-        bar = st.progress(0.0, text=t("predict.parts_starting", parts=len(found.paths)))
+        bar.progress(0.0, text=t("predict.parts_starting", parts=len(found.paths)))
 
         def progress(done: int, total: int, rows: int) -> None:
             bar.progress(done / total, text=t("predict.parts_progress", done=done, total=total, rows=rows))
@@ -72,10 +73,12 @@ def _run(model: ServedModel, source: str, output: str, roots: list[Path], addres
         bar.empty()
         st.session_state[keys.PREDICT_PARTS] = (model.uri, result, source.strip(), found.kind)
     except batch.BatchError as exc:
+        bar.empty()
         if exc.findings:
             show_findings(exc.findings)
         st.error(plain(t("predict.parts_refused", error=error_message(exc))))
     except ValueError as exc:  # the cluster refused, the model could not predict, …
+        bar.empty()
         st.error(plain(error_message(exc)))
 
 

@@ -167,6 +167,8 @@ def show_search(job: jobs.SearchJob | jobs.RemoteSearch, metric: str) -> None:
     label = ALGORITHMS[view.config.algorithm].shown_label
     method = t(f"search.method_name_{view.config.method}")
     st.markdown(t("search.heading", method=method, algorithm=label, run_id=view.run_id or "…"))
+    if isinstance(job, jobs.RemoteSearch):
+        st.caption(plain(t("search.elsewhere" if view.running else "search.ran_elsewhere", owner=job.owner or "?")))
     progress = view.progress.fraction if view.progress else 0.0
     st.progress(progress if view.running else 1.0, text=_status_line(view, metric))
     if view.running:
