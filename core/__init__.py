@@ -24,8 +24,8 @@ LAZY_IMPORTS = {
     "scipy": 0.39,  # statistical tests and drift
     "matplotlib": 0.24,  # the confusion-matrix image logged with an evaluation
     "optuna": 0.08,  # the Bayesian search and the hyperparameter importance
-    "distributed": 0.75,  # a search on a Dask cluster, only when one is configured
-    "dask": 0.46,  # dask.dataframe: a batch larger than memory, read in partitions
+    "distributed": 0.22,  # a search on a Dask cluster, only when one is configured
+    "dask": 0.37,  # dask.dataframe: a batch larger than memory, read in partitions
 }
 
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
