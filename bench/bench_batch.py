@@ -27,14 +27,13 @@ import json
 import os
 import shutil
 import statistics
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 import psutil
 
-from bench.bench_scale import start_cluster, stop_cluster
+from bench.bench_scale import generated_project, start_cluster, stop_cluster
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = "bench-batch"
@@ -98,28 +97,13 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=ROOT / "data" / "bench-batch.json")
     args = parser.parse_args()
 
-    folder = Path(tempfile.mkdtemp(prefix="qua3ck-batch-"))
-    os.environ["QUA3CK_DATA_DIR"] = str(folder / "store")
-    os.environ.pop("MLFLOW_TRACKING_URI", None)
-    os.environ.pop("QUA3CK_DASK_SCHEDULER", None)
-    import pandas as pd
     from mlflow import MlflowClient
-    from sklearn.datasets import make_classification
 
-    from core.common.config import activate_store
-    from core.data import datastore
-    from core.question import projects
     from core.registry.model_registry import register
     from core.serve import batch, predict
     from core.train import training
 
-    activate_store()
-    X, y = make_classification(
-        n_samples=20_000, n_features=args.features, n_informative=args.features // 2, n_classes=3, random_state=0
-    )
-    frame = pd.DataFrame(X, columns=[f"x{i:02d}" for i in range(args.features)]).assign(label=[f"c{v}" for v in y])
-    project = projects.create_project("Batch")
-    record = datastore.record_dataset(project.experiment_id, frame, "generated", "label")
+    folder, project, record = generated_project("qua3ck-batch-", "Batch", 20_000, args.features)
     params = {"n_estimators": args.trees, "max_depth": args.depth}
     run = training.train_model(project.experiment_id, record, "random_forest", params)
     version = register(run.run_id, MODEL).version

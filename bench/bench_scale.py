@@ -88,6 +88,29 @@ def stop_cluster(processes: list[subprocess.Popen]) -> None:
             process.kill()
 
 
+def generated_project(prefix: str, name: str, rows: int, features: int):
+    """A throw-away embedded store (a new temporary folder) holding project ``name`` with a generated 3-class
+    data set of ``rows`` × ``features`` (scikit-learn's ``make_classification``) recorded; (folder, project, record)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ["QUA3CK_DATA_DIR"] = str(folder / "store")
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
+    os.environ.pop("QUA3CK_DASK_SCHEDULER", None)
+    import pandas as pd
+    from sklearn.datasets import make_classification
+
+    from core.common.config import activate_store
+    from core.data import datastore
+    from core.question import projects
+
+    activate_store()
+    X, y = make_classification(
+        n_samples=rows, n_features=features, n_informative=features // 2, n_classes=3, random_state=0
+    )
+    frame = pd.DataFrame(X, columns=[f"x{i:02d}" for i in range(features)]).assign(label=[f"c{v}" for v in y])
+    project = projects.create_project(name)
+    return folder, project, datastore.record_dataset(project.experiment_id, frame, "generated", "label")
+
+
 def timed_search(experiment_id: str, record, config) -> dict:
     from dataclasses import replace
 
@@ -127,27 +150,11 @@ def main() -> int:
     args = parser.parse_args()
     space_items = args.space or ["n_estimators=20:80", "max_depth=2:10"]
 
-    folder = Path(tempfile.mkdtemp(prefix="qua3ck-scale-"))
-    os.environ["QUA3CK_DATA_DIR"] = str(folder / "store")
-    os.environ.pop("MLFLOW_TRACKING_URI", None)
-    os.environ.pop("QUA3CK_DASK_SCHEDULER", None)
-    import pandas as pd
-    from sklearn.datasets import make_classification
-
-    from core.common.config import activate_store
-    from core.data import datastore
-    from core.question import projects
     from core.train import cluster
     from core.train.search_space import space_with_overrides
     from core.train.tuning import SearchConfig
 
-    activate_store()
-    X, y = make_classification(
-        n_samples=args.rows, n_features=args.features, n_informative=args.features // 2, n_classes=3, random_state=0
-    )
-    frame = pd.DataFrame(X, columns=[f"x{i:02d}" for i in range(args.features)]).assign(label=[f"c{v}" for v in y])
-    project = projects.create_project("Scale")
-    record = datastore.record_dataset(project.experiment_id, frame, "generated", "label")
+    folder, project, record = generated_project("qua3ck-scale-", "Scale", args.rows, args.features)
     space = space_with_overrides(ALGORITHM, set(), space_items)
     config = SearchConfig(ALGORITHM, "random", space, max_trials=args.trials, cv_folds=args.folds, seed=7)
 

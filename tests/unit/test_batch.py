@@ -11,16 +11,6 @@ import pytest
 from core.common import i18n
 from core.serve import batch, predict
 from core.serve.batch import BatchError
-from core.train import training
-from tests import registry_setup
-
-
-@pytest.fixture
-def served(iris_project):
-    project, record = iris_project
-    result = training.train_model(project.experiment_id, record, "random_forest", {"n_estimators": 10})
-    registry_setup.promote("iris-classifier", "production", run_id=result.run_id)
-    return predict.load_served_model("iris-classifier", "1"), record
 
 
 @pytest.fixture

@@ -10,18 +10,8 @@ import pytest
 from core.registry import model_registry as registry
 from core.serve import predict
 from core.serve.predict import PredictError, ServedModel
-from core.train import training
-from tests import registry_setup
 
 IRIS_CLASSES = ["setosa", "versicolor", "virginica"]
-
-
-@pytest.fixture
-def served(iris_project):
-    project, record = iris_project
-    result = training.train_model(project.experiment_id, record, "random_forest", {"n_estimators": 10})
-    registry_setup.promote("iris-classifier", "production", run_id=result.run_id)
-    return predict.load_served_model("iris-classifier", "1"), record
 
 
 def test_load_served_model(served):
