@@ -84,6 +84,8 @@ def main() -> int:
         finally:
             if store == "server":
                 team_server("stop", folder / "team")
+                # the cluster lives in /tmp behind a link when run as root (PostgreSQL's own user needs to reach it)
+                shutil.rmtree((folder / "team" / "postgres").resolve(), ignore_errors=True)
     load["after"] = os.getloadavg()
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "load": load, **results}))
