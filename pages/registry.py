@@ -22,6 +22,7 @@ from core.ui.widgets.registry import (
     promotion_form,
     protection_settings,
     remove_form,
+    version_history,
 )
 from core.ui.widgets.retrain import retrain_panel
 
@@ -127,6 +128,7 @@ show_table(frame.rename(columns=columns), hide_index=True, width="stretch")
 aliases = model_registry.get_model(model_name).aliases
 if aliases:
     st.markdown("  ".join(f"`@{a}` → v{v}" for a, v in sorted(aliases.items())))
+version_history(model_name, versions, project.kpis)
 protection_settings(model_name, actor)
 
 set_col, remove_col = st.columns([3, 2])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pandas as pd
 import pytest
@@ -317,3 +318,24 @@ def test_a_new_session_opens_the_data_page_on_the_projects_stored_data(app):
     assert fresh.radio(key="data_source").options == ["Built-in data set", "Upload a file"]
     assert fresh.selectbox(key="data_builtin").value == "wine"
     assert fresh.selectbox(key="data_target").value == "cultivar"
+
+
+def test_registry_page_draws_the_models_history_with_its_alias_moves(app):
+    from core.compare.evaluation import evaluate_run
+    from tests import registry_setup
+
+    project = example(app)
+    first, second = _trained(project), _trained(project, "logistic_regression")
+    registry_setup.promote("iris-classifier", "production", run_id=first.run_id)
+    goto(app, "registry")
+    assert "appears once a version has been evaluated" in texts(app.caption)
+    evaluate_run(first.run_id, project.kpis)
+    registry_setup.promote("iris-classifier", "staging", run_id=second.run_id)  # v2, not evaluated
+
+    app.run()
+    no_exception(app)
+
+    chart = next(c for c in app.get("plotly_chart") if "registry_history_chart" in str(c.proto.id))
+    figure = json.loads(chart.proto.spec)
+    assert [t["text"] for t in figure["data"]][0] == ["v1"]
+    assert "Not evaluated yet, so not in the chart: v2." in texts(app.caption)

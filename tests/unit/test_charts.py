@@ -122,3 +122,33 @@ def test_class_labels_that_read_as_numbers_stay_categories():
     assert predict_charts.probability_bar({"2007": 0.2, "2008": 0.8}).layout.xaxis.type == "category"
     heatmap = compare_charts.confusion_heatmap(["1", "2"], [[3, 1], [0, 4]])
     assert heatmap.layout.xaxis.type == "category" and heatmap.layout.yaxis.type == "category"
+
+
+def test_the_model_history_puts_each_evaluated_version_in_time_and_marks_every_alias_move():
+    from core.question.kpis import KPI
+    from core.registry.governance import AuditEntry
+    from core.ui.charts.registry import model_history
+
+    day = 86_400_000
+    versions = [  # as model_registry.versions_table gives them, newest first
+        {"version": "3", "created": 3 * day, "test_accuracy": None, "test_f1_macro": None},
+        {"version": "2", "created": 2 * day, "test_accuracy": 0.97, "test_f1_macro": 0.96},
+        {"version": "1", "created": 1 * day, "test_accuracy": 0.93, "test_f1_macro": None},
+    ]
+    moves = [
+        AuditEntry("a", int(1.5 * day), "ana", "set", "production", None, "1"),
+        AuditEntry("b", int(2.5 * day), "bo", "set", "production", "1", "2"),
+        AuditEntry("c", int(2.6 * day), "bo", "protect", "production", None, None),  # the gate's own: no mark
+        AuditEntry("d", int(2.8 * day), "ana", "remove", "staging", "2", None),
+    ]
+
+    figure = model_history(versions, moves, [KPI("accuracy", ">=", 0.95)])
+
+    accuracy, f1 = figure.data
+    assert list(accuracy.text) == ["v1", "v2"] and list(accuracy.y) == [0.93, 0.97]  # v3 is not evaluated
+    assert list(f1.text) == ["v2"]
+    marks = [a.text for a in figure.layout.annotations]
+    assert "@production → v1" in marks and "@production → v2" in marks and "@staging → removed" in marks
+    assert len([s for s in figure.layout.shapes if s.line.dash == "dot"]) == 3  # one line per move
+    assert any(s.y0 == 0.95 for s in figure.layout.shapes)  # the accuracy KPI
+    assert model_history(versions[:1], moves) is None  # nothing evaluated: no chart

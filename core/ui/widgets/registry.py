@@ -15,6 +15,7 @@ from core.registry.governance import Actor
 from core.ui import cache, context
 from core.ui.actions import run_action, show_outcome
 from core.ui.charts import compare as compare_charts
+from core.ui.charts import registry as registry_charts
 from core.ui.common import guarded_button, inert_chart, show_code, show_table
 from core.ui.i18n import t
 from core.ui.text import plain
@@ -175,6 +176,18 @@ def _rollback_blocked(entry: governance.AuditEntry, existing: set[str], actor: A
     if entry.from_version and entry.from_version not in existing:
         return t("registry.rollback_deleted", version=entry.from_version)
     return None if actor.name else t("registry.who_first")
+
+
+def version_history(name: str, versions: list[dict], kpis) -> None:
+    """Every evaluated version's held-out scores over time with the alias moves marked; a word while none is."""
+    figure = registry_charts.model_history(versions, governance.history(name), kpis)
+    if figure is None:
+        st.caption(t("registry.history_none"))
+        return
+    inert_chart(st, figure, key="registry_history_chart")
+    waiting = [f"v{v['version']}" for v in versions if v.get("test_accuracy") is None]
+    if waiting:
+        st.caption(t("registry.history_not_evaluated", versions=", ".join(waiting)))
 
 
 def audit_timeline(name: str, actor: Actor, versions: list[dict]) -> None:
