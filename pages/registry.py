@@ -22,6 +22,7 @@ from core.ui.widgets.registry import (
     promotion_form,
     protection_settings,
     remove_form,
+    version_diff_section,
     version_history,
 )
 from core.ui.widgets.retrain import retrain_panel
@@ -129,6 +130,7 @@ aliases = model_registry.get_model(model_name).aliases
 if aliases:
     st.markdown("  ".join(f"`@{a}` → v{v}" for a, v in sorted(aliases.items())))
 version_history(model_name, versions, project.kpis)
+version_diff_section(model_name, versions, aliases, metric)
 protection_settings(model_name, actor)
 
 set_col, remove_col = st.columns([3, 2])

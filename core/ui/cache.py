@@ -14,6 +14,8 @@ from core.common import i18n
 from core.compare import evaluation, evidence, runs
 from core.data import datastore, loading, profiling, sets
 from core.registry import governance, model_registry
+from core.registry.version_diff import VersionDiff
+from core.registry.version_diff import version_diff as diff_versions
 from core.serve import predict, prediction_log
 from core.train import orphans
 from core.ui.i18n import language
@@ -164,6 +166,12 @@ def promotion_comparison(
     candidate_run: str, current_run: str, metric: str, language: str
 ) -> evidence.PromotionComparison:
     return evidence.promotion_comparison(candidate_run, current_run, metric)
+
+
+@in_language
+@st.cache_data(show_spinner=Later("widgets.spinner_comparison"), ttl=60, max_entries=16)
+def version_diff(name: str, version_a: str, version_b: str, metric: str, language: str) -> VersionDiff:
+    return diff_versions(name, version_a, version_b, metric)
 
 
 @in_language

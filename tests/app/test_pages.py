@@ -339,3 +339,26 @@ def test_registry_page_draws_the_models_history_with_its_alias_moves(app):
     figure = json.loads(chart.proto.spec)
     assert [t["text"] for t in figure["data"]][0] == ["v1"]
     assert "Not evaluated yet, so not in the chart: v2." in texts(app.caption)
+
+
+def test_registry_page_shows_what_changed_between_two_versions(app):
+    from core.compare.evaluation import evaluate_run
+    from tests import registry_setup
+
+    project = example(app)
+    forest, tree = _trained(project), _trained(project, "decision_tree")
+    registry_setup.promote("iris-classifier", "production", run_id=forest.run_id)
+    registry_setup.promote("iris-classifier", "candidate", run_id=tree.run_id)
+    for run in (forest, tree):
+        evaluate_run(run.run_id, project.kpis)
+    goto(app, "registry")
+
+    assert (app.selectbox(key="registry_diff_a").value, app.selectbox(key="registry_diff_b").value) == ("1", "2")
+    said = texts(app.markdown) + texts(app.caption)
+    assert "What changed between two versions" in [e.label for e in app.expander]
+    assert "the same data run" in said and "The same commit and package versions." in said
+    recipe = next(df.value for df in app.dataframe if "setting" in df.value.columns)
+    assert recipe.set_index("setting").loc["algorithm"].tolist() == ["random_forest", "decision_tree"]
+    assert list(recipe.columns) == ["setting", "v1", "v2"]
+    app.selectbox(key="registry_diff_b").set_value("1").run()
+    assert "Choose two different versions." in texts(app.caption)

@@ -9,14 +9,14 @@ import pandas as pd
 import streamlit as st
 
 from core.codegen.snippets import registry as snippets
-from core.common.i18n import when
+from core.common.i18n import number, significant, when
 from core.registry import governance, model_card, model_registry
 from core.registry.governance import Actor
 from core.ui import cache, context
 from core.ui.actions import run_action, show_outcome
 from core.ui.charts import compare as compare_charts
 from core.ui.charts import registry as registry_charts
-from core.ui.common import guarded_button, inert_chart, show_code, show_table
+from core.ui.common import error_message, guarded_button, inert_chart, show_code, show_table
 from core.ui.i18n import t
 from core.ui.text import plain
 
@@ -188,6 +188,98 @@ def version_history(name: str, versions: list[dict], kpis) -> None:
     waiting = [f"v{v['version']}" for v in versions if v.get("test_accuracy") is None]
     if waiting:
         st.caption(t("registry.history_not_evaluated", versions=", ".join(waiting)))
+
+
+def version_diff_section(name: str, versions: list[dict], aliases: dict[str, str], metric: str) -> None:
+    """Any two versions side by side (default: the one @production serves, or the oldest, against the newest):
+    data, recipe, code, results and the held-out rows one gets right and the other wrong."""
+    numbers = [str(v["version"]) for v in versions]  # newest first
+    if len(numbers) < 2:
+        return
+    with st.expander(t("registry.diff_header"), icon=":material/difference:"):
+        served = aliases.get("production") or numbers[-1]
+        newest = next((n for n in numbers if n != served), numbers[0])
+        left, right = st.columns(2)
+        a = left.selectbox(t("registry.diff_a"), numbers, index=numbers.index(served), key="registry_diff_a")
+        b = right.selectbox(t("registry.diff_b"), numbers, index=numbers.index(newest), key="registry_diff_b")
+        if a == b:
+            st.caption(t("registry.diff_same"))
+            return
+        try:
+            diff = cache.version_diff(name, a, b, metric)
+        except ValueError as exc:
+            st.error(plain(error_message(exc)))
+            return
+        va, vb = f"v{a}", f"v{b}"
+        named = {"a": va, "b": vb}
+        st.markdown(f"**{t('registry.diff_data')}**")
+        facts = diff.data.assign(
+            aspect=diff.data["aspect"].map(lambda k: t(f"registry.diff_fact_{k.replace(' ', '_').replace('-', '_')}")),
+            a=diff.data["a"].map(_cell),
+            b=diff.data["b"].map(_cell),
+        )
+        show_table(facts.rename(columns=named | {"aspect": t("registry.diff_aspect")}), hide_index=True)
+        if diff.columns_added or diff.columns_dropped:
+            st.caption(
+                plain(
+                    t(
+                        "registry.diff_columns",
+                        added=", ".join(diff.columns_added) or "—",
+                        dropped=", ".join(diff.columns_dropped) or "—",
+                        a=va,
+                        b=vb,
+                    )
+                )
+            )
+        if diff.same_data:
+            st.caption(t("registry.diff_same_data"))
+        else:
+            st.caption(t("registry.diff_shift_caption", a=va, b=vb))
+            shift = diff.shift.assign(
+                a=diff.shift["a"].map(_cell),
+                b=diff.shift["b"].map(_cell),
+                kind=diff.shift["kind"].map(lambda k: t(f"registry.diff_kind_{k}")),
+                verdict=diff.shift["verdict"].map(lambda v: t(f"registry.diff_shift_{v}")),
+            )
+            headers = {c: t(f"registry.diff_col_{c}") for c in ("feature", "kind", "statistic", "verdict")}
+            show_table(shift.rename(columns=named | headers), hide_index=True, width="stretch")
+        st.markdown(f"**{t('registry.diff_recipe')}**")
+        if diff.recipe.empty:
+            st.caption(t("registry.diff_recipe_same"))
+        else:
+            show_table(diff.recipe.rename(columns=named | {"setting": t("registry.diff_col_setting")}), hide_index=True)
+        st.markdown(f"**{t('registry.diff_code')}**")
+        if diff.code.empty:
+            st.caption(t("registry.diff_code_same"))
+        else:
+            show_table(diff.code.rename(columns=named | {"what": t("registry.diff_col_what")}), hide_index=True)
+        st.markdown(f"**{t('registry.diff_results')}**")
+        _comparison({b: diff.b.run_id, a: diff.a.run_id}, b, a, metric)
+        st.markdown(f"**{t('registry.diff_rows')}**")
+        rows = diff.disagreements
+        if isinstance(rows, str):
+            st.caption(plain(rows))
+        elif rows.empty:
+            st.caption(t("registry.diff_rows_none"))
+        else:
+            st.caption(t("registry.diff_rows_caption", count=len(rows), a=va, b=vb))
+            renamed = {
+                "a predicts": t("registry.diff_predicts", version=va),
+                "b predicts": t("registry.diff_predicts", version=vb),
+            }
+            shown = rows.assign(right=rows["right"].map(named)).rename(columns=renamed)
+            show_table(shown, hide_index=True, width="stretch")
+
+
+def _cell(value: object) -> str:
+    """A value of a side-by-side column as the reader writes it: numbers and text may share a column."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    if isinstance(value, bool | str):
+        return str(value)
+    if isinstance(value, int):
+        return number(value)
+    return significant(float(value), 4) if isinstance(value, float) else str(value)
 
 
 def audit_timeline(name: str, actor: Actor, versions: list[dict]) -> None:
