@@ -534,33 +534,33 @@ def run_search(
 
 
 class StoreSignals:
-    """What a running search shares through its parent run with every process on the store: a heartbeat tag,
-    renewed in the background while this process lives (also through a long refit), and Stop pressed elsewhere
-    (another app replica, another server), read from the run's tags at most every STOP_POLL_S."""
+    """What a running search shares through its parent run with every process on the store: a heartbeat tag
+    renewed every HEARTBEAT_S while this process lives (also through a long refit), and Stop pressed elsewhere
+    (another app replica, another server), read from the run's tags every STOP_POLL_S. Both in a background
+    thread, so that a slow or unreachable store never holds up the search's loop or its own Stop."""
 
     def __init__(self, client, run_id: str) -> None:
         self._client, self._run_id = client, run_id
-        self._read_at = -math.inf
-        self._asked = False
+        self._asked = threading.Event()
         self._closed = threading.Event()
-        threading.Thread(target=self._beat, name=f"qua3ck-heartbeat-{run_id[:8]}", daemon=True).start()
+        threading.Thread(target=self._watch, name=f"qua3ck-search-signals-{run_id[:8]}", daemon=True).start()
 
     def should_stop(self, local: Callable[[], object] | None = None) -> object:
         """``local()``'s answer (this process's Stop or ABORT), else True once Stop was asked in the store."""
         here = local() if local else None
-        if here or self._asked:
-            return here or True
-        now = time.monotonic()
-        if now - self._read_at >= STOP_POLL_S:
-            self._read_at = now
-            with contextlib.suppress(Exception):  # a store that does not answer is noticed when a trial is logged
-                self._asked = TAG_STOP_REQUESTED in self._client.get_run(self._run_id).data.tags
-        return self._asked
+        return here or self._asked.is_set()
 
-    def _beat(self) -> None:
-        while not self._closed.wait(HEARTBEAT_S):
-            with contextlib.suppress(Exception):  # a missed beat is no fault; many missed ones mean a lost process
-                self._client.set_tag(self._run_id, TAG_HEARTBEAT, str(_now_ms()))
+    def _watch(self) -> None:
+        beaten = time.monotonic()
+        while not self._closed.wait(STOP_POLL_S):
+            # a store that does not answer is noticed when a trial is logged; a missed beat is no fault either
+            with contextlib.suppress(Exception):
+                if TAG_STOP_REQUESTED in self._client.get_run(self._run_id).data.tags:
+                    self._asked.set()
+            if time.monotonic() - beaten >= HEARTBEAT_S:
+                beaten = time.monotonic()
+                with contextlib.suppress(Exception):
+                    self._client.set_tag(self._run_id, TAG_HEARTBEAT, str(_now_ms()))
 
     def close(self) -> None:
         self._closed.set()

@@ -99,7 +99,7 @@ def test_a_search_whose_machine_went_quiet_is_ended_by_the_sweep(iris_project):
 def test_a_search_beats_while_it_runs_and_reads_a_stop_asked_elsewhere(iris_project, monkeypatch):
     project, record = iris_project
     monkeypatch.setattr(tuning, "HEARTBEAT_S", 0.2)
-    monkeypatch.setattr(tuning, "STOP_POLL_S", 0.0)
+    monkeypatch.setattr(tuning, "STOP_POLL_S", 0.05)
     beats: list[str] = []
 
     def on_trial(trial, progress) -> None:
