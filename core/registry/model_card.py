@@ -559,6 +559,7 @@ def _registry(s: _Sources, history: list[dict]) -> list[Block]:
     if tags:
         columns = _cols("registry.col_tag", "registry.col_value")
         blocks.append(_table(columns, tags, tr("card.registry.tags_caption")))
+    blocks.append(_versions(s.info.name))
     if not history:
         blocks.append(tr("card.registry.no_history"))
         return blocks
@@ -586,6 +587,30 @@ def _registry(s: _Sources, history: list[dict]) -> list[Block]:
     columns = [tr(f"registry.audit_{name}") if name else tr("card.registry.col_versions") for name in audit]
     blocks.append(_table(columns, rows, tr("card.registry.history_caption")))
     return blocks
+
+
+def _versions(name: str) -> Table:
+    """The model's history: every version in the order it was registered, with its held-out scores and aliases."""
+    rows = [
+        [
+            f"v{v['version']}",
+            _when(v["created"]),
+            v["algorithm"] or "—",
+            _num(v["test_accuracy"]),
+            _num(v["test_f1_macro"]),
+            v["aliases"] or "—",
+        ]
+        for v in sorted(model_registry.versions_table(name), key=lambda v: v["created"])
+    ]
+    columns = _cols(
+        "registry.col_version",
+        "registry.col_registered",
+        "registry.col_algorithm",
+        "registry.col_accuracy",
+        "registry.col_f1",
+        "registry.col_aliases",
+    )
+    return _table(columns, rows, tr("card.registry.versions_caption"))
 
 
 def _provenance(s: _Sources) -> list[Block]:

@@ -365,3 +365,18 @@ def test_rendering_escapes_table_cells_and_html():
     assert "<caption>Cap</caption>" in page and "<td>x|y</td>" in page
     assert "<p>line one\nline &lt;two&gt;</p>" in page
     assert "<h1>m v1</h1>" in page and "<h2>Data</h2>" in page
+
+
+def test_the_card_holds_the_models_history_of_versions(version):
+    project, record, run, evaluation, info = version
+    later = training.train_model(project.experiment_id, record, "decision_tree", {"max_depth": 2})
+    registry.register(later.run_id, "iris-classifier")  # v2, not evaluated
+
+    text = model_card.build_card("iris-classifier", "2").markdown()
+
+    history = text.split("The versions of this model in the order they were registered")[1].split("\n\n")[1]
+    first, second = (line for line in history.splitlines() if re.match(r"\| v\d", line))
+    accuracy = f"{evaluation.metrics['accuracy']:.4f}"
+    assert first.startswith("| v1 |") and "logistic_regression" in first and accuracy in first
+    assert "@champion" in first
+    assert second.startswith("| v2 |") and "decision_tree" in second and "| — | — |" in second
