@@ -67,7 +67,11 @@ def _promote(name: str, actor: Actor, seen: dict[str, str]) -> str:
     return t("registry.alias_set", alias=alias, version=version, moved=moved)
 
 
-def _comparison(version_runs: dict[str, str | None], version: str, holder: str, metric: str) -> None:
+def _comparison(
+    version_runs: dict[str, str | None], version: str, holder: str, metric: str, where: str = "registry"
+) -> None:
+    """The candidate ``version`` against ``holder``: metrics, both paired tests, confusion matrices (their widget
+    keys start with ``where``, as the promotion form and the version diff may show the same pair)."""
     candidate_run, current_run = version_runs.get(version), version_runs.get(holder)
     if not candidate_run or not current_run:
         st.caption(t("registry.no_comparison"))
@@ -89,7 +93,7 @@ def _comparison(version_runs: dict[str, str | None], version: str, holder: str, 
             inert_chart(
                 column,
                 compare_charts.confusion_heatmap(ev.labels, ev.confusion, title=label),
-                key=f"registry_cm_{label}",
+                key=f"{where}_cm_{label}",
             )
 
 
@@ -254,7 +258,7 @@ def version_diff_section(name: str, versions: list[dict], aliases: dict[str, str
         else:
             show_table(diff.code.rename(columns=named | {"what": t("registry.diff_col_what")}), hide_index=True)
         st.markdown(f"**{t('registry.diff_results')}**")
-        _comparison({b: diff.b.run_id, a: diff.a.run_id}, b, a, metric)
+        _comparison({b: diff.b.run_id, a: diff.a.run_id}, b, a, metric, where="registry_diff")
         st.markdown(f"**{t('registry.diff_rows')}**")
         rows = diff.disagreements
         if isinstance(rows, str):
