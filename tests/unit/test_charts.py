@@ -147,8 +147,9 @@ def test_the_model_history_puts_each_evaluated_version_in_time_and_marks_every_a
     accuracy, f1 = figure.data
     assert list(accuracy.text) == ["v1", "v2"] and list(accuracy.y) == [0.93, 0.97]  # v3 is not evaluated
     assert list(f1.text) == ["v2"]
-    marks = [a.text for a in figure.layout.annotations]
+    marks = [a.text.split(" · ")[0] for a in figure.layout.annotations]
     assert "@production → v1" in marks and "@production → v2" in marks and "@staging → removed" in marks
+    assert list(figure.layout.xaxis.categoryarray) == ["v1", "v2", "v3"]  # every version, in registration order
     assert len([s for s in figure.layout.shapes if s.line.dash == "dot"]) == 3  # one line per move
     assert any(s.y0 == 0.95 for s in figure.layout.shapes)  # the accuracy KPI
     assert model_history(versions[:1], moves) is None  # nothing evaluated: no chart
