@@ -201,7 +201,7 @@ def version_diff_section(name: str, versions: list[dict], aliases: dict[str, str
     if len(numbers) < 2:
         return
     with st.expander(t("registry.diff_header"), icon=":material/difference:"):
-        served = aliases.get("production") or numbers[-1]
+        served = aliases.get("production") if aliases.get("production") in numbers else numbers[-1]
         newest = next((n for n in numbers if n != served), numbers[0])
         left, right = st.columns(2)
         a = left.selectbox(t("registry.diff_a"), numbers, index=numbers.index(served), key="registry_diff_a")
