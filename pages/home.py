@@ -8,8 +8,10 @@ from core.ui import cache
 from core.ui.common import error_message, stop_on_error
 from core.ui.context import current_project
 from core.ui.i18n import t
+from core.ui.identity import current_actor
 from core.ui.shell import PAGES, ensure_shell
 from core.ui.text import plain
+from core.ui.widgets.requests import waiting_board
 
 ensure_shell()
 st.title(t("home.title"))
@@ -45,6 +47,7 @@ page_titles = {path: t(key) for path, key, _ in PAGES}
 if lost := cache.lost_searches(project.experiment_id):  # cut short by a killed server: A³ offers to run them again
     st.warning(t("home.lost_searches", count=len(lost)), icon="⚠️")
     st.page_link("pages/train.py", label=t("home.open_page", page=page_titles["pages/train.py"]), icon="➡️")
+waiting_board(current_actor())  # promotion requests this person may decide, from every model in the store
 for card in board:
     with st.container(border=True):
         left, right = st.columns([5, 2])

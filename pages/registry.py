@@ -25,6 +25,7 @@ from core.ui.widgets.registry import (
     version_diff_section,
     version_history,
 )
+from core.ui.widgets.requests import requests_section, waiting_notice
 from core.ui.widgets.retrain import retrain_panel
 
 REGISTERED = "registry_registered"  # plain session key: what the last registration of this session did
@@ -129,6 +130,7 @@ show_table(frame.rename(columns=columns), hide_index=True, width="stretch")
 aliases = model_registry.get_model(model_name).aliases
 if aliases:
     st.markdown("  ".join(f"`@{a}` → v{v}" for a, v in sorted(aliases.items())))
+waiting_notice(model_name, actor)
 version_history(model_name, versions, project.kpis)
 version_diff_section(model_name, versions, aliases, metric)
 protection_settings(model_name, actor)
@@ -138,6 +140,7 @@ with set_col, st.container(border=True):
     promotion_form(model_name, versions, aliases, actor, metric)
 with remove_col, st.container(border=True):
     remove_form(model_name, aliases, actor)
+requests_section(model_name, aliases, actor)
 audit_timeline(model_name, actor, versions)
 with st.container(border=True):
     retrain_panel(model_name, actor)

@@ -1,9 +1,10 @@
 """Headless lifecycle for CI/CT pipelines: ``python -m core COMMAND``.
 
 One module per phase's commands — question (kpis), train, compare (evaluate), registry (promote, rollback,
-audit), serve (predict), monitor (monitor, retrain), codegen (export) — each adding its arguments to the parser
-(parser) and importing what it runs only when it runs, so that ``--help`` and a usage error answer without
-loading MLflow or scikit-learn. Errors end a command with one line on stderr (common)."""
+audit, request, approve, reject, withdraw, requests), serve (predict), monitor (monitor, retrain), codegen
+(export) — each adding its arguments to the parser (parser) and importing what it runs only when it runs, so
+that ``--help`` and a usage error answer without loading MLflow or scikit-learn. Errors end a command with one
+line on stderr (common)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,11 @@ COMMANDS = {
     "promote": registry.cmd_promote,
     "rollback": registry.cmd_rollback,
     "audit": registry.cmd_audit,
+    "request": registry.cmd_request,
+    "approve": registry.cmd_approve,
+    "reject": registry.cmd_reject,
+    "withdraw": registry.cmd_withdraw,
+    "requests": registry.cmd_requests,
     "predict": serve.cmd_predict,
     "monitor": monitor.cmd_monitor,
     "retrain": monitor.cmd_retrain,

@@ -98,5 +98,8 @@ def who_acts(args):
 def enforce_gate(decision, force: bool) -> None:
     """Refuse (exit 3) what the gate refuses; --force (with its reason, checked earlier) overrides a verdict."""
     if not decision.approver_ok or (not decision.verdict_ok and not force):
-        hint = "" if not decision.approver_ok else " (CLI: --force --reason TEXT)"
+        if decision.request_instead:
+            hint = " Ask for it with 'request' (--alias, --version, --reason); an approver decides."
+        else:
+            hint = "" if not decision.approver_ok else " (CLI: --force --reason TEXT)"
         raise GateRefused(decision.message + hint)

@@ -9,7 +9,8 @@ from core.cli.common import EXIT_CODES, EXIT_ERROR
 
 DESCRIPTION = """Headless lifecycle for CI/CT pipelines: ``python -m core COMMAND``.
 
-Commands: kpis, train, evaluate, promote, rollback, audit, predict, monitor, retrain, export."""
+Commands: kpis, train, evaluate, promote, rollback, audit, request, approve, reject, withdraw, requests, predict,
+monitor, retrain, export."""
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,10 +1,22 @@
-"""K — ``promote``, ``rollback`` and ``audit``: alias changes through the promotion gate, and their audit trail."""
+"""K — ``promote``, ``rollback`` and ``audit``: alias changes through the promotion gate, and their audit trail;
+``request``, ``approve``, ``reject``, ``withdraw`` and ``requests``: promotion requests (a CI job asks, a person
+decides)."""
 
 from __future__ import annotations
 
 import json
 
-from core.cli.common import EXIT_CODES, CLIError, add_model, add_who, command, emit, enforce_gate, who_acts
+from core.cli.common import (
+    EXIT_CODES,
+    CLIError,
+    GateRefused,
+    add_model,
+    add_who,
+    command,
+    emit,
+    enforce_gate,
+    who_acts,
+)
 
 PROMOTE_HELP = """Point an alias at a run's model (registered as a new version first) or at an existing version.
 
@@ -19,6 +31,16 @@ PROMOTE_SUMMARY = (
     "point an alias at a run's model or an existing version, through the promotion gate; exit 3 if refused"
 )
 ROLLBACK_SUMMARY = "move an alias back to the version it held before its last recorded change (audited)"
+REQUEST_HELP = """Ask for a protected alias to move to a version; approvers decide (approve, reject).
+
+The request is stored on the version with the evidence at this moment (KPI verdict, the version against the
+alias's holder) and recorded in the model's audit trail. A version whose KPI verdict is not a pass can only be
+asked for with --override (the --reason says why). How many approvals a move needs and who may give them is the
+alias's rule (set on the K page); the person who asks never approves their own request.
+
+Names on the command line (--by, $QUA3CK_USER, the login name) are not verified: anyone can act as anyone here,
+as on a page without sign-in. Guard who decides with sign-in on the app, or a tracking server that authenticates."""
+DECIDE_EPILOG = EXIT_CODES.replace("promote: the promotion gate refused", "the rules or the gate refused")
 
 
 def register(sub) -> None:
@@ -43,6 +65,30 @@ def register(sub) -> None:
     )
     add_model(audit, alias_required=False, alias_help="only this alias's changes")
     audit.add_argument("--json", action="store_true", help="a JSON list of entries")
+    request = command(sub, "request", "ask for a protected alias to move to a version", REQUEST_HELP, DECIDE_EPILOG)
+    add_model(request)
+    request.add_argument("--version", required=True, help="the version the alias should point at")
+    request.add_argument("--reason", metavar="TEXT", required=True, help="why (at least 10 characters)")
+    request.add_argument("--override", action="store_true", help="ask to move a version whose verdict is not a pass")
+    add_who(request, "asks")
+    request.add_argument("--json", action="store_true")
+    for name, does, comment_help in (
+        ("approve", "approve a promotion request; the last approval it needs moves the alias", "optional"),
+        ("reject", "reject a promotion request with a comment; nothing moves", "required, at least 10 characters"),
+        ("withdraw", "take back your own promotion request", "optional"),
+    ):
+        decide = command(sub, name, does, None, DECIDE_EPILOG)
+        decide.add_argument("--model", required=True)
+        decide.add_argument("--request", metavar="ID", required=True, help="the request's id (see 'requests')")
+        decide.add_argument(
+            "--comment", metavar="TEXT", default="", help=f"recorded with the decision ({comment_help})"
+        )
+        add_who(decide, name + "s")
+        decide.add_argument("--json", action="store_true")
+    pending = sub.add_parser("requests", help="the open promotion requests of a model, or of the whole store")
+    pending.add_argument("--model", help="only this model's requests")
+    pending.add_argument("--all", action="store_true", help="also those decided or withdrawn (needs --model)")
+    pending.add_argument("--json", action="store_true", help="a JSON list of requests")
 
 
 def cmd_promote(args) -> int:
@@ -126,4 +172,89 @@ def cmd_audit(args) -> int:
     print(
         "\n".join(governance.describe_entry(e) for e in entries) or f"no recorded alias changes for {scope}{args.model}"
     )
+    return 0
+
+
+def _request_line(request) -> str:
+    def v(version):
+        return f"v{version}" if version is not None else "—"
+
+    approvals = f"{len(request.approvals)}/{request.needed} approvals"
+    if request.approved_by:
+        approvals += " (" + ", ".join(request.approved_by) + ")"
+    override = "; asks to override the gate" if request.override else ""
+    return (
+        f"{request.id}  {request.model}@{request.alias} {v(request.holder)} → {v(request.version)}  {request.state}"
+        f"  asked by {request.who}: {request.reason}  [{approvals}; verdict {request.verdict}{override}]"
+    )
+
+
+def _decided(args, call, text: str = "", required: bool = False, what: str = "--comment") -> int:
+    """Run a request command; what the rules or the gate refuse is exit 3, like a refused promote; an unknown
+    model or request, or a ``text`` too short or too long, exit 2."""
+    from core.registry import governance, requests
+
+    text = (text or "").strip()
+    if required and len(text) < governance.MIN_REASON:
+        raise CLIError(f"{what} needs at least {governance.MIN_REASON} characters (it has {len(text)}).")
+    if len(text) > governance.MAX_REASON:
+        raise CLIError(f"{what}: keep it under {governance.MAX_REASON} characters (it has {len(text)}).")
+    try:
+        request = call()
+    except (governance.UnknownModel, requests.UnknownRequest):
+        raise
+    except governance.GovernanceError as exc:
+        raise GateRefused(str(exc)) from None
+    emit(args, request.as_dict(), _request_line(request))
+    return 0
+
+
+def cmd_request(args) -> int:
+    from core.registry import requests
+
+    actor = who_acts(args)
+    return _decided(
+        args,
+        lambda: requests.ask(args.model, args.alias, args.version, actor, args.reason, override=args.override),
+        args.reason,
+        required=True,
+        what="--reason",
+    )
+
+
+def cmd_approve(args) -> int:
+    from core.registry import requests
+
+    actor = who_acts(args)
+    return _decided(args, lambda: requests.approve(args.model, args.request, actor, args.comment), args.comment)
+
+
+def cmd_reject(args) -> int:
+    from core.registry import requests
+
+    actor = who_acts(args)
+    return _decided(args, lambda: requests.reject(args.model, args.request, actor, args.comment), args.comment, True)
+
+
+def cmd_withdraw(args) -> int:
+    from core.registry import requests
+
+    actor = who_acts(args)
+    return _decided(args, lambda: requests.withdraw(args.model, args.request, actor, args.comment), args.comment)
+
+
+def cmd_requests(args) -> int:
+    from core.registry import requests
+
+    if args.all and not args.model:
+        raise CLIError("--all needs --model NAME: decided requests are listed per model.")
+    if args.model:
+        found = requests.requests_of(args.model, None if args.all else requests.OPEN)
+    else:
+        found = requests.open_requests()
+    if args.json:
+        print(json.dumps([r.as_dict() for r in found], default=str, ensure_ascii=False))
+        return 0
+    scope = f" for {args.model}" if args.model else ""
+    print("\n".join(_request_line(r) for r in found) or f"no open promotion requests{scope}")
     return 0

@@ -25,6 +25,8 @@ from core.registry import model_registry
 from core.registry.model_registry import RegistryError
 
 TAG_PROTECTED = "qua3ck.protected_aliases"  # registered-model tag: comma-separated alias names
+TAG_RULES = "qua3ck.approval_rules"  # registered-model tag: JSON {alias: {"approvals": n, "approvers": [names]}}
+MAX_APPROVALS = 5
 DEFAULT_PROTECTED = ("production", "champion")
 AUDIT_PREFIX = "qua3ck.audit."
 MIN_REASON = 10
@@ -63,6 +65,61 @@ class Actor:
 
 MOVES = ("set", "remove", "rollback")  # the audit actions that move an alias (the others change the gate)
 RULES = ("kpis",)  # the audit actions on a project: its KPIs, the rules every verdict is judged by
+REQUESTS = ("request", "approve", "reject", "withdraw")  # a promotion request and its decisions (registry.requests)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How a protected alias moves. ``approvals`` 0: an approver moves it directly (and anyone else may ask);
+    n >= 1: only through a request that n people other than the requester approve. ``approvers`` narrows who
+    may move or approve it to these names (empty: the approvers of sign-in, or anyone without sign-in)."""
+
+    alias: str
+    approvals: int = 0
+    approvers: tuple[str, ...] = ()
+
+    @property
+    def needed(self) -> int:
+        """Approvals a request for this alias needs."""
+        return max(1, self.approvals)
+
+    def allows(self, actor: Actor) -> bool:
+        """May ``actor`` move this alias, or approve a request for it?"""
+        if not actor.may_approve():
+            return False
+        return not self.approvers or _same_name(actor.name, self.approvers)
+
+    def describe(self) -> str:
+        """The rule in the audit trail's words: '2 approvals from ana, ben'."""
+        count = "direct moves by an approver" if self.approvals == 0 else f"{self.approvals} approval(s)"
+        return count + (f" from {', '.join(self.approvers)}" if self.approvers else "")
+
+
+def _same_name(name: str, names) -> bool:
+    return name.strip().lower() in {n.strip().lower() for n in names}
+
+
+def parse_rules(tags: dict[str, str] | None) -> dict[str, Rule]:
+    """The approval rules among a registered model's tags (a tag edited into nonsense counts as no rules)."""
+    try:
+        raw = json.loads((tags or {}).get(TAG_RULES) or "{}")
+        return {
+            str(alias): Rule(
+                str(alias),
+                min(max(int(rule.get("approvals", 0)), 0), MAX_APPROVALS),
+                tuple(str(a).strip() for a in rule.get("approvers", ()) if str(a).strip()),
+            )
+            for alias, rule in raw.items()
+        }
+    except (ValueError, TypeError, AttributeError):
+        return {}
+
+
+def encode_rules(rules: dict[str, Rule]) -> str:
+    return json.dumps(
+        {a: {"approvals": r.approvals, "approvers": list(r.approvers)} for a, r in sorted(rules.items())},
+        ensure_ascii=False,
+    )
 
 
 @dataclass(frozen=True)
@@ -72,7 +129,7 @@ class AuditEntry:
     key: str
     when: int  # epoch ms
     who: str
-    action: str  # set, remove, rollback (MOVES); protect, unprotect (the gate's own settings); kpis (RULES)
+    action: str  # MOVES; protect, unprotect, rule (the gate's own settings); kpis (RULES); REQUESTS
     alias: str  # empty for a change of the KPIs
     from_version: str | None
     to_version: str | None
@@ -80,8 +137,9 @@ class AuditEntry:
     override: bool = False
     verdict: str = ""  # the target version's KPI verdict at the time
     applied: bool = True  # False: the newest entry of its alias, but the alias does not hold its target
-    before: str = ""  # a change of the KPIs: the KPIs before and after, as "accuracy >= 0.95, latency_ms < 500"
+    before: str = ""  # a change of the KPIs or of an alias's rule: before and after, as "accuracy >= 0.95"
     after: str = ""
+    request: str = ""  # the promotion request this entry asks, decides or carries out (core.registry.requests)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -96,19 +154,25 @@ class GateDecision:
     protected: bool
     verdict: str
     verdict_ok: bool  # the version passes its KPIs, or the alias is not protected
-    approver_ok: bool
+    approver_ok: bool  # the actor may move the alias directly
     message: str
+    approvals: int = 0  # approvals a request for this move needs (0: the alias is not protected)
 
     @property
     def allowed(self) -> bool:
         return self.verdict_ok and self.approver_ok
+
+    @property
+    def request_instead(self) -> bool:
+        """The actor may not move the alias, but may ask for the move with a promotion request."""
+        return self.protected and not self.approver_ok
 
 
 def _client():
     return model_registry._client()
 
 
-def _registry_call(what: str, call, *args):
+def registry_call(what: str, call, *args):
     """Run a registry call; an unreachable or refusing registry becomes one GovernanceError line."""
     from mlflow.exceptions import MlflowException
 
@@ -120,7 +184,7 @@ def _registry_call(what: str, call, *args):
         raise GovernanceError(tr("governance.no_answer", what=what, error=one_line(exc))) from None
 
 
-def _model(name: str):
+def read_model(name: str):
     from mlflow.exceptions import MlflowException
 
     model_registry.validate_model_name(name)  # MLflow's own refusal of a bad name would read as "did not answer"
@@ -136,16 +200,32 @@ def _model(name: str):
 
 def protected_aliases(name: str) -> tuple[str, ...]:
     """The aliases of a model guarded by the gate (the model's tag, else production and champion)."""
-    raw = (_model(name).tags or {}).get(TAG_PROTECTED)
+    return protected_in(read_model(name).tags)
+
+
+def protected_in(tags: dict[str, str] | None) -> tuple[str, ...]:
+    raw = (tags or {}).get(TAG_PROTECTED)
     if raw is None:
         return DEFAULT_PROTECTED
     return tuple(a for a in (part.strip() for part in raw.split(",")) if a)
 
 
+def approval_rules(name: str) -> dict[str, Rule]:
+    """Each protected alias's rule (a protected alias without a stored rule: approvers move it directly)."""
+    tags = read_model(name).tags
+    stored = parse_rules(tags)
+    return {alias: stored.get(alias, Rule(alias)) for alias in protected_in(tags)}
+
+
+def rule_for(name: str, alias: str) -> Rule | None:
+    """The rule of ``alias`` when it is protected, else None."""
+    return approval_rules(name).get(alias)
+
+
 def set_protected_aliases(name: str, aliases: list[str], actor: Actor, reason: str = "") -> tuple[str, ...]:
     """Choose which aliases of a model the gate guards: the gate guarding itself, so only an approver may change it
     when sign-in is configured, a change needs a reason, and each alias protected or released is an audit entry."""
-    _check_actor(actor)
+    check_actor(actor)
     if not actor.may_approve():
         raise GovernanceError(tr("governance.only_approvers_protect", name=actor.name))
     cleaned = tuple(dict.fromkeys(model_registry.validate_alias(a) for a in aliases))
@@ -155,14 +235,14 @@ def set_protected_aliases(name: str, aliases: list[str], actor: Actor, reason: s
     ]
     if not changes:
         return cleaned
-    reason = _reason(reason, True, tr("governance.reason_for_protection"))
+    reason = written_reason(reason, True, tr("governance.reason_for_protection"))
     now = int(time.time() * 1000)
     entries = [
-        AuditEntry(_new_key(now), now, actor.name.strip(), action, alias, None, None, reason)
+        AuditEntry(new_key(now), now, actor.name.strip(), action, alias, None, None, reason)
         for action, alias in changes
     ]
     protect = ",".join(cleaned)
-    _record_and_apply(
+    record_and_apply(
         name, entries[0], lambda: _client().set_registered_model_tag(name, TAG_PROTECTED, protect), *entries[1:]
     )
     return cleaned
@@ -185,17 +265,20 @@ def version_verdict(name: str, version: str) -> str:
     return run_verdict(model_registry.get_version(name, version).run_id)
 
 
-def _check_actor(actor: Actor) -> None:
+def check_actor(actor: Actor) -> None:
     if not actor.name.strip():
         raise GovernanceError(tr("governance.who_first"))
     if len(actor.name) > MAX_NAME:
         raise GovernanceError(tr("governance.name_too_long", limit=MAX_NAME))
 
 
-def _decide(alias: str, what: str, version: str, protected: bool, verdict: str, actor: Actor) -> GateDecision:
+def _decide(alias: str, what: str, version: str, rule: Rule | None, verdict: str, actor: Actor) -> GateDecision:
+    protected = rule is not None
     verdict_ok = not protected or verdict == PASS
-    approver_ok = not protected or actor.may_approve()
-    if not approver_ok:
+    approver_ok = not protected or (rule.approvals == 0 and rule.allows(actor))
+    if protected and rule.approvals > 0:
+        message = tr("governance.gate_needs_request", alias=alias, count=rule.approvals)
+    elif not approver_ok:
         who = actor.name or tr("governance.you")
         message = tr("governance.gate_not_approver", alias=alias, who=who)
     elif not verdict_ok:
@@ -204,17 +287,17 @@ def _decide(alias: str, what: str, version: str, protected: bool, verdict: str, 
         message = tr("governance.gate_passes", alias=alias, what=what)
     else:
         message = tr("governance.gate_unprotected", alias=alias)
-    return GateDecision(alias, version, protected, verdict, verdict_ok, approver_ok, message)
+    approvals = rule.needed if protected else 0
+    return GateDecision(alias, version, protected, verdict, verdict_ok, approver_ok, message, approvals)
 
 
 def check_gate(name: str, alias: str, version: str, actor: Actor) -> GateDecision:
     """May ``actor`` point ``alias`` at ``version``? Protected aliases need a passing KPI verdict (or an
     override with a reason) and, when promotions are guarded, an approver."""
     alias = model_registry.validate_alias(alias)
-    protected = alias in protected_aliases(name)
     version = str(version)
     what = tr("governance.what_version", version=version)
-    return _decide(alias, what, version, protected, version_verdict(name, version), actor)
+    return _decide(alias, what, version, rule_for(name, alias), version_verdict(name, version), actor)
 
 
 def check_run_gate(name: str, alias: str, run_id: str, actor: Actor) -> GateDecision:
@@ -222,10 +305,10 @@ def check_run_gate(name: str, alias: str, run_id: str, actor: Actor) -> GateDeci
     protected aliases), so a refused promotion registers nothing."""
     alias = model_registry.validate_alias(alias)
     try:
-        protected = alias in protected_aliases(name)
+        rule = rule_for(name, alias)
     except UnknownModel:
-        protected = alias in DEFAULT_PROTECTED
-    return _decide(alias, tr("governance.what_run", run=run_id), "", protected, run_verdict(run_id), actor)
+        rule = Rule(alias) if alias in DEFAULT_PROTECTED else None
+    return _decide(alias, tr("governance.what_run", run=run_id), "", rule, run_verdict(run_id), actor)
 
 
 _locks: dict[tuple[str, str], threading.Lock] = {}
@@ -238,12 +321,12 @@ def _alias_lock(name: str, alias: str) -> threading.Lock:
         return _locks.setdefault((name, alias), threading.Lock())
 
 
-_UNCHECKED = object()
+UNCHECKED = object()
 
 
 def _check_holder(name: str, alias: str, expected_from) -> str | None:
     current = model_registry.get_model(name).aliases.get(alias)
-    if expected_from is not _UNCHECKED and current != (str(expected_from) if expected_from is not None else None):
+    if expected_from is not UNCHECKED and current != (str(expected_from) if expected_from is not None else None):
         seen = tr("governance.what_version", version=expected_from) if expected_from is not None else None
         now = tr("governance.what_version", version=current) if current is not None else None
         nothing = tr("governance.no_version")
@@ -251,7 +334,7 @@ def _check_holder(name: str, alias: str, expected_from) -> str | None:
     return current
 
 
-def _reason(reason: str, required: bool, what: str) -> str:
+def written_reason(reason: str, required: bool, what: str) -> str:
     reason = (reason or "").strip()
     if len(reason) > MAX_REASON:
         raise GovernanceError(tr("governance.reason_too_long", limit=MAX_REASON, length=len(reason)))
@@ -260,7 +343,7 @@ def _reason(reason: str, required: bool, what: str) -> str:
     return reason
 
 
-def _record_and_apply(name: str, entry: AuditEntry, apply, *more: AuditEntry) -> AuditEntry:
+def record_and_apply(name: str, entry: AuditEntry, apply, *more: AuditEntry) -> AuditEntry:
     """Write the entry (and ``more`` of the same change) on the registered model, then the change; if the registry
     refuses the change, take the entries back."""
     client = _client()
@@ -276,7 +359,7 @@ def _record_then(write, delete, entries: tuple[AuditEntry, ...], apply) -> Audit
     """Write the entries with ``write(key, value)``, then ``apply()``; when that fails, ``delete(key)`` them again, so
     no entry claims a change that did not happen. Returns the first entry."""
     for written in entries:
-        _registry_call(tr("governance.while_recording"), write, written.key, _encode(written))
+        registry_call(tr("governance.while_recording"), write, written.key, _encode(written))
     try:
         apply()
     except Exception as exc:  # noqa: BLE001 — whatever failed, the entry must not claim a change that did not happen
@@ -291,13 +374,13 @@ def _encode(entry: AuditEntry) -> str:
     data = entry.as_dict()
     data.pop("key")
     data.pop("applied")
-    for rules_only in ("before", "after"):
+    for rules_only in ("before", "after", "request"):
         if not data[rules_only]:
             data.pop(rules_only)
     return json.dumps(data, ensure_ascii=False)
 
 
-def _new_key(now: int) -> str:
+def new_key(now: int) -> str:
     return f"{AUDIT_PREFIX}{now:013d}.{uuid.uuid4().hex[:8]}"
 
 
@@ -308,11 +391,15 @@ def move_alias(
     actor: Actor,
     reason: str = "",
     override: bool = False,
-    expected_from=_UNCHECKED,
+    expected_from=UNCHECKED,
+    request: str = "",
+    decided: tuple[AuditEntry, ...] = (),
 ) -> AuditEntry:
     """Point ``alias`` at ``version`` through the gate and record it. ``expected_from`` is the holder the person
-    saw when deciding (None: no holder); when the alias moved meanwhile, nothing changes."""
-    _check_actor(actor)
+    saw when deciding (None: no holder); when the alias moved meanwhile, nothing changes. ``request`` is a
+    promotion request whose approvals core.registry.requests has counted (it stands in for the approver), and
+    ``decided`` the entry of the approval that completes it, written with the move."""
+    check_actor(actor)
     alias = model_registry.validate_alias(alias)
     version = str(version)
     with _alias_lock(name, alias):
@@ -321,14 +408,14 @@ def move_alias(
         if current == version:
             raise GovernanceError(tr("governance.already_points", alias=alias, version=version))
         decision = check_gate(name, alias, version, actor)
-        if not decision.approver_ok:
+        if not decision.approver_ok and not request:
             raise GovernanceError(decision.message)
         if not decision.verdict_ok and not override:
             raise GovernanceError(decision.message)
-        reason = _reason(reason, not decision.verdict_ok, tr("governance.reason_for_override", alias=alias))
+        reason = written_reason(reason, not decision.verdict_ok, tr("governance.reason_for_override", alias=alias))
         now = int(time.time() * 1000)
         entry = AuditEntry(
-            key=_new_key(now),
+            key=new_key(now),
             when=now,
             who=actor.name.strip(),
             action="set",
@@ -338,24 +425,27 @@ def move_alias(
             reason=reason,
             override=override and not decision.verdict_ok,
             verdict=decision.verdict,
+            request=request,
         )
-        return _record_and_apply(name, entry, lambda: _client().set_registered_model_alias(name, alias, version))
+        move = lambda: _client().set_registered_model_alias(name, alias, version)  # noqa: E731
+        return record_and_apply(name, entry, move, *decided)
 
 
-def remove_alias(name: str, alias: str, actor: Actor, reason: str = "", expected_from=_UNCHECKED) -> AuditEntry:
+def remove_alias(name: str, alias: str, actor: Actor, reason: str = "", expected_from=UNCHECKED) -> AuditEntry:
     """Remove an alias and record it; a protected alias needs an approver and a reason."""
-    _check_actor(actor)
+    check_actor(actor)
     with _alias_lock(name, alias):
         current = _check_holder(name, alias, expected_from)
         if current is None:
             raise GovernanceError(tr("registry.err_no_alias", name=name, alias=alias))
-        protected = alias in protected_aliases(name)
-        if protected and not actor.may_approve():
+        rule = rule_for(name, alias)
+        protected = rule is not None
+        if protected and not rule.allows(actor):
             raise GovernanceError(tr("governance.only_approvers_remove", alias=alias))
-        reason = _reason(reason, protected, tr("governance.reason_for_removal", alias=alias))
+        reason = written_reason(reason, protected, tr("governance.reason_for_removal", alias=alias))
         now = int(time.time() * 1000)
-        entry = AuditEntry(_new_key(now), now, actor.name.strip(), "remove", alias, current, None, reason)
-        return _record_and_apply(name, entry, lambda: _client().delete_registered_model_alias(name, alias))
+        entry = AuditEntry(new_key(now), now, actor.name.strip(), "remove", alias, current, None, reason)
+        return record_and_apply(name, entry, lambda: _client().delete_registered_model_alias(name, alias))
 
 
 def rollback_target(name: str, alias: str) -> tuple[AuditEntry, str | None]:
@@ -371,23 +461,24 @@ def rollback_target(name: str, alias: str) -> tuple[AuditEntry, str | None]:
 def rollback(name: str, alias: str, actor: Actor, reason: str = "") -> AuditEntry:
     """Move an alias back to its previous holder in one step (itself audited). A rollback restores a state the
     gate once allowed, so it does not check the KPI verdict again; protected aliases still need an approver."""
-    _check_actor(actor)
+    check_actor(actor)
     with _alias_lock(name, alias):
         last, target = rollback_target(name, alias)
         current = _check_holder(name, alias, last.to_version)
-        protected = alias in protected_aliases(name)
-        if protected and not actor.may_approve():
+        rule = rule_for(name, alias)
+        protected = rule is not None  # a rollback restores what the gate once let through: no new request
+        if protected and not rule.allows(actor):
             raise GovernanceError(tr("governance.only_approvers_rollback", alias=alias))
         if target is not None:
             model_registry.get_version(name, target)  # a deleted previous holder cannot be restored
         reason = (
-            _reason(reason, False, tr("governance.reason_for_rollback"))
+            written_reason(reason, False, tr("governance.reason_for_rollback"))
             or f"Rollback of the change at {_when(last.when)} by {last.who}"
         )
         now = int(time.time() * 1000)
         verdict = version_verdict(name, target) if target is not None else ""
         entry = AuditEntry(
-            _new_key(now),
+            new_key(now),
             now,
             actor.name.strip(),
             "rollback",
@@ -402,7 +493,7 @@ def rollback(name: str, alias: str, actor: Actor, reason: str = "") -> AuditEntr
             apply = lambda: _client().delete_registered_model_alias(name, alias)  # noqa: E731
         else:
             apply = lambda: _client().set_registered_model_alias(name, alias, target)  # noqa: E731
-        return _record_and_apply(name, entry, apply)
+        return record_and_apply(name, entry, apply)
 
 
 def _when(ms: int) -> str:
@@ -412,9 +503,9 @@ def _when(ms: int) -> str:
 def history(name: str, alias: str | None = None) -> list[AuditEntry]:
     """The model's audit trail, newest first (only ``alias``'s when given). The newest entry of each alias must
     match where the alias points now; one that does not is marked ``applied=False``."""
-    model = _model(name)
+    model = read_model(name)
     aliases = {a: str(v) for a, v in (model.aliases or {}).items()}
-    entries = _entries(model.tags)
+    entries = entries_in(model.tags)
     entries.sort(key=lambda e: (e.when, e.key), reverse=True)
     seen: set[str] = set()
     checked = []
@@ -427,7 +518,7 @@ def history(name: str, alias: str | None = None) -> list[AuditEntry]:
     return [e for e in checked if alias is None or e.alias == alias]
 
 
-def _entries(tags: dict[str, str] | None) -> list[AuditEntry]:
+def entries_in(tags: dict[str, str] | None) -> list[AuditEntry]:
     """The audit entries among a model's or a project's tags."""
     entries = []
     for key, value in (tags or {}).items():
@@ -443,8 +534,8 @@ def _entries(tags: dict[str, str] | None) -> list[AuditEntry]:
 
 def kpi_changes(experiment_id: str) -> list[AuditEntry]:
     """The recorded changes of a project's KPIs, newest first."""
-    experiment = _registry_call(tr("governance.while_reading_kpis"), _client().get_experiment, experiment_id)
-    return sorted(_entries(experiment.tags), key=lambda e: (e.when, e.key), reverse=True)
+    experiment = registry_call(tr("governance.while_reading_kpis"), _client().get_experiment, experiment_id)
+    return sorted(entries_in(experiment.tags), key=lambda e: (e.when, e.key), reverse=True)
 
 
 def trail(name: str) -> list[AuditEntry]:
@@ -459,7 +550,7 @@ def trail(name: str) -> list[AuditEntry]:
 
 def kpis_judged(experiment_id: str) -> bool:
     """Have the project's KPIs judged a run yet? From then on they are the gate's rules and changing them is audited."""
-    runs = _registry_call(
+    runs = registry_call(
         tr("governance.while_reading_kpis"),
         lambda: _client().search_runs([experiment_id], f"tags.`{TAG_VERDICT}` LIKE '%'", max_results=1),
     )
@@ -471,7 +562,7 @@ def kpis_differ(before: list[KPI], after: list[KPI]) -> bool:
     return sorted(map(str, before)) != sorted(map(str, after))
 
 
-def _kpi_text(kpis: list[KPI]) -> str:
+def kpi_text(kpis: list[KPI]) -> str:
     return ", ".join(str(k) for k in kpis)
 
 
@@ -485,14 +576,14 @@ def save_question_and_kpis(
     stored = projects.get_project(experiment_id).kpis
     if not kpis_differ(stored, kpis) or not kpis_judged(experiment_id):
         return projects.save_question_and_kpis(experiment_id, question, kpis)
-    _check_actor(actor)
+    check_actor(actor)
     if not actor.may_approve():
         raise GovernanceError(tr("governance.only_approvers_kpis", name=actor.name))
-    reason = _reason(reason, True, tr("governance.reason_for_kpis"))
+    reason = written_reason(reason, True, tr("governance.reason_for_kpis"))
     now = int(time.time() * 1000)
-    before, after = _kpi_text(stored), _kpi_text(kpis)
+    before, after = kpi_text(stored), kpi_text(kpis)
     who = actor.name.strip()
-    entry = AuditEntry(_new_key(now), now, who, "kpis", "", None, None, reason, before=before, after=after)
+    entry = AuditEntry(new_key(now), now, who, "kpis", "", None, None, reason, before=before, after=after)
     client = _client()
     saved = []
     _record_then(
@@ -510,14 +601,28 @@ def describe_entry(entry: AuditEntry) -> str:
     def v(x):
         return f"v{x}" if x is not None else "—"
 
-    verbs = {"set": "moved", "remove": "removed", "rollback": "rolled back", "protect": "protected"}
+    verbs = {
+        "set": "moved",
+        "remove": "removed",
+        "rollback": "rolled back",
+        "protect": "protected",
+        "request": "asked to move",
+        "approve": "approved moving",
+        "reject": "rejected moving",
+        "withdraw": "withdrew the request to move",
+    }
     verb = verbs.get(entry.action, "unprotected" if entry.action == "unprotect" else entry.action)
     if entry.action in RULES:
         text = f"{_when(entry.when)} — {entry.who} changed the KPIs: {entry.before or 'none'} → {entry.after or 'none'}"
         return text + (f": {entry.reason}" if entry.reason else "")
+    if entry.action == "rule":
+        text = f"{_when(entry.when)} — {entry.who} changed how @{entry.alias} moves: {entry.before} → {entry.after}"
+        return text + (f": {entry.reason}" if entry.reason else "")
     text = f"{_when(entry.when)} — {entry.who} {verb} @{entry.alias}"
-    if entry.action in MOVES:
+    if entry.action in MOVES or entry.action in REQUESTS:
         text += f" {v(entry.from_version)} → {v(entry.to_version)}"
+    if entry.request:
+        text += f" (request {entry.request})"
     if entry.override:
         text += " (gate overridden)"
     if entry.reason:

@@ -560,6 +560,9 @@ def _registry(s: _Sources, history: list[dict]) -> list[Block]:
         columns = _cols("registry.col_tag", "registry.col_value")
         blocks.append(_table(columns, tags, tr("card.registry.tags_caption")))
     blocks.append(_versions(s.info.name))
+    asked = _requests(history, s.info.version)
+    if asked is not None:
+        blocks.append(asked)
     if not history:
         blocks.append(tr("card.registry.no_history"))
         return blocks
@@ -587,6 +590,46 @@ def _registry(s: _Sources, history: list[dict]) -> list[Block]:
     columns = [tr(f"registry.audit_{name}") if name else tr("card.registry.col_versions") for name in audit]
     blocks.append(_table(columns, rows, tr("card.registry.history_caption")))
     return blocks
+
+
+def _requests(history: list[dict], version: str) -> Table | None:
+    """This version's promotion requests from the trail: who asked and why, who approved, how it ended."""
+    steps: dict[str, list[dict]] = {}
+    for h in sorted(history, key=lambda h: h.get("when") or 0):
+        if h.get("request"):
+            steps.setdefault(h["request"], []).append(h)
+    rows = []
+    for rid, entries in steps.items():
+        ask = next((e for e in entries if e.get("action") == "request"), None)
+        if ask is None or str(ask.get("to_version")) != str(version):
+            continue
+        approvals = [e.get("who") or "" for e in entries if e.get("action") == "approve"]
+        ended = next((e for e in entries if e.get("action") in ("set", "reject", "withdraw")), None)
+        state = {"set": "approved", "reject": "rejected", "withdraw": "withdrawn"}.get(
+            (ended or {}).get("action"), "open"
+        )
+        decision = "—"
+        if ended is not None and ended.get("action") != "set":
+            decision = f"{ended.get('who')}: {ended.get('reason') or '—'}"
+        rows.append(
+            [
+                f"{rid} · @{ask.get('alias')}",
+                f"{ask.get('who')}, {_when(ask.get('when'))}: {ask.get('reason') or ''}",
+                _word(f"requests.state_{state}", state),
+                ", ".join(approvals) or "—",
+                decision,
+            ]
+        )
+    if not rows:
+        return None
+    columns = _cols(
+        "registry.col_request",
+        "registry.col_asked",
+        "registry.col_state",
+        "registry.col_approved_by",
+        "registry.col_decision",
+    )
+    return _table(columns, list(reversed(rows)), tr("card.registry.requests_caption"))
 
 
 def _versions(name: str) -> Table:

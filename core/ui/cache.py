@@ -13,7 +13,8 @@ import streamlit as st
 from core.common import i18n
 from core.compare import evaluation, evidence, runs
 from core.data import datastore, loading, profiling, sets
-from core.registry import governance, model_registry
+from core.registry import governance, model_registry, requests
+from core.registry.governance import Rule
 from core.registry.version_diff import VersionDiff
 from core.registry.version_diff import version_diff as diff_versions
 from core.serve import predict, prediction_log
@@ -191,6 +192,14 @@ def project_models(experiment_id: str) -> list[model_registry.ModelSummary]:
 
 def forget_models() -> None:
     project_models.clear()
+    open_requests.clear()
+
+
+@st.cache_data(show_spinner=False, ttl=10, max_entries=4)
+def open_requests() -> tuple[list[requests.Request], dict[str, dict[str, Rule]]]:
+    """Every open promotion request in the store and the rules of their models: the home board's "waiting"."""
+    found = requests.open_requests()
+    return found, requests.rules_of({r.model for r in found})
 
 
 @st.cache_data(show_spinner=False, ttl=15, max_entries=32)

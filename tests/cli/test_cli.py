@@ -739,6 +739,60 @@ def test_kpis_that_judged_runs_change_only_with_a_reason_and_audit_lists_the_cha
     assert f"ben changed the KPIs: {', '.join(before)} → accuracy >= 0.1: {reason}" in text
 
 
+def test_a_ci_job_requests_a_promotion_and_people_approve_or_reject_it(store):
+    from core.registry import requests
+
+    model = "asked-iris"
+    passing, other = _trained_runs("pass", "pass")
+    ok(run_cli("promote", "--model", model, "--alias", "staging", "--run", passing, "--by", "ci"))
+    ok(run_cli("promote", "--model", model, "--alias", "staging", "--run", other, "--by", "ci"))
+    requests.set_rule(model, "production", 2, [], requests.Actor("ana"), "two people decide what is served")
+
+    # promote is refused with the way to ask; the request is stored, listed and waits
+    line = assert_refused(run_cli("promote", "--model", model, "--alias", "production", "--version", "1"))
+    assert "only through a promotion request" in line and "'request'" in line, line
+    ask = ["request", "--model", model, "--alias", "production", "--by", "ci", "--json"]
+    asked = json_out(ok(run_cli(*ask, "--version", "1", "--reason", "nightly retrain beats the holder")))
+    assert (asked["state"], asked["who"], asked["needed"], asked["version"]) == ("open", "ci", 2, "1")
+    listed = ok(run_cli("requests")).stdout
+    assert asked["id"] in listed and "asked-iris@production — → v1  open  asked by ci" in listed, listed
+
+    # the requester cannot approve; a short reason or rejection comment is a usage error; an unknown id too
+    own = assert_refused(run_cli("approve", "--model", model, "--request", asked["id"], "--by", "ci"))
+    assert "someone else must decide" in own
+    short = assert_one_line_error(run_cli("reject", "--model", model, "--request", asked["id"], "--by", "ana"))
+    assert "--comment needs at least 10 characters" in short
+    unknown = assert_one_line_error(run_cli("approve", "--model", model, "--request", "nope", "--by", "ana"))
+    assert "no promotion request 'nope'" in unknown
+
+    # two approvals move the alias; the trail names the request
+    ok(run_cli("approve", "--model", model, "--request", asked["id"], "--by", "ana"))
+    assert registry_state(model)[1] == {"staging": "2"}
+    done = json_out(
+        ok(run_cli("approve", "--model", model, "--request", asked["id"], "--by", "ben", "--comment", "ok", "--json"))
+    )
+    assert done["state"] == "approved" and done["approved_by"] == ["ana", "ben"]
+    assert registry_state(model)[1] == {"staging": "2", "production": "1"}
+    audit = ok(run_cli("audit", "--model", model)).stdout
+    assert f"ben moved @production — → v1 (request {asked['id']})" in audit, audit
+    assert "no open promotion requests" in ok(run_cli("requests", "--model", model)).stdout
+
+    # a second request is rejected with a comment: nothing moves
+    second = json_out(ok(run_cli(*ask, "--version", "2", "--reason", "the newer run is better on recall")))
+    comment = "recall is within noise, keep v1"
+    rejected = json_out(
+        ok(
+            run_cli(
+                "reject", "--model", model, "--request", second["id"], "--by", "ana", "--comment", comment, "--json"
+            )
+        )
+    )
+    assert (rejected["state"], rejected["comment"]) == ("rejected", comment)
+    assert registry_state(model)[1] == {"staging": "2", "production": "1"}
+    everything = json.loads(ok(run_cli("requests", "--model", model, "--all", "--json")).stdout)
+    assert [r["state"] for r in everything] == ["rejected", "approved"]
+
+
 # --------------------------------------------------------------------------------------------------- environment
 
 

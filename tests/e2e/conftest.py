@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -11,7 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +47,7 @@ class Server:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -71,16 +72,49 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait(timeout=15)
 
 
-@pytest.fixture
-def server(tmp_path) -> Iterator[Server]:
-    """`streamlit run Home.py` on a free port against a fresh embedded store in tmp_path."""
+@contextlib.contextmanager
+def in_store(data_dir: Path) -> Iterator[None]:
+    """This test process writes to (and reads from) the embedded store in ``data_dir`` inside the block."""
+    from core.common import config
+
+    saved = {k: os.environ.get(k) for k in (config.DATA_DIR_ENV, "MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
+    os.environ[config.DATA_DIR_ENV] = str(data_dir)
+    os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
+    os.environ.pop("MLFLOW_REGISTRY_URI", None)
+    try:
+        config.activate_store()
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        config._active = None  # the next activation in this process reads the environment again
+
+
+@contextlib.contextmanager
+def run_server(
+    tmp_path: Path,
+    *extra: str,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+    prepare: Callable[[Path], None] | None = None,
+) -> Iterator[Server]:
+    """`streamlit run Home.py` on a free port (or ``port``) against a fresh embedded store in tmp_path, with
+    ``extra`` command-line options (e.g. ``--secrets.files PATH``) and ``env`` variables; ``prepare(store)``
+    writes the store before the server starts."""
     data_dir = tmp_path / "store"
     data_dir.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in {"MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"}}
-    env["QUA3CK_DATA_DIR"] = str(data_dir)
-    env["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
-    env["PYTHONUNBUFFERED"] = "1"
-    port = _free_port()
+    environment = {k: v for k, v in os.environ.items() if k not in {"MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"}}
+    environment["QUA3CK_DATA_DIR"] = str(data_dir)
+    environment["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
+    environment["PYTHONUNBUFFERED"] = "1"
+    environment.update(env or {})
+    if prepare is not None:
+        prepare(data_dir)
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     command = [
         sys.executable,
@@ -98,10 +132,11 @@ def server(tmp_path) -> Iterator[Server]:
         "none",
         "--browser.gatherUsageStats",
         "false",
+        *extra,
     ]
     log_path = tmp_path / "server.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
     running = Server(url=url, data_dir=data_dir, log_path=log_path, process=process)
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
@@ -116,6 +151,13 @@ def server(tmp_path) -> Iterator[Server]:
         yield running
     finally:
         _stop(process)
+
+
+@pytest.fixture
+def server(tmp_path) -> Iterator[Server]:
+    """`streamlit run Home.py` on a free port against a fresh embedded store in tmp_path."""
+    with run_server(tmp_path) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

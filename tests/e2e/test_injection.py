@@ -10,19 +10,16 @@ searched for anything the hostile text could have created.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from core.ui.text import WORD_JOINER
-from tests.e2e.conftest import ROOT, STARTUP_TIMEOUT_S, Server, _free_port, _healthy, _stop
+from tests.e2e.conftest import Server, in_store, run_server
 from tests.e2e.test_lifecycle import (
     COMPARE,
     DATA,
@@ -73,57 +70,17 @@ DOM_PROBE = """
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Server:
+def server(tmp_path_factory) -> Iterator[Server]:
     """One server for the whole module, on a store filled with hostile names before it starts."""
     tmp = tmp_path_factory.mktemp("injection")
-    data_dir = tmp / "store"
-    data_dir.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in {"MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI"}}
-    env.update(
-        QUA3CK_DATA_DIR=str(data_dir),
-        MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR="false",
-        PYTHONUNBUFFERED="1",
-        QUA3CK_PREDICTION_LOG="off",
-    )
-    _fill_store(data_dir)
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.headless", "true"]
-    command += ["--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"]
-    log_path = tmp / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    running = Server(url=url, data_dir=data_dir, log_path=log_path, process=process)
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{running.log()}")
-            time.sleep(0.25)
+    with run_server(tmp, env={"QUA3CK_PREDICTION_LOG": "off"}, prepare=_fill_store) as running:
         yield running
-    finally:
-        _stop(process)
 
 
 def _fill_store(data_dir) -> None:
     """The hostile store (tests/hostile.py) in ``data_dir``, written before the server starts."""
-    from core.common import config
-
-    saved = {k: os.environ.get(k) for k in (config.DATA_DIR_ENV, "MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")}
-    os.environ[config.DATA_DIR_ENV] = str(data_dir)
-    os.environ["MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"] = "false"
-    os.environ.pop("MLFLOW_TRACKING_URI", None)
-    os.environ.pop("MLFLOW_REGISTRY_URI", None)
-    try:
-        config.activate_store()
+    with in_store(data_dir):
         fill_store()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        config._active = None  # the next activation in this process reads the environment again
 
 
 def assert_inert(page: Page, where: str) -> None:

@@ -7,7 +7,6 @@ import threading
 import pytest
 from mlflow import MlflowClient
 
-from core.compare import evaluation
 from core.question import projects
 from core.question.kpis import KPI
 from core.registry import governance, model_card
@@ -17,21 +16,6 @@ from core.train import training
 
 MODEL = "iris-classifier"
 ANA = Actor("ana")
-
-
-@pytest.fixture
-def versions(iris_project):
-    """v1 passes the project's KPIs, v2 is not evaluated, v3 fails (a KPI no model meets)."""
-    project, record = iris_project
-    passing = training.train_model(project.experiment_id, record, "logistic_regression")
-    evaluation.evaluate_run(passing.run_id, [])
-    MlflowClient().set_tag(passing.run_id, evaluation.TAG_VERDICT, "pass")
-    unevaluated = training.train_model(project.experiment_id, record, "gaussian_nb")
-    failing = training.train_model(project.experiment_id, record, "knn")
-    MlflowClient().set_tag(failing.run_id, evaluation.TAG_VERDICT, "fail")
-    for run in (passing, unevaluated, failing):
-        registry.register(run.run_id, MODEL)
-    return MODEL
 
 
 def _aliases() -> dict[str, str]:

@@ -19,6 +19,7 @@ from core.ui.charts import registry as registry_charts
 from core.ui.common import error_message, guarded_button, inert_chart, show_code, show_table
 from core.ui.i18n import t
 from core.ui.text import plain
+from core.ui.widgets import requests as requests_widgets
 
 OTHER = "other…"  # the option's value (the label is translated)
 
@@ -116,6 +117,10 @@ def promotion_form(name: str, versions: list[dict], aliases: dict[str, str], act
             t("registry.against_holder", version=version, holder=holder, alias=alias), expanded=decision.protected
         ):
             _comparison({v["version"]: v["run"] or None for v in versions}, version, holder, metric)
+    if decision.request_instead:  # the gate does not let this person move it: they ask, approvers decide
+        requests_widgets.ask_form(name, alias, str(version), decision, actor)
+        show_code(snippets.set_alias(name, alias, version))
+        return
     needs_override = decision.approver_ok and not decision.verdict_ok
     if needs_override:
         st.checkbox(t("registry.override"), key="registry_override")
@@ -315,11 +320,11 @@ def audit_timeline(name: str, actor: Actor, versions: list[dict]) -> None:
     # an alias that had no holder before (or none after a removal) is a dash, not a raw None
     for column in ("from_version", "to_version"):
         frame[column] = frame[column].map(lambda v: f"v{v}" if v not in (None, "") and v == v else "—")
-    rules = frame["action"].isin(governance.RULES)  # a KPI change: what the rules were and became
+    rules = frame["action"].isin([*governance.RULES, "rule"])  # a change of the rules: what they were and became
     none = t("question.no_kpis")
     frame.loc[rules, "from_version"] = frame.loc[rules, "before"].map(lambda text: text or none)
     frame.loc[rules, "to_version"] = frame.loc[rules, "after"].map(lambda text: text or none)
-    frame.loc[rules, "alias"] = "—"
+    frame.loc[frame["action"].isin(governance.RULES), "alias"] = "—"  # the KPIs are the project's, of no alias
     frame["who"] = frame["who"].map(lambda who: who or "—")
     frame["reason"] = frame["reason"].map(lambda reason: reason or "")
     yes, no = t("common.yes"), t("common.no")
@@ -332,6 +337,7 @@ def audit_timeline(name: str, actor: Actor, versions: list[dict]) -> None:
         "protect": t("registry.action_protect"),
         "unprotect": t("registry.action_unprotect"),
         "kpis": t("registry.action_kpis"),
+        **{action: t(f"registry.action_{action}") for action in (*governance.REQUESTS, "rule")},
     }
     frame["action"] = frame["action"].map(lambda a: actions.get(a, a))
     frame["verdict"] = frame["verdict"].map(governance.verdict_word)
@@ -371,6 +377,8 @@ def protection_settings(name: str, actor: Actor) -> None:
             return t("registry.protected_saved", name=name, aliases=listed)
 
         _audited_button(t("registry.save"), "registry_protected_save", actor, save, "protect", outcome=False)
+        st.divider()
+        requests_widgets.rules_settings(name, actor)
     show_outcome(slot="protect")  # outside: the expander's label names the aliases, so saving them closes it
 
 
