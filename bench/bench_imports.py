@@ -35,6 +35,7 @@ PACKAGES = {
     "threadpoolctl": "import threadpoolctl",
     "dask.dataframe": "import dask.dataframe",
     "distributed": "import distributed",
+    "shap": "import shap",
 }
 TIMER = "import numpy, pandas, time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
 

@@ -22,6 +22,7 @@ LAZY_IMPORTS = {
     "mlflow": 1.10,  # the store: every page needs it, but not before it has drawn its header
     "sklearn": 0.73,  # training, evaluation and prediction
     "scipy": 0.39,  # statistical tests and drift
+    "shap": 1.18,  # "Why this prediction?", only when asked
     "matplotlib": 0.24,  # the confusion-matrix image logged with an evaluation
     "optuna": 0.08,  # the Bayesian search and the hyperparameter importance
     "distributed": 0.22,  # a search on a Dask cluster, only when one is configured

@@ -17,6 +17,7 @@ from core.ui.shell import phase_header
 from core.ui.text import plain
 from core.ui.widgets.batch import server_files
 from core.ui.widgets.data import show_findings
+from core.ui.widgets.explain import explain_batch, explain_one
 from core.ui.widgets.inputs import feature_input, open_served
 from core.ui.widgets.tour import waits_for
 
@@ -88,6 +89,7 @@ def one_row(model: predict.ServedModel) -> None:
         st.warning(plain(warning))
     if prediction.probabilities:
         inert_chart(st, predict_charts.probability_bar(prediction.probabilities), key="predict_proba_chart")
+        explain_one(model, inputs)
     show_code(snippets.one_row(name, alias, inputs, model.schema))
 
 
@@ -130,6 +132,8 @@ with batch:
                         prediction_log.log_predictions(model, rows, scored, "batch")
                 st.success(t("predict.batch_done", rows=len(scored), version=version.version))
                 inert_chart(st, predict_charts.prediction_counts_bar(scored["prediction"]), key="predict_counts_chart")
+                if model.classes:
+                    scored = explain_batch(model, rows, scored)
                 show_table(scored.head(500), width="stretch")
                 st.download_button(
                     t("predict.download"),

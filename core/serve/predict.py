@@ -244,6 +244,13 @@ def _frame(model: ServedModel, rows: pd.DataFrame) -> pd.DataFrame | np.ndarray:
     return ordered if model.named_inputs else ordered.to_numpy()
 
 
+def as_trained(model: ServedModel, rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows with the types the training rows had (text categories, numbers as numbers), when known."""
+    if not model.schema:
+        return rows
+    return coerce_for_roles(rows, {c: spec.get("role", "") for c, spec in model.schema.get("features", {}).items()})
+
+
 CHUNK_ROWS = 20_000
 
 
@@ -254,8 +261,7 @@ def predict_frame(
     hears after each CHUNK_ROWS rows of a large batch."""
     if rows.empty:
         raise PredictError(tr("predict.no_rows"))
-    if model.schema:  # the same types the training rows had (text categories, numbers as numbers)
-        rows = coerce_for_roles(rows, {c: spec.get("role", "") for c, spec in model.schema.get("features", {}).items()})
+    rows = as_trained(model, rows)
     X = _frame(model, rows)
     if on_progress is None or len(rows) <= CHUNK_ROWS:
         predictions, proba, classes = _predict(model, X)
@@ -294,9 +300,7 @@ def predict_one(model: ServedModel, values: dict[str, object]) -> Prediction:
     The same steps as ``predict_frame`` without building an output frame: one row is where pandas' fixed
     costs would show next to the model's own time."""
     started = time.perf_counter()
-    row = pd.DataFrame({f: [values.get(f)] for f in model.features})
-    if model.schema:
-        row = coerce_for_roles(row, {c: spec.get("role", "") for c, spec in model.schema.get("features", {}).items()})
+    row = as_trained(model, pd.DataFrame({f: [values.get(f)] for f in model.features}))
     labels, proba, classes = _predict(model, row if model.named_inputs else row.to_numpy())
     probabilities = {} if proba is None else {c: float(p) for c, p in zip(classes, proba[0], strict=True)}
     return Prediction(str(labels[0]), probabilities, (time.perf_counter() - started) * 1000)

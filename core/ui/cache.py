@@ -17,7 +17,7 @@ from core.registry import governance, model_registry, requests
 from core.registry.governance import Rule
 from core.registry.version_diff import VersionDiff
 from core.registry.version_diff import version_diff as diff_versions
-from core.serve import predict, prediction_log
+from core.serve import explain, predict, prediction_log
 from core.train import orphans
 from core.ui.i18n import language
 
@@ -97,6 +97,12 @@ def served_model(name: str, version: str) -> predict.ServedModel:
     model = predict.load_served_model(name, version)
     freeze_long_lived()
     return model
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def explain_reference(name: str, version: str, _model: predict.ServedModel) -> pd.DataFrame | None:
+    """The training rows a version's explanations are measured against (a version never changes: safe key)."""
+    return explain.training_reference(_model)
 
 
 def freeze_long_lived() -> None:

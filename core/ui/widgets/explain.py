@@ -1,0 +1,114 @@
+"""Why this prediction, on the Predict page: the one row's strongest pushes as a bar and in words, and for a file
+an optional column with each row's strongest push and a summary of the features that matter most."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.serve import explain
+from core.serve.predict import ServedModel
+from core.ui import cache
+from core.ui.charts import predict as predict_charts
+from core.ui.common import error_message, inert_chart
+from core.ui.i18n import t
+from core.ui.text import plain
+
+BATCH_ROWS = 500  # rows of a file explained at most (the first ones), so the column comes in seconds
+BATCH_BUDGET_S = 30.0
+
+
+def _reference(model: ServedModel) -> pd.DataFrame | None:
+    return cache.explain_reference(model.name, model.version, model)
+
+
+def _axis(found: explain.Explanation) -> str:
+    return t("explain.axis_probability" if found.scale == "probability" else "explain.axis_score", label=found.label)
+
+
+def _about(found: explain.Explanation) -> str:
+    fewer = (
+        " " + t("explain.fewer_orderings", count=found.permutations, full=explain.PERMUTATIONS)
+        if found.permutations is not None and found.permutations < explain.PERMUTATIONS
+        else ""
+    )
+    against = (
+        t("explain.against_trees")
+        if found.reference_rows is None
+        else t("explain.against_rows", rows=found.reference_rows)
+    )
+    return (
+        t(
+            f"explain.caption_{found.scale}",
+            method=t(f"explain.method_{found.method}"),
+            against=against,
+            base=found.base,
+            output=found.output,
+            label=found.label,
+            ms=found.seconds * 1000,
+        )
+        + fewer
+    )
+
+
+def explain_one(model: ServedModel, inputs: dict[str, object]) -> None:
+    """The one row's explanation, computed when asked for (a click stays fast) and kept with its inputs."""
+    key = f"predict_explain_{model.uri}"
+    state = st.session_state
+    if not st.toggle(t("explain.toggle"), key="predict_explain_on", help=t("explain.toggle_help")):
+        return
+    sampled = state.get(f"{key}_sampled", False)
+    try:
+        (found,) = explain.explain_served(
+            model, pd.DataFrame([inputs]), _reference(model), explain.BUDGET_S, sampled=sampled
+        )
+    except explain.TooLong as slow:
+        st.info(plain(str(slow)))
+        if st.button(t("explain.sampled_button"), key=f"{key}_sample"):
+            state[f"{key}_sampled"] = True
+            st.rerun(scope="fragment")
+        return
+    except (explain.ExplainError, ValueError) as exc:
+        st.info(plain(error_message(exc)))
+        return
+    st.markdown(f"**{plain(explain.sentence(found))}**")
+    inert_chart(
+        st,
+        predict_charts.contribution_bar(found.contributions, found.label, _axis(found)),
+        key="predict_explain_chart",
+    )
+    st.caption(plain(_about(found)) + (" " + t("explain.sampled_note") if found.sampled else ""))
+
+
+def explain_batch(model: ServedModel, rows: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
+    """``scored`` with a ``why`` column for the first BATCH_ROWS rows when the person asks for it, and the
+    features that matter most across them; ``scored`` as it was otherwise."""
+    if not st.checkbox(t("explain.batch_toggle", rows=min(len(rows), BATCH_ROWS)), key="predict_batch_explain"):
+        return scored
+    head = rows.head(BATCH_ROWS)
+    sampled = st.session_state.get("predict_batch_explain_sampled", False)
+    try:
+        with st.spinner(t("explain.batch_working", rows=len(head))):
+            found = explain.explain_served(model, head, _reference(model), BATCH_BUDGET_S, sampled=sampled)
+    except explain.TooLong as slow:
+        st.info(plain(str(slow)))
+        if st.button(t("explain.sampled_button"), key="predict_batch_explain_sample"):
+            st.session_state["predict_batch_explain_sampled"] = True
+            st.rerun()
+        return scored
+    except (explain.ExplainError, ValueError) as exc:
+        st.info(plain(error_message(exc)))
+        return scored
+    out = scored.copy()
+    out["why"] = [explain.short(e) for e in found] + [""] * (len(out) - len(found))
+    summary = explain.summary(found)
+    st.markdown(f"**{t('explain.batch_summary', rows=len(found))}**")
+    inert_chart(
+        st,
+        predict_charts.importance_bar(summary, t("explain.axis_mean_abs")),
+        key="predict_batch_explain_chart",
+    )
+    if len(rows) > len(found):
+        st.caption(t("explain.batch_first", rows=len(found), total=len(rows)))
+    st.caption(plain(_about(found[0])) + (" " + t("explain.sampled_note") if found[0].sampled else ""))
+    return out
