@@ -285,9 +285,12 @@ def browser_part(args, stores: dict[str, Path], folder: Path) -> dict:
                             painted = clicks["painted"]
                             print(
                                 f"  {side}, {args.clicks} warm clicks: p50 {statistics.median(painted) * 1000:.0f} ms, "
-                                f"p95 {percentile(painted, 95) * 1000:.0f} ms",
+                                f"p95 {percentile(painted, 95) * 1000:.0f} ms, "
+                                f"{len(clicks['timed_out'])} timed out",
                                 flush=True,
                             )
+                            for said in clicks["timed_out"]:
+                                print(f"    timed out: {said}", flush=True)
                         print(f"  (warm clicks done, load {load()})", flush=True)
                 finally:
                     for context in contexts:
@@ -305,7 +308,8 @@ CLICK_BLOCK = 5
 def interleaved_clicks(pages: dict, specs: dict, count: int, seed: int) -> dict[str, dict]:
     """``count`` warm clicks per side (bench_predict's ``warm_clicks``), in alternating blocks."""
     merged: dict[str, dict] = {
-        side: {"painted": [], "done": [], "unchanged": 0, "classes": set(), "inputs": set()} for side in SIDES
+        side: {"painted": [], "done": [], "unchanged": 0, "timed_out": [], "classes": set(), "inputs": set()}
+        for side in SIDES
     }
     for block, first in enumerate(range(0, count, CLICK_BLOCK)):
         for side in SIDES if block % 2 == 0 else SIDES[::-1]:
@@ -314,6 +318,7 @@ def interleaved_clicks(pages: dict, specs: dict, count: int, seed: int) -> dict[
             into["painted"] += clicks.painted
             into["done"] += clicks.done
             into["unchanged"] += clicks.unchanged
+            into["timed_out"] += clicks.timed_out
             into["classes"] |= clicks.classes
             into["inputs"] |= clicks.inputs
     for into in merged.values():

@@ -268,9 +268,14 @@ class Clicks:
     last_message: list[float] = field(default_factory=list)  # click → the run's last message
     finish: list[float] = field(default_factory=list)  # the run's last message → the page says it finished
     unchanged: int = 0  # clicks whose alert text came back identical (no text change to time)
+    timed_out: list[str] = field(default_factory=list)  # clicks with no finished run in time: what the page showed
     click_at: list[float] = field(default_factory=list)  # epoch ms of each click
     inputs: set = field(default_factory=set)
     classes: set = field(default_factory=set)
+
+
+class ClickTimeout(BenchFailure):
+    """A click after which no script run with a prediction finished within CLICK_TIMEOUT_MS."""
 
 
 def check_page(page, what: str) -> None:
@@ -278,6 +283,17 @@ def check_page(page, what: str) -> None:
     if boxes.count():
         text = " ".join(boxes.first.inner_text().split())[:200]
         raise BenchFailure(f"the Predict page shows an exception {what}: {text}")
+
+
+def page_state(page) -> str:
+    """What the page says of itself after a click that did not finish: the script's state and the alert's text."""
+    try:
+        return page.evaluate(
+            """() => ({state: (window.__bench && window.__bench.states.slice(-1)[0] || {}).state || "unknown",
+                       alert: (document.querySelector('[data-testid="stAlert"]') || {}).innerText || ""})"""
+        ).__repr__()[:200]
+    except Exception as exc:  # noqa: BLE001 — a page that hangs may not answer either: say so
+        return f"the page did not answer: {exc}"[:200]
 
 
 def click_predict(page, what: str, spec: PredictPage = WORKBENCH_PAGE) -> dict:
@@ -290,7 +306,7 @@ def click_predict(page, what: str, spec: PredictPage = WORKBENCH_PAGE) -> dict:
         handle = page.wait_for_function(spec.click_done_js(), arg=mark, polling=20, timeout=CLICK_TIMEOUT_MS)
     except PlaywrightTimeoutError:
         check_page(page, what)
-        raise BenchFailure(f"no finished run with a prediction within {CLICK_TIMEOUT_MS / 1000:.0f} s {what}") from None
+        raise ClickTimeout(f"no finished run with a prediction within {CLICK_TIMEOUT_MS / 1000:.0f} s {what}") from None
     result = handle.json_value()
     check_page(page, what)
     return result
@@ -370,7 +386,13 @@ def warm_clicks(page, count: int, seed: int, spec: PredictPage = WORKBENCH_PAGE)
     out = Clicks()
     for number in range(count):
         out.inputs.add(change_input(page, rng, number, spec))
-        result = click_predict(page, f"after click {number + 2}", spec)
+        try:
+            result = click_predict(page, f"after click {number + 2}", spec)
+        except ClickTimeout as exc:  # counted, not the end of the comparison: the page is reloaded and it goes on
+            out.timed_out.append(f"{exc} ({page_state(page)})")
+            page.reload(wait_until="commit")
+            page.wait_for_function(IDLE_JS, polling=20, timeout=CLICK_TIMEOUT_MS)
+            continue
         out.click_at.append(result["click"])
         out.done.append((result["done"] - result["click"]) / 1000)
         if result["text"] is None:  # the same text as before (same class and latency): only the run's end counts

@@ -26,6 +26,7 @@ from core.registry.model_registry import RegistryError
 
 TAG_PROTECTED = "qua3ck.protected_aliases"  # registered-model tag: comma-separated alias names
 TAG_RULES = "qua3ck.approval_rules"  # registered-model tag: JSON {alias: {"approvals": n, "approvers": [names]}}
+REQUEST_PREFIX = "qua3ck.request."  # model-version tag: one promotion request and its evidence (registry.requests)
 MAX_APPROVALS = 5
 DEFAULT_PROTECTED = ("production", "champion")
 AUDIT_PREFIX = "qua3ck.audit."
@@ -91,7 +92,8 @@ class Rule:
 
     def describe(self) -> str:
         """The rule in the audit trail's words: '2 approvals from ana, ben'."""
-        count = "direct moves by an approver" if self.approvals == 0 else f"{self.approvals} approval(s)"
+        plural = "approval" if self.approvals == 1 else "approvals"
+        count = "direct moves by an approver" if self.approvals == 0 else f"{self.approvals} {plural} on a request"
         return count + (f" from {', '.join(self.approvers)}" if self.approvers else "")
 
 
@@ -466,9 +468,12 @@ def rollback(name: str, alias: str, actor: Actor, reason: str = "") -> AuditEntr
         last, target = rollback_target(name, alias)
         current = _check_holder(name, alias, last.to_version)
         rule = rule_for(name, alias)
-        protected = rule is not None  # a rollback restores what the gate once let through: no new request
+        protected = rule is not None  # a rollback restores what the gate once let through: no new gate check
         if protected and not rule.allows(actor):
             raise GovernanceError(tr("governance.only_approvers_rollback", alias=alias))
+        if protected and rule.approvals > 0:  # but not past the rule that no one person moves it
+            back = f"v{target}" if target is not None else tr("governance.no_version")
+            raise GovernanceError(tr("governance.rollback_needs_request", alias=alias, count=rule.approvals, back=back))
         if target is not None:
             model_registry.get_version(name, target)  # a deleted previous holder cannot be restored
         reason = (

@@ -39,7 +39,7 @@ from core.data import datastore
 from core.question import projects
 from core.question.kpis import METRICS, SCORE_METRICS
 from core.registry import model_registry
-from core.registry.governance import RULES, verdict_word
+from core.registry.governance import REQUEST_PREFIX, RULES, verdict_word
 from core.train.algorithms import ALGORITHMS
 from core.train.features import PARAM_PREFIX, FeatureSteps, column_kinds
 from core.train.recipe import read_search_json
@@ -555,7 +555,11 @@ def _registry(s: _Sources, history: list[dict]) -> list[Block]:
             tr("card.registry.source"): s.info.source or tr("card.unknown"),
         }
     ]
-    tags = [[k, v] for k, v in sorted(s.version_tags.items()) if k not in NOT_WRITTEN]
+    tags = [
+        [k, v]
+        for k, v in sorted(s.version_tags.items())
+        if k not in NOT_WRITTEN and not k.startswith(REQUEST_PREFIX)  # requests: their own table below
+    ]
     if tags:
         columns = _cols("registry.col_tag", "registry.col_value")
         blocks.append(_table(columns, tags, tr("card.registry.tags_caption")))

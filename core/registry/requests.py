@@ -28,7 +28,7 @@ from core.question.kpis import SCORE_METRICS, primary_metric
 from core.registry import governance, model_registry
 from core.registry.governance import Actor, AuditEntry, GovernanceError, Rule
 
-REQUEST_PREFIX = "qua3ck.request."  # model-version tag: one request and its evidence, as JSON
+REQUEST_PREFIX = governance.REQUEST_PREFIX
 OPEN, APPROVED, REJECTED, WITHDRAWN = "open", "approved", "rejected", "withdrawn"
 MAX_COMMENT = governance.MAX_REASON
 
@@ -423,6 +423,11 @@ def set_rule(name: str, alias: str, approvals: int, approvers: list[str], actor:
     if any(len(a) > governance.MAX_NAME for a in cleaned):
         raise GovernanceError(tr("governance.name_too_long", limit=governance.MAX_NAME))
     new = Rule(alias, int(approvals), cleaned)
+    possible = new.approvers or actor.approvers  # who may approve: the rule's names, else sign-in's approvers
+    if possible is not None and new.approvals > len(possible):  # without sign-in and names: anyone may
+        raise GovernanceError(
+            tr("requests.approvals_unreachable", count=new.approvals, alias=alias, approvers=len(possible))
+        )
     before = rules[alias]
     if new == before:
         return new

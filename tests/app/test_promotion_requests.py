@@ -98,7 +98,7 @@ def test_a_rejection_needs_a_comment_and_a_second_approval_is_asked_for_by_the_r
     app.text_input(key="registry_rule_reason").input("two people decide what is served").run()
     app.button(key="registry_rule_save").click().run()
     no_exception(app)
-    assert "@production: 2 approvals on a request." in texts(app.success)
+    assert "Saved: how @production moves — 2 approvals on a request." in texts(app.success)
     assert governance.rule_for(MODEL, "production").approvals == 2
     # now even an approver asks
     _ask(app, "2", "gaussian nb is ten times faster")

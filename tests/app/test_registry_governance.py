@@ -111,6 +111,8 @@ def test_the_model_card_has_editable_sections_downloads_and_is_logged(app):
     assert tags["qua3ck.card.intended_use"] == "Teaching: classify iris flowers in class exercises."
     card = texts(app.markdown)
     assert "Only the three iris species" in card and "Question and KPIs" in card
+    headings = [m.value for m in app.markdown if m.value.startswith(("# ", "## ", "\\#"))]
+    assert "# iris-classifier v1" in headings and "## Question and KPIs" in headings  # headings, not "\#" text
     downloads = [d for d in app.get("download_button")]
     assert len(downloads) == 2
     app.button(key="registry_card_log").click().run()

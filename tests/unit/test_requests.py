@@ -168,7 +168,11 @@ def test_rules_are_audited_need_a_reason_and_stay_in_range(versions):
         requests.set_rule(MODEL, "staging", 1, [], ANA, "staging is not protected")
     _two_approvals()
     entry = governance.history(MODEL)[0]
-    assert (entry.action, entry.before, entry.after) == ("rule", "direct moves by an approver", "2 approval(s)")
+    assert (entry.action, entry.before, entry.after) == (
+        "rule",
+        "direct moves by an approver",
+        "2 approvals on a request",
+    )
     assert "changed how @production moves" in governance.describe_entry(entry)
     assert json.loads(MlflowClient().get_registered_model(MODEL).tags[governance.TAG_RULES]) == {
         "production": {"approvals": 2, "approvers": []}
@@ -189,3 +193,18 @@ def test_the_model_card_lists_the_versions_requests_with_who_approved_and_how_th
     assert f"| {other.id} · @champion |" in markdown
     assert "| rejected | — | cara: champion stays empty for now |" in markdown
     assert "Promotion requests for this version" not in model_card.build_card(MODEL, "2", history).markdown()
+
+
+def test_under_an_approvals_rule_a_rollback_is_asked_for_too_and_a_rule_no_one_can_meet_is_refused(versions):
+    governance.move_alias(MODEL, "production", "1", ANA)
+    _pass("3")
+    governance.move_alias(MODEL, "production", "3", ANA)
+    _two_approvals()
+    with pytest.raises(GovernanceError, match="a rollback too: ask for v1 with a request"):
+        governance.rollback(MODEL, "production", ANA)
+    assert _aliases() == {"production": "3"}
+    signed_in = Actor("ana@example.org", authenticated=True, approvers=("ana@example.org", "ben@example.org"))
+    with pytest.raises(GovernanceError, match="can never be given: only 2 people may approve"):
+        requests.set_rule(MODEL, "champion", 3, [], signed_in, "three people decide the champion")
+    with pytest.raises(GovernanceError, match="only 1 person may approve"):
+        requests.set_rule(MODEL, "champion", 2, ["ben@example.org"], signed_in, "ben and someone else decide")

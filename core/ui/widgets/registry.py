@@ -180,10 +180,16 @@ def remove_form(name: str, aliases: dict[str, str], actor: Actor) -> None:
         show_code(snippets.remove_alias(name, chosen))
 
 
-def _rollback_blocked(entry: governance.AuditEntry, existing: set[str], actor: Actor) -> str | None:
-    """Why a rollback of ``entry`` cannot be pressed: the version it restores is gone, or nobody said who they are."""
+def _rollback_blocked(
+    entry: governance.AuditEntry, existing: set[str], actor: Actor, rule: governance.Rule | None
+) -> str | None:
+    """Why a rollback of ``entry`` cannot be pressed: the version it restores is gone, the alias moves only through
+    requests, or nobody said who they are."""
     if entry.from_version and entry.from_version not in existing:
         return t("registry.rollback_deleted", version=entry.from_version)
+    if rule is not None and rule.approvals > 0:
+        back = f"v{entry.from_version}" if entry.from_version else t("registry.rollback_to_nothing")
+        return t("governance.rollback_needs_request", alias=entry.alias, count=rule.approvals, back=back)
     return None if actor.name else t("registry.who_first")
 
 
@@ -303,6 +309,7 @@ def audit_timeline(name: str, actor: Actor, versions: list[dict]) -> None:
         if entry.alias not in rollbacks and entry.applied and entry.action in governance.MOVES:
             rollbacks[entry.alias] = entry
     existing = {str(v["version"]) for v in versions}  # the page's versions table: no second listing per rerun
+    rules = governance.approval_rules(name) if rollbacks else {}
     columns = st.columns(max(len(rollbacks), 1))
     for column, (alias, entry) in zip(columns, rollbacks.items(), strict=False):
         back = f"v{entry.from_version}" if entry.from_version else t("registry.rollback_to_nothing")
@@ -310,7 +317,7 @@ def audit_timeline(name: str, actor: Actor, versions: list[dict]) -> None:
             t("registry.rollback_button", alias=alias, back=back),
             where=column,
             key=f"registry_rollback_{alias}",
-            blocked=_rollback_blocked(entry, existing, actor),
+            blocked=_rollback_blocked(entry, existing, actor, rules.get(alias)),
             on_click=run_action,
             args=(lambda a=alias: _rollback(name, a, actor), "rollback"),
         )
@@ -435,7 +442,7 @@ def show_card(card) -> None:
     """The card as the page shows it: our headings and labels, every value (names, descriptions, notes, reasons)
     as literal text and tables as data grids, so text people wrote can neither format nor link nor load anything."""
     for i, section in enumerate(card.sections):
-        st.markdown(("# " if i == 0 else "## ") + plain(section.title))
+        st.markdown(f"{'#' if i == 0 else '##'} {plain(section.title)}")  # "## " + plain(…) would escape the "##"
         for block in section.blocks:
             if isinstance(block, dict):
                 st.markdown("\n".join(f"- **{plain(k)}:** {plain(' '.join(str(v).split()))}" for k, v in block.items()))

@@ -127,6 +127,15 @@ def requests_section(name: str, aliases: dict[str, str], actor: Actor) -> None:
                 st.warning(t("requests.asks_override", verdict=governance.verdict_word(request.verdict)))
             approved = ", ".join(plain(w) for w in request.approved_by) or t("registry.none")
             st.caption(t("requests.progress", done=len(request.approvals), needed=request.needed, names=approved))
+            possible = rule.approvers or actor.approvers  # None: without sign-in, anyone may approve
+            if possible is not None:
+                eligible = [a for a in possible if a.strip().lower() != request.who.strip().lower()]
+                if len(eligible) < request.needed:
+                    st.warning(
+                        t("requests.unreachable", needed=request.needed, eligible=len(eligible), alias=request.alias)
+                    )
+            if aliases.get(request.alias) == request.version:  # moved there another way meanwhile
+                st.info(t("requests.already_there", alias=request.alias, version=request.version))
             with st.expander(t("requests.evidence_header")):
                 _evidence(requests.evidence_of(request), request, aliases.get(request.alias))
             _decisions(name, request, rule, actor, aliases)
@@ -143,6 +152,7 @@ def _decisions(
 
         def withdraw() -> str:
             requests.withdraw(name, request.id, actor, state.get(f"{key}_comment", ""))
+            cache.forget_models()
             return t("requests.withdrawn", id=request.id)
 
         st.button(t("requests.withdraw_button"), key=f"{key}_withdraw", on_click=run_action, args=(withdraw, DECIDED))
@@ -161,6 +171,7 @@ def _decisions(
 
     def reject() -> str:
         requests.reject(name, request.id, actor, state.get(f"{key}_comment", ""))
+        cache.forget_models()  # the home board's and K's "waiting" notes
         return t("requests.rejected", id=request.id)
 
     left, right = st.columns(2)
