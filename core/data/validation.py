@@ -412,6 +412,7 @@ def _check_target(frame: pd.DataFrame, target: str, cv_folds: int, test_size: fl
             )
         )
         return findings
+    findings.extend(_check_spellings(counts, target))
     concern = roles_mod.target_concern(labels)
     if concern in ("quantity", "dates"):
         findings.append(
@@ -438,6 +439,31 @@ def _check_target(frame: pd.DataFrame, target: str, cv_folds: int, test_size: fl
             )
         )
     return findings
+
+
+def _check_spellings(counts: pd.Series, target: str) -> list[Finding]:
+    """Labels that differ only in capitals or spaces ('Setosa', ' setosa', 'SETOSA '): each counts as a class."""
+    groups: dict[str, list[str]] = {}
+    for label in counts.index:
+        groups.setdefault(" ".join(str(label).split()).casefold(), []).append(str(label))
+    alike = [spellings for spellings in groups.values() if len(spellings) > 1]
+    if not alike:
+        return []
+    shown = "; ".join(", ".join(f"'{s}'" for s in spellings) for spellings in alike[:3])
+    return [
+        _finding(
+            "class_spellings",
+            "warning",
+            _text(
+                "class_spellings",
+                column=_name(target),
+                groups=_and_more(shown, len(alike) - 3),
+                classes=number(len(counts)),
+                meant=number(len(groups)),
+            ),
+            target,
+        )
+    ]
 
 
 def _class_list(counts: pd.Series) -> Message | str:

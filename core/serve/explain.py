@@ -287,9 +287,11 @@ def explain(
         base = output(coded_reference).mean(axis=0)
         permutations = PERMUTATIONS
         if budget_s is not None:
-            seconds = _per_ordering(output, coded[0], coded_reference, base) * PERMUTATIONS * len(rows)
-            if seconds > budget_s:  # fewer orderings first: the values stay additive, only rougher
-                permutations = int(PERMUTATIONS * HEADROOM * budget_s / seconds)
+            each = _per_ordering(output, coded[0], coded_reference, base)  # the probe itself took two of these
+            seconds = each * PERMUTATIONS * len(rows)
+            allowed = HEADROOM * budget_s - 2 * each
+            if seconds > allowed:  # fewer orderings first: the values stay additive, only rougher
+                permutations = int(allowed / (each * len(rows)))
                 if permutations < MIN_PERMUTATIONS:
                     share = min(1.0, SAMPLED_ROWS / len(reference))
                     raise TooLong(seconds, seconds * share * MIN_PERMUTATIONS / PERMUTATIONS)

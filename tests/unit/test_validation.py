@@ -157,6 +157,13 @@ def with_far_outlier(frame):
     return frame
 
 
+def with_spellings(frame):
+    frame = pd.concat([frame] * 2, ignore_index=True)
+    frame.loc[frame.index % 8 == 0, "label"] = " A"
+    frame.loc[frame.index % 8 == 1, "label"] = "B "
+    return frame
+
+
 def with_no_features(frame):
     return frame[["label"]].assign(site="Berlin")
 
@@ -182,6 +189,7 @@ def with_no_features(frame):
         (with_many_outliers, "outliers", "warning", "x", ["3 values (7.5%)", "rows 2, 4, 6"]),
         (with_far_outlier, "outliers", "info", "x", ["1 extreme value", "row 18", "-999"]),
         (with_no_features, "no_features", "error", None, ["No column is left"]),
+        (with_spellings, "class_spellings", "warning", "label", ["'a', ' A'", "'b', 'B '", "sees 4 classes", "mean 2"]),
     ],
 )
 def test_each_check_finds_its_problem(make, check, severity, column, fragments):
