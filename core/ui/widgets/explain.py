@@ -26,17 +26,20 @@ def _axis(found: explain.Explanation) -> str:
     return t("explain.axis_probability" if found.scale == "probability" else "explain.axis_score", label=found.label)
 
 
+def _against(found: explain.Explanation) -> str:
+    """What the explanation was measured against, in words."""
+    if found.reference_rows is None:
+        return t("explain.against_trees")
+    return t("explain.against_rows", rows=found.reference_rows)
+
+
 def _about(found: explain.Explanation) -> str:
     fewer = (
         " " + t("explain.fewer_orderings", count=found.permutations, full=explain.PERMUTATIONS)
         if found.permutations is not None and found.permutations < explain.PERMUTATIONS
         else ""
     )
-    against = (
-        t("explain.against_trees")
-        if found.reference_rows is None
-        else t("explain.against_rows", rows=found.reference_rows)
-    )
+    against = _against(found)
     return (
         t(
             f"explain.caption_{found.scale}",
@@ -100,7 +103,8 @@ def explain_batch(model: ServedModel, rows: pd.DataFrame, scored: pd.DataFrame) 
         st.info(plain(error_message(exc)))
         return scored
     out = scored.copy()
-    out["why"] = [explain.short(e) for e in found] + [""] * (len(out) - len(found))
+    why = [explain.short(e) for e in found] + [""] * (len(out) - len(found))
+    out.insert(out.columns.get_loc("prediction") + 1, "why", why)  # beside the prediction it explains
     summary = explain.summary(found)
     st.markdown(f"**{t('explain.batch_summary', rows=len(found))}**")
     inert_chart(
@@ -110,5 +114,7 @@ def explain_batch(model: ServedModel, rows: pd.DataFrame, scored: pd.DataFrame) 
     )
     if len(rows) > len(found):
         st.caption(t("explain.batch_first", rows=len(found), total=len(rows)))
-    st.caption(plain(_about(found[0])) + (" " + t("explain.sampled_note") if found[0].sampled else ""))
+    first = found[0]
+    said = t("explain.batch_caption", method=t(f"explain.method_{first.method}"), against=_against(first))
+    st.caption(plain(said) + (" " + t("explain.sampled_note") if first.sampled else ""))
     return out
