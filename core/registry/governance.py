@@ -386,6 +386,14 @@ def new_key(now: int) -> str:
     return f"{AUDIT_PREFIX}{now:013d}.{uuid.uuid4().hex[:8]}"
 
 
+def entry_now(
+    actor: Actor, action: str, alias: str, from_version: str | None, to_version: str | None, reason: str = "", **more
+) -> AuditEntry:
+    """An audit entry of ``actor`` doing ``action`` now (``more``: override, verdict, request, before, after)."""
+    now = int(time.time() * 1000)
+    return AuditEntry(new_key(now), now, actor.name.strip(), action, alias, from_version, to_version, reason, **more)
+
+
 def move_alias(
     name: str,
     alias: str,

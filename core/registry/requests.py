@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -297,11 +296,8 @@ def ask(name: str, alias: str, version: str, actor: Actor, reason: str, override
         )
     found = gather_evidence(name, version, holder)
     rid = _new_id()
-    now = int(time.time() * 1000)
-    entry = AuditEntry(
-        governance.new_key(now),
-        now,
-        actor.name.strip(),
+    entry = governance.entry_now(
+        actor,
         "request",
         alias,
         holder,
@@ -327,11 +323,8 @@ def approve(name: str, request_id: str, actor: Actor, comment: str = "", expecte
     rule = governance.rule_for(name, request.alias) or Rule(request.alias)
     if why := why_not_decide(request, actor, rule):
         raise GovernanceError(why)
-    now = int(time.time() * 1000)
-    entry = AuditEntry(
-        governance.new_key(now),
-        now,
-        actor.name.strip(),
+    entry = governance.entry_now(
+        actor,
         "approve",
         request.alias,
         request.holder,
@@ -391,11 +384,8 @@ def withdraw(name: str, request_id: str, actor: Actor, comment: str = "") -> Req
 
 
 def _close(request: Request, actor: Actor, action: str, comment: str) -> None:
-    now = int(time.time() * 1000)
-    entry = AuditEntry(
-        governance.new_key(now),
-        now,
-        actor.name.strip(),
+    entry = governance.entry_now(
+        actor,
         action,
         request.alias,
         request.holder,
@@ -433,11 +423,8 @@ def set_rule(name: str, alias: str, approvals: int, approvers: list[str], actor:
         return new
     reason = governance.written_reason(reason, True, tr("requests.reason_for_rule", alias=alias))
     stored = governance.parse_rules(model.tags) | {alias: new}
-    now = int(time.time() * 1000)
-    entry = AuditEntry(
-        governance.new_key(now),
-        now,
-        actor.name.strip(),
+    entry = governance.entry_now(
+        actor,
         "rule",
         alias,
         None,
