@@ -151,13 +151,13 @@ def test_the_card_speaks_the_readers_language(version):
     assert section_titles(card) == [
         "iris-classifier v1",
         "Frage und KPIs",
-        "Vorgesehene Verwendung",
+        "Vorgesehener Einsatz",
         "Grenzen",
         "Daten",
         "Features und Algorithmus",
         "Testergebnisse",
         "Schlussfolgerung",
-        "Registry und Änderungsprotokoll",
+        "Registry und Audit-Trail",
         "Herkunft",
     ]
     # rendered after the resolver is back to English: the card keeps the language it was built in
