@@ -162,13 +162,27 @@ def requests_of(name: str, state: str | None = None) -> list[Request]:
     return [r for r in found if state is None or r.state == state]
 
 
-def open_requests() -> list[Request]:
-    """The open requests of every registered model in the store, newest first (one store call)."""
+def store_requests() -> list[Request]:
+    """Every request of every registered model in the store, newest first (one store call)."""
     models = governance.registry_call(
         tr("requests.while_reading"), lambda: _client().search_registered_models(max_results=1000)
     )
-    found = [r for m in models for r in _requests_from(m.name, m.tags, _rules(m.tags)) if r.state == OPEN]
+    found = [r for m in models for r in _requests_from(m.name, m.tags, _rules(m.tags))]
     return sorted(found, key=lambda r: r.when, reverse=True)
+
+
+def open_requests() -> list[Request]:
+    """The open requests of every registered model in the store, newest first."""
+    return [r for r in store_requests() if r.state == OPEN]
+
+
+def asked_by(actor: Actor, found: list[Request], since_ms: int) -> list[Request]:
+    """``actor``'s own requests: those still open and those decided since ``since_ms``."""
+    name = actor.name.strip().lower()
+    if not name:
+        return []
+    mine = [r for r in found if r.who.strip().lower() == name]
+    return [r for r in mine if r.state == OPEN or (r.decision is not None and r.decision.when >= since_ms)]
 
 
 def why_not_decide(request: Request, actor: Actor, rule: Rule | None = None) -> str | None:

@@ -198,14 +198,15 @@ def project_models(experiment_id: str) -> list[model_registry.ModelSummary]:
 
 def forget_models() -> None:
     project_models.clear()
-    open_requests.clear()
+    store_requests.clear()
 
 
 @st.cache_data(show_spinner=False, ttl=10, max_entries=4)
-def open_requests() -> tuple[list[requests.Request], dict[str, dict[str, Rule]]]:
-    """Every open promotion request in the store and the rules of their models: the home board's "waiting"."""
-    found = requests.open_requests()
-    return found, requests.rules_of({r.model for r in found})
+def store_requests() -> tuple[list[requests.Request], dict[str, dict[str, Rule]]]:
+    """Every promotion request in the store and the rules of the models with an open one: the home board's
+    "waiting for you" and "your requests"."""
+    found = requests.store_requests()
+    return found, requests.rules_of({r.model for r in found if r.state == requests.OPEN})
 
 
 @st.cache_data(show_spinner=False, ttl=15, max_entries=32)

@@ -87,6 +87,10 @@ def test_a_request_is_asked_on_k_waits_for_an_approver_on_home_and_approved_move
     trail = next(df.value for df in app.dataframe if "who" in df.value.columns)
     assert trail["who"].tolist()[:3] == [ANA, ANA, GUEST]
     assert requests.requests_of(MODEL)[0].state == "approved"
+    # the guest finds how their request ended on their own home board
+    goto(_signed_in(app, GUEST), "home")
+    board = texts(app.markdown)
+    assert "Your promotion requests (1)" in board and "@production → v1: approved, moved by ana" in board
 
 
 def test_a_rejection_needs_a_comment_and_a_second_approval_is_asked_for_by_the_rule(app):
@@ -116,6 +120,9 @@ def test_a_rejection_needs_a_comment_and_a_second_approval_is_asked_for_by_the_r
     assert f"Request {asked.id} rejected: nothing moved." in texts(app.success)
     assert registry.get_model(MODEL).aliases == {} and requests.requests_of(MODEL)[0].state == "rejected"
     assert "No request waits for a decision." in texts(app.caption)
+    goto(_signed_in(app, ANA), "home")
+    assert "@production → v2: rejected by ben" in texts(app.markdown)
+    assert "latency is not a KPI of this project" in texts(app.markdown)
 
 
 def test_without_sign_in_the_page_says_that_anyone_can_act_as_anyone(app):

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 import streamlit as st
 
@@ -263,42 +265,70 @@ def rule_words(rule: governance.Rule) -> str:
     return t("requests.rule_approvals_needed", count=rule.approvals)
 
 
+YOURS_DAYS = 14  # how long a decided request of yours stays on your home board
+
+
 def waiting_board(actor: Actor) -> None:
-    """The home board's box of promotion requests: those this person may decide ("waiting for you"), else, for
-    someone who has not said who they are, how many wait for anyone's decision."""
-    found, rules = cache.open_requests()
-    if not found:
-        return
+    """The home board's promotion requests: those this person may decide ("waiting for you"; for someone who
+    has not said who they are, how many wait for anyone), and their own, open or decided lately."""
+    everything, rules = cache.store_requests()
+    found = [r for r in everything if r.state == requests.OPEN]
     mine = requests.waiting_for(actor, found, rules)
     shown = mine or ([] if actor.name else found)
-    if not shown:
-        return
-    with st.container(border=True):
-        header = "requests.waiting_header" if mine else "requests.waiting_anyone"
-        st.markdown(f"### 🗳️ {t(header, count=len(shown))}")
-        for request in shown[:10]:
-            line, button = st.columns([5, 1])
-            line.markdown(
-                t(
-                    "requests.waiting_line",
-                    model=plain(request.model),
-                    alias=request.alias,
-                    version=request.version,
-                    who=plain(request.who),
-                    when=when(request.when),
-                    reason=plain(request.reason),
+    since = int(time.time() * 1000) - YOURS_DAYS * 86_400_000
+    yours = requests.asked_by(actor, everything, since)
+    if shown:
+        with st.container(border=True):
+            header = "requests.waiting_header" if mine else "requests.waiting_anyone"
+            st.markdown(f"### 🗳️ {t(header, count=len(shown))}")
+            for request in shown[:10]:
+                line, button = st.columns([5, 1])
+                line.markdown(
+                    t(
+                        "requests.waiting_line",
+                        model=plain(request.model),
+                        alias=request.alias,
+                        version=request.version,
+                        who=plain(request.who),
+                        when=when(request.when),
+                        reason=plain(request.reason),
+                    )
                 )
-            )
-            if button.button(t("requests.waiting_open"), key=f"home_request_{request.model}_{request.id}"):
-                context.focus_model(request.model, request.alias)  # K opens on the model the request is for
-                st.switch_page("pages/registry.py")
-        if len(shown) > 10:
-            st.caption(t("requests.waiting_more", count=len(shown) - 10))
+                _open_button(button, request)
+            if len(shown) > 10:
+                st.caption(t("requests.waiting_more", count=len(shown) - 10))
+    if yours:
+        with st.container(border=True):
+            st.markdown(f"### 📨 {t('requests.yours_header', count=len(yours))}")
+            for request in yours[:10]:
+                line, button = st.columns([5, 1])
+                line.markdown(_your_line(request))
+                _open_button(button, request)
+
+
+def _your_line(request: requests.Request) -> str:
+    """One of your requests and where it stands: waiting (with its approvals), approved, rejected with why."""
+    what = {"model": plain(request.model), "alias": request.alias, "version": request.version}
+    decided = request.decision
+    if request.state == requests.OPEN:
+        return t("requests.yours_open", done=len(request.approvals), needed=request.needed, **what)
+    if request.state == requests.REJECTED and decided is not None:
+        return t("requests.yours_rejected", who=plain(decided.who), comment=plain(decided.reason), **what)
+    if request.state == requests.APPROVED and decided is not None:
+        return t("requests.yours_approved", who=plain(decided.who), when=when(decided.when), **what)
+    return t("requests.yours_withdrawn", **what)
+
+
+def _open_button(where, request: requests.Request) -> None:
+    if where.button(t("requests.waiting_open"), key=f"home_request_{request.model}_{request.id}"):
+        context.focus_model(request.model, request.alias)  # K opens on the model the request is for
+        st.switch_page("pages/registry.py")
 
 
 def waiting_notice(name: str, actor: Actor) -> None:
     """At the top of K: how many of this model's open requests wait for this person, with a link down to them."""
-    found, rules = cache.open_requests()
+    everything, rules = cache.store_requests()
+    found = [r for r in everything if r.state == requests.OPEN]
     mine = [r for r in requests.waiting_for(actor, found, rules) if r.model == name]
     if mine:
         st.info(t("requests.waiting_notice", count=len(mine), anchor=ANCHOR), icon="🗳️")
