@@ -183,7 +183,7 @@ STUCK_JS = """
     messages_since: click === null ? null : B.messages.filter((m) => m.t >= click).length,
     script_state: app ? app.getAttribute("data-test-script-state") : null,
     connection: app ? app.getAttribute("data-test-connection-state") : null,
-    button_disabled: [...document.querySelectorAll('[data-testid="stFormSubmitButton"] button')].map((b) => b.disabled),
+    button_disabled: [...document.querySelectorAll('.st-key-predict_submit button')].map((b) => b.disabled),
   };
 }
 """

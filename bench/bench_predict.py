@@ -203,12 +203,12 @@ class PredictPage:
 
     path: str = "/predict"
     button: str = "Predict"
-    button_selector: str = '[data-testid="stFormSubmitButton"] button'
+    button_selector: str = ".st-key-predict_submit button"  # a button in a fragment since the inputs left their form
     alert: str = "Predicted class"
     pattern: re.Pattern = ALERT
     sliders: tuple[str, ...] = tuple(f".st-key-predict_input_{i} input[type=range]" for i in range(4))
     moved: tuple[int, ...] = SLIDERS
-    reruns_on_input: bool = False
+    reruns_on_input: bool = True  # a slider's change reruns the one-row fragment
 
     def instrument_js(self) -> str:
         """INSTRUMENT_JS looking for this page's button and alert."""
