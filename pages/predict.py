@@ -133,7 +133,7 @@ with batch:
                 st.success(t("predict.batch_done", rows=len(scored), version=version.version))
                 inert_chart(st, predict_charts.prediction_counts_bar(scored["prediction"]), key="predict_counts_chart")
                 if model.classes:
-                    scored = explain_batch(model, rows, scored)
+                    scored = explain_batch(model, rows, scored, batch_key)
                 show_table(scored.head(500), width="stretch")
                 st.download_button(
                     t("predict.download"),

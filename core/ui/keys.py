@@ -5,6 +5,7 @@ TRAIN_RESULTS = "train_results"  # list[TrainResult] of the last training click
 PREDICT_RESULT = "predict_result"  # (model uri, Prediction, warnings, the inputs it answers)
 PREDICT_INPUTS = "predict_inputs"  # model uri -> feature -> value of the one-row inputs
 PREDICT_BATCH = "predict_batch"  # ((upload file id, model uri), scored frame): a batch predicted and logged once
+EXPLAINED = "predict_explained"  # "one" / "batch" -> (what was explained, its explanations or why not): once each
 PREDICT_PARTS = "predict_parts"  # (model uri, core.serve.batch.BatchResult): the last batch of server files
 PREDICT_NOTICE = "predict_notice"  # a message for the next full run (the alias moved to other inputs)
 PROFILED = "data_profiled_digest"  # digest of the data whose profile report is shown

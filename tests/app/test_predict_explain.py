@@ -55,3 +55,22 @@ def test_a_file_gets_an_explanation_column_and_the_features_that_matter_most(app
     table = next(df.value for df in app.dataframe if "why" in df.value.columns)
     assert table["why"].str.contains(r" = .* → (setosa|versicolor|virginica) \(", regex=True).all()
     assert (table["why"].str.split(" → ").str[1].str.split(" ").str[0] == table["prediction"]).all()
+
+
+def test_a_rerun_shows_the_explanations_again_without_explaining_again(app, monkeypatch):
+    from core.serve import explain
+
+    calls = []
+    real = explain.explain_served
+    monkeypatch.setattr(explain, "explain_served", lambda *a, **k: calls.append(1) or real(*a, **k))
+    _served(app, "random_forest")
+    app.toggle(key="predict_explain_on").set_value(True).run()
+    app.run()  # e.g. the language, the log switch, a download: the page runs again
+    assert len(calls) == 1 and "pushed it most toward virginica" in texts(app.markdown)
+    batch = data.load_builtin("iris").drop(columns="species").head(8)
+    app.file_uploader(key="predict_upload").set_value(("batch.csv", batch.to_csv(index=False).encode(), "text/csv"))
+    app.run()
+    app.checkbox(key="predict_batch_explain").check().run()
+    app.run()
+    no_exception(app)
+    assert len(calls) == 2 and any("why" in df.value.columns for df in app.dataframe)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.serve import explain
 from core.serve.predict import ServedModel
-from core.ui import cache
+from core.ui import cache, keys
 from core.ui.charts import predict as predict_charts
 from core.ui.common import error_message, inert_chart
 from core.ui.i18n import t
@@ -54,6 +54,21 @@ def _about(found: explain.Explanation) -> str:
     )
 
 
+def _kept(slot: str, what: tuple, compute) -> list[explain.Explanation]:
+    """``compute()``'s explanations, or why there are none (raised again), computed once for ``what``: a rerun
+    of the page (a download, the language, another widget) shows them again instead of explaining again."""
+    kept = st.session_state.setdefault(keys.EXPLAINED, {})
+    if slot not in kept or kept[slot][0] != what:
+        try:
+            kept[slot] = (what, compute())
+        except (explain.ExplainError, ValueError) as exc:
+            kept[slot] = (what, exc)
+    result = kept[slot][1]
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
 def explain_one(model: ServedModel, inputs: dict[str, object]) -> None:
     """The one row's explanation, computed when asked for (a click stays fast) and kept with its inputs."""
     key = f"predict_explain_{model.uri}"
@@ -61,9 +76,14 @@ def explain_one(model: ServedModel, inputs: dict[str, object]) -> None:
     if not st.toggle(t("explain.toggle"), key="predict_explain_on", help=t("explain.toggle_help")):
         return
     sampled = state.get(f"{key}_sampled", False)
+    what = (model.uri, tuple(sorted((k, repr(v)) for k, v in inputs.items())), sampled)
     try:
-        (found,) = explain.explain_served(
-            model, pd.DataFrame([inputs]), _reference(model), explain.BUDGET_S, sampled=sampled
+        (found,) = _kept(
+            "one",
+            what,
+            lambda: explain.explain_served(
+                model, pd.DataFrame([inputs]), _reference(model), explain.BUDGET_S, sampled=sampled
+            ),
         )
     except explain.TooLong as slow:
         st.info(plain(str(slow)))
@@ -83,20 +103,26 @@ def explain_one(model: ServedModel, inputs: dict[str, object]) -> None:
     st.caption(plain(_about(found)) + (" " + t("explain.sampled_note") if found.sampled else ""))
 
 
-def explain_batch(model: ServedModel, rows: pd.DataFrame, scored: pd.DataFrame) -> pd.DataFrame:
+def explain_batch(model: ServedModel, rows: pd.DataFrame, scored: pd.DataFrame, batch: object) -> pd.DataFrame:
     """``scored`` with a ``why`` column for the first BATCH_ROWS rows when the person asks for it, and the
-    features that matter most across them; ``scored`` as it was otherwise."""
+    features that matter most across them; ``scored`` as it was otherwise. ``batch`` names the file and model:
+    the explanations are made once per batch."""
     if not st.checkbox(t("explain.batch_toggle", rows=min(len(rows), BATCH_ROWS)), key="predict_batch_explain"):
         return scored
     head = rows.head(BATCH_ROWS)
-    sampled = st.session_state.get("predict_batch_explain_sampled", False)
-    try:
+    sampled_key = f"predict_batch_explain_sampled_{batch}"
+    sampled = st.session_state.get(sampled_key, False)
+
+    def compute() -> list[explain.Explanation]:
         with st.spinner(t("explain.batch_working", rows=len(head))):
-            found = explain.explain_served(model, head, _reference(model), BATCH_BUDGET_S, sampled=sampled)
+            return explain.explain_served(model, head, _reference(model), BATCH_BUDGET_S, sampled=sampled)
+
+    try:
+        found = _kept("batch", (batch, sampled), compute)
     except explain.TooLong as slow:
         st.info(plain(str(slow)))
         if st.button(t("explain.sampled_button"), key="predict_batch_explain_sample"):
-            st.session_state["predict_batch_explain_sampled"] = True
+            st.session_state[sampled_key] = True
             st.rerun()
         return scored
     except (explain.ExplainError, ValueError) as exc:
