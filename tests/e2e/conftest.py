@@ -94,6 +94,27 @@ def in_store(data_dir: Path) -> Iterator[None]:
         config._active = None  # the next activation in this process reads the environment again
 
 
+def register_two_passing_versions(model: str) -> None:
+    """In the active store: the example project with two evaluated runs whose KPI verdict is a pass, registered as
+    versions 1 and 2 of ``model`` (no alias yet)."""
+    from mlflow import MlflowClient
+
+    from core.compare import evaluation
+    from core.data import datastore
+    from core.data import sets as data
+    from core.question import projects
+    from core.registry import model_registry
+    from core.train import training
+
+    project = projects.ensure_example_project()
+    record = datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
+    for algorithm in ("logistic_regression", "gaussian_nb"):
+        run = training.train_model(project.experiment_id, record, algorithm)
+        evaluation.evaluate_run(run.run_id, project.kpis)
+        MlflowClient().set_tag(run.run_id, evaluation.TAG_VERDICT, "pass")
+        model_registry.register(run.run_id, model)
+
+
 @contextlib.contextmanager
 def run_server(
     tmp_path: Path,

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from core.ui.text import WORD_JOINER
-from tests.e2e.conftest import Server, free_port, in_store, run_server
+from tests.e2e.conftest import Server, free_port, in_store, register_two_passing_versions, run_server
 from tests.e2e.test_lifecycle import HOME, REGISTRY, alert, assert_healthy, choose, open_page, screenshot, wait_idle
 
 MODEL = "iris-classifier"
@@ -38,23 +38,8 @@ def provider() -> Iterator[str]:
 
 def _store_with_two_versions(store: Path) -> None:
     """The example project with two runs that pass their KPIs, registered as v1 and v2 (no alias yet)."""
-    from mlflow import MlflowClient
-
-    from core.compare import evaluation
-    from core.data import datastore
-    from core.data import sets as data
-    from core.question import projects
-    from core.registry import model_registry as registry
-    from core.train import training
-
     with in_store(store):
-        project = projects.ensure_example_project()
-        record = datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
-        for algorithm in ("logistic_regression", "gaussian_nb"):
-            run = training.train_model(project.experiment_id, record, algorithm)
-            evaluation.evaluate_run(run.run_id, project.kpis)
-            MlflowClient().set_tag(run.run_id, evaluation.TAG_VERDICT, "pass")
-            registry.register(run.run_id, MODEL)
+        register_two_passing_versions(MODEL)
 
 
 @pytest.fixture

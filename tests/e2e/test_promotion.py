@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import Server
+from tests.e2e.conftest import Server, register_two_passing_versions
 from tests.e2e.test_lifecycle import PREDICT, REGISTRY, alert, assert_healthy, choose, open_app, open_page, screenshot
 
 MODEL = "iris-classifier"
@@ -16,27 +16,13 @@ MODEL = "iris-classifier"
 @pytest.fixture
 def two_versions(server: Server, monkeypatch):
     """The example project with two evaluated runs registered as v1 and v2; @production on v1 (audited)."""
-    from mlflow import MlflowClient
-
     from core.common import config
-    from core.compare import evaluation
-    from core.data import datastore
-    from core.data import sets as data
-    from core.question import projects
     from core.registry import governance
-    from core.registry import model_registry as registry
-    from core.train import training
 
     monkeypatch.setenv(config.DATA_DIR_ENV, str(server.data_dir))
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     config.activate_store()
-    project = projects.ensure_example_project()
-    record = datastore.record_dataset(project.experiment_id, data.load_builtin("iris"), "iris", "species")
-    for algorithm in ("logistic_regression", "gaussian_nb"):
-        run = training.train_model(project.experiment_id, record, algorithm)
-        evaluation.evaluate_run(run.run_id, project.kpis)
-        MlflowClient().set_tag(run.run_id, evaluation.TAG_VERDICT, "pass")
-        registry.register(run.run_id, MODEL)
+    register_two_passing_versions(MODEL)
     governance.move_alias(MODEL, "production", "1", governance.Actor("setup"))
     return MODEL
 
